@@ -1,0 +1,2 @@
+// Shared test fixtures, assertions and process harnesses. Only test targets and punctual-bench
+// import this module.

@@ -1,0 +1,1 @@
+print("punctual-bench: no scenarios yet")
