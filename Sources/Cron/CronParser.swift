@@ -43,7 +43,8 @@ enum CronParser {
     static func parse(_ text: String) throws(CronError) -> Fields {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
-            throw CronError(code: .emptySchedule, schedule: text, reason: "a schedule needs five fields or a descriptor")
+            throw CronError(
+                code: .emptySchedule, schedule: text, reason: "a schedule needs five fields or a descriptor")
         }
         for prefix in ["TZ=", "CRON_TZ="] where trimmed.hasPrefix(prefix) {
             throw CronError(

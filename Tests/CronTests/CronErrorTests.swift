@@ -58,8 +58,10 @@ import Testing
             name: "full month name", schedule: "0 0 1 JANUARY *", code: .unknownName, field: .month,
             text: "JANUARY"),
         Case(name: "weekday name as month", schedule: "0 0 1 MON *", code: .unknownName, field: .month, text: "MON"),
-        Case(name: "month name as weekday", schedule: "0 0 * * JAN", code: .unknownName, field: .dayOfWeek, text: "JAN"),
-        Case(name: "name in the minute field", schedule: "jan * * * *", code: .unknownName, field: .minute, text: "jan"),
+        Case(
+            name: "month name as weekday", schedule: "0 0 * * JAN", code: .unknownName, field: .dayOfWeek, text: "JAN"),
+        Case(
+            name: "name in the minute field", schedule: "jan * * * *", code: .unknownName, field: .minute, text: "jan"),
         Case(
             name: "TZ= prefix", schedule: "TZ=UTC 0 0 * * *", code: .timeZonePrefix, text: "TZ=UTC",
             mentions: ["spec.timeZone"]),

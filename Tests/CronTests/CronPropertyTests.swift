@@ -33,7 +33,8 @@ import Testing
     static let references: [Reference] = [
         Reference(schedule: "*/5 * * * *", minutes: Set(stride(from: 0, to: 60, by: 5)), isHourFixed: false),
         Reference(schedule: "0 * * * *", minutes: [0], isHourFixed: false),
-        Reference(schedule: "0 */2 * * *", minutes: [0], hours: Set(stride(from: 0, to: 24, by: 2)), isHourFixed: false),
+        Reference(
+            schedule: "0 */2 * * *", minutes: [0], hours: Set(stride(from: 0, to: 24, by: 2)), isHourFixed: false),
         Reference(schedule: "30 2 * * *", minutes: [30], hours: [2], isHourFixed: true),
         Reference(schedule: "*/20 1 * * *", minutes: [0, 20, 40], hours: [1], isHourFixed: true),
         Reference(schedule: "15,45 1-2 * * *", minutes: [15, 45], hours: [1, 2], isHourFixed: true),
@@ -134,16 +135,19 @@ import Testing
 
     // MARK: - next and previous agree
 
-    static let schedules = references.map(\.schedule) + [
-        "@hourly", "@weekly", "0 0 29 2 *", "*/7 2-3 * * *", "59 23 31 12 *", "0 1,2 * * *", "*/15 * * * *",
-        "0 0 13 * FRI", "45 1 * * 7",
-    ]
+    static let schedules =
+        references.map(\.schedule) + [
+            "@hourly", "@weekly", "0 0 29 2 *", "*/7 2-3 * * *", "59 23 31 12 *", "0 1,2 * * *", "*/15 * * * *",
+            "0 0 13 * FRI", "45 1 * * 7",
+        ]
 
     @Test(arguments: schedules)
     func nextAndPreviousAgree(_ text: String) throws {
         var generator = SeededGenerator(seed: UInt64(truncatingIfNeeded: text.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
-        let zones = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Shanghai",
-                     "Pacific/Apia", "America/Sao_Paulo", "Asia/Kolkata"]
+        let zones = [
+            "UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Shanghai",
+            "Pacific/Apia", "America/Sao_Paulo", "Asia/Kolkata",
+        ]
         for zoneName in zones {
             let schedule = try CronSchedule(text, timeZoneIdentifier: zoneName)
             let centres = try Self.windows.filter { $0.zone == zoneName }.map { try instant($0.centre) }

@@ -184,7 +184,8 @@ import Testing
 
     @Test func slotsThroughAnEndIncludeIt() throws {
         let schedule = try CronSchedule.parse("0 * * * *")
-        let slots = schedule.slots(from: try instant("2026-01-01T00:00:01Z"), through: try instant("2026-01-01T02:00:00Z"))
+        let slots = schedule.slots(
+            from: try instant("2026-01-01T00:00:01Z"), through: try instant("2026-01-01T02:00:00Z"))
         #expect(slots.map(rfc3339) == ["2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"])
     }
 

@@ -13,11 +13,14 @@ import Testing
 
     static let cases: [Case] = [
         Case(
-            name: "UTC instants by default", arguments: ["30 2 * * *", "--after", "2026-03-07T12:00:00Z", "--count", "2"],
+            name: "UTC instants by default",
+            arguments: ["30 2 * * *", "--after", "2026-03-07T12:00:00Z", "--count", "2"],
             expected: ["2026-03-08T02:30:00Z", "2026-03-09T02:30:00Z"]),
         Case(
             name: "spring forward in New York",
-            arguments: ["30 2 * * *", "--time-zone", "America/New_York", "--after", "2026-03-07T12:00:00Z", "--count", "2"],
+            arguments: [
+                "30 2 * * *", "--time-zone", "America/New_York", "--after", "2026-03-07T12:00:00Z", "--count", "2",
+            ],
             expected: ["2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z"]),
         Case(
             name: "--local prints the zone's offset",
@@ -28,7 +31,10 @@ import Testing
             expected: ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"]),
         Case(
             name: "--local with a half-hour offset",
-            arguments: ["@daily", "--time-zone", "Asia/Kolkata", "--after", "2026-01-01T00:00:00+05:30", "--local", "--count", "1"],
+            arguments: [
+                "@daily", "--time-zone", "Asia/Kolkata", "--after", "2026-01-01T00:00:00+05:30", "--local", "--count",
+                "1",
+            ],
             expected: ["2026-01-02T00:00:00+05:30"]),
         Case(
             name: "count defaults to 5", arguments: ["@monthly", "--after", "2026-01-15T00:00:00Z"],

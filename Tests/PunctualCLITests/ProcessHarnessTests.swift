@@ -18,7 +18,8 @@ import Testing
     }
 
     @Test func terminatesAProcessThatOutlivesItsLimit() async throws {
-        let outcome = try await ProcessHarness.run(shell, arguments: ["-c", "exec sleep 30"], timeLimit: .milliseconds(200))
+        let outcome = try await ProcessHarness.run(
+            shell, arguments: ["-c", "exec sleep 30"], timeLimit: .milliseconds(200))
         #expect(outcome.timedOut)
         #expect(outcome.exitCode != 0)
     }

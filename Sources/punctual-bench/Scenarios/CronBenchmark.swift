@@ -44,12 +44,14 @@ struct CronBenchmark: ParsableCommand {
                 results.append(Result(schedule: text, zone: zone, callsPerSecond: measure(schedule)))
             }
         }
-        print("schedule".padding(toLength: 18, withPad: " ", startingAt: 0)
-            + "zone".padding(toLength: 20, withPad: " ", startingAt: 0) + "next() calls/s")
+        print(
+            "schedule".padding(toLength: 18, withPad: " ", startingAt: 0)
+                + "zone".padding(toLength: 20, withPad: " ", startingAt: 0) + "next() calls/s")
         for result in results {
-            print(result.schedule.padding(toLength: 18, withPad: " ", startingAt: 0)
-                + result.zone.padding(toLength: 20, withPad: " ", startingAt: 0)
-                + result.callsPerSecond.formatted())
+            print(
+                result.schedule.padding(toLength: 18, withPad: " ", startingAt: 0)
+                    + result.zone.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + result.callsPerSecond.formatted())
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
