@@ -9,6 +9,7 @@ import Foundation
 enum CronParser {
     /// The parsed matching sets of a schedule.
     struct Fields: Hashable, Sendable {
+        // Bit n set = value n matches; day-of-week uses bits 0-6 with Sunday = 0 (7 is folded in).
         var minutes: UInt64 = 0
         var hours: UInt64 = 0
         var daysOfMonth: UInt64 = 0

@@ -22,12 +22,12 @@ extension CronSchedule {
         let lastYear = date.year + Self.searchYears
 
         while date.year <= lastYear {
-            if months & (1 << UInt64(date.month)) == 0 {
-                if let month = Self.lowestBit(of: months, from: date.month + 1) {
+            if fields.months & (1 << UInt64(date.month)) == 0 {
+                if let month = Self.lowestBit(of: fields.months, from: date.month + 1) {
                     date.month = month
                 } else {
                     date.year += 1
-                    date.month = Self.lowestBit(of: months, from: 1) ?? 1
+                    date.month = Self.lowestBit(of: fields.months, from: 1) ?? 1
                 }
                 date.day = 1
                 hour = 0
@@ -53,8 +53,8 @@ extension CronSchedule {
                 minute = 0
                 continue
             }
-            if hours & (1 << UInt64(hour)) == 0 {
-                guard let next = Self.lowestBit(of: hours, from: hour + 1) else {
+            if fields.hours & (1 << UInt64(hour)) == 0 {
+                guard let next = Self.lowestBit(of: fields.hours, from: hour + 1) else {
                     date.day += 1
                     dayNumber += 1
                     hour = 0
@@ -64,8 +64,8 @@ extension CronSchedule {
                 hour = next
                 minute = 0
             }
-            if minutes & (1 << UInt64(minute)) == 0 {
-                guard let next = Self.lowestBit(of: minutes, from: minute + 1) else {
+            if fields.minutes & (1 << UInt64(minute)) == 0 {
+                guard let next = Self.lowestBit(of: fields.minutes, from: minute + 1) else {
                     hour += 1
                     minute = 0
                     if hour > 23 {
@@ -111,12 +111,12 @@ extension CronSchedule {
         }
 
         while date.year >= firstYear {
-            if months & (1 << UInt64(date.month)) == 0 {
-                if let month = Self.highestBit(of: months, through: date.month - 1) {
+            if fields.months & (1 << UInt64(date.month)) == 0 {
+                if let month = Self.highestBit(of: fields.months, through: date.month - 1) {
                     date.month = month
                 } else {
                     date.year -= 1
-                    date.month = Self.highestBit(of: months, through: 12) ?? 12
+                    date.month = Self.highestBit(of: fields.months, through: 12) ?? 12
                 }
                 date.day = CivilCalendar.daysInMonth(year: date.year, month: date.month)
                 hour = 23
@@ -128,16 +128,16 @@ extension CronSchedule {
                 previousDay()
                 continue
             }
-            if hours & (1 << UInt64(hour)) == 0 {
-                guard let previous = Self.highestBit(of: hours, through: hour - 1) else {
+            if fields.hours & (1 << UInt64(hour)) == 0 {
+                guard let previous = Self.highestBit(of: fields.hours, through: hour - 1) else {
                     previousDay()
                     continue
                 }
                 hour = previous
                 minute = 59
             }
-            if minutes & (1 << UInt64(minute)) == 0 {
-                guard let previous = Self.highestBit(of: minutes, through: minute - 1) else {
+            if fields.minutes & (1 << UInt64(minute)) == 0 {
+                guard let previous = Self.highestBit(of: fields.minutes, through: minute - 1) else {
                     hour -= 1
                     minute = 59
                     if hour < 0 { previousDay() }
@@ -154,10 +154,10 @@ extension CronSchedule {
 
     /// robfig's day rule: if either day field is unrestricted a day must match both, else either.
     func dayMatches(day: Int64, dayNumber: Int64) -> Bool {
-        let matchesDayOfMonth = daysOfMonth & (1 << UInt64(day)) != 0
-        if isDayOfWeekUnrestricted { return matchesDayOfMonth }
-        let matchesDayOfWeek = daysOfWeek & (1 << UInt64(CivilCalendar.weekday(dayNumber: dayNumber))) != 0
-        if isDayOfMonthUnrestricted { return matchesDayOfWeek }
+        let matchesDayOfMonth = fields.daysOfMonth & (1 << UInt64(day)) != 0
+        if fields.isDayOfWeekUnrestricted { return matchesDayOfMonth }
+        let matchesDayOfWeek = fields.daysOfWeek & (1 << UInt64(CivilCalendar.weekday(dayNumber: dayNumber))) != 0
+        if fields.isDayOfMonthUnrestricted { return matchesDayOfWeek }
         return matchesDayOfMonth || matchesDayOfWeek
     }
 

@@ -42,32 +42,17 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// Vixie cron calls a job "fixed-time" when its hour field does not start with `*`; we also
     /// count explicit steps as wildcards, as DESIGN.md's "wildcard or stepped hour" does. Only
     /// fixed-hour schedules get the gap and overlap treatment described on the type.
-    public let hasFixedHour: Bool
+    public var hasFixedHour: Bool { fields.hasFixedHour }
 
-    // MARK: - Matching sets (bit n set = value n matches)
-
-    let minutes: UInt64
-    let hours: UInt64
-    let daysOfMonth: UInt64
-    let months: UInt64
-    /// Bits 0-6, Sunday = 0 (an explicit 7 is folded into bit 0 when parsing).
-    let daysOfWeek: UInt64
-    let isDayOfMonthUnrestricted: Bool
-    let isDayOfWeekUnrestricted: Bool
+    /// The matching sets and day rule.
+    let fields: CronParser.Fields
     /// The zone's offset history, shared by every schedule in the same zone.
     let zone: ZoneTransitions
 
     init(expression: String, timeZone: TimeZone, fields: CronParser.Fields) {
         self.expression = expression
         self.timeZone = timeZone
-        self.hasFixedHour = fields.hasFixedHour
-        self.minutes = fields.minutes
-        self.hours = fields.hours
-        self.daysOfMonth = fields.daysOfMonth
-        self.months = fields.months
-        self.daysOfWeek = fields.daysOfWeek
-        self.isDayOfMonthUnrestricted = fields.isDayOfMonthUnrestricted
-        self.isDayOfWeekUnrestricted = fields.isDayOfWeekUnrestricted
+        self.fields = fields
         self.zone = ZoneTransitions.shared(for: timeZone)
     }
 
@@ -111,25 +96,14 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(expression) (\(timeZone.identifier))" }
 
-    /// Two schedules are equal when they name the same slots: same matching sets, day rule, hour
-    /// kind and zone, however they were written (`0 0 * * 7` equals `@weekly`).
+    /// Two schedules are equal when they have the same matching sets, day rule, hour kind and
+    /// zone, however they were written (`0 0 * * 7` equals `@weekly`).
     public static func == (lhs: CronSchedule, rhs: CronSchedule) -> Bool {
-        lhs.minutes == rhs.minutes && lhs.hours == rhs.hours && lhs.daysOfMonth == rhs.daysOfMonth
-            && lhs.months == rhs.months && lhs.daysOfWeek == rhs.daysOfWeek
-            && lhs.isDayOfMonthUnrestricted == rhs.isDayOfMonthUnrestricted
-            && lhs.isDayOfWeekUnrestricted == rhs.isDayOfWeekUnrestricted
-            && lhs.hasFixedHour == rhs.hasFixedHour && lhs.timeZone.identifier == rhs.timeZone.identifier
+        lhs.fields == rhs.fields && lhs.timeZone.identifier == rhs.timeZone.identifier
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(minutes)
-        hasher.combine(hours)
-        hasher.combine(daysOfMonth)
-        hasher.combine(months)
-        hasher.combine(daysOfWeek)
-        hasher.combine(isDayOfMonthUnrestricted)
-        hasher.combine(isDayOfWeekUnrestricted)
-        hasher.combine(hasFixedHour)
+        hasher.combine(fields)
         hasher.combine(timeZone.identifier)
     }
 }
