@@ -42,9 +42,11 @@ final class ZoneTransitions: Sendable {
     private let initialOffset: Int64
     private let firstAfterTable: Transition?
 
-    /// How far back a segment start is looked for outside the table: longer than any gap or
-    /// overlap the slot rules need to see.
-    private static let fallbackLookback: Int64 = 2 * CivilCalendar.secondsPerDay
+    /// How far back a segment start is looked for outside the table: as far as the wall-clock
+    /// search looks back (ten years) plus any gap, so `previous` never misses a transition
+    /// between a candidate and its starting point. Slow, but only years before 1800 or after
+    /// 2400 get here.
+    private static let fallbackLookback: Int64 = 11 * 366 * CivilCalendar.secondsPerDay
 
     // 1800-01-01T00:00Z and 2400-01-01T00:00Z.
     private static let defaultTableStart: Int64 = -5_364_662_400
