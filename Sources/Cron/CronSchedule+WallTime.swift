@@ -44,11 +44,16 @@ extension CronSchedule {
                 date.day = 1
                 hour = 0
                 minute = 0
+                dayNumber = CivilCalendar.dayNumber(year: date.year, month: date.month, day: 1)
                 continue
             }
             if !dayMatches(day: date.day, dayNumber: dayNumber) {
-                date.day += 1
-                dayNumber += 1
+                // With day-of-week unrestricted only day-of-month decides: jump to its next day.
+                let nextDay =
+                    fields.isDayOfWeekUnrestricted
+                    ? Self.lowestBit(of: fields.daysOfMonth, from: date.day + 1) ?? 32 : date.day + 1
+                dayNumber += nextDay - date.day
+                date.day = nextDay
                 hour = 0
                 minute = 0
                 continue
@@ -94,10 +99,14 @@ extension CronSchedule {
         var minute = minuteOfDay % 60
         let firstYear = date.year - Self.searchYears
 
-        /// Moves to the last minute of the previous day.
+        /// Moves to the last minute of the previous day that can match (with day-of-week
+        /// unrestricted, the previous day-of-month in the field).
         func previousDay() {
-            date.day -= 1
-            dayNumber -= 1
+            let previous =
+                fields.isDayOfWeekUnrestricted
+                ? Self.highestBit(of: fields.daysOfMonth, through: date.day - 1) ?? 0 : date.day - 1
+            dayNumber -= date.day - previous
+            date.day = previous
             if date.day < 1 {
                 date.month -= 1
                 if date.month < 1 {
