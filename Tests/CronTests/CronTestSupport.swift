@@ -23,6 +23,17 @@ extension CronSchedule {
         }
         return slots
     }
+
+    /// The last `count` slots at or before `date`, latest first, formatted like a table.
+    func previousSlots(atOrBefore date: Date, count: Int) -> [String] {
+        var slots: [String] = []
+        var cursor = date
+        while slots.count < count, let slot = previous(atOrBefore: cursor) {
+            slots.append(rfc3339(slot))
+            cursor = slot.addingTimeInterval(-1)
+        }
+        return slots
+    }
 }
 
 /// A deterministic pseudo-random generator (SplitMix64), so property tests are reproducible.
