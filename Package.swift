@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "punctual-bench", targets: ["punctual-bench"]),
         .library(name: "Cron", targets: ["Cron"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "KubeRuntime", targets: ["KubeRuntime"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
     ],
     dependencies: [
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // MARK: - Libraries (dependencies point downward only; see DESIGN.md "Architecture")
@@ -40,6 +43,18 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KubeRuntime",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -67,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "punctual",
             dependencies: [
-                "Cron", "KubeClient", "KubeSim",
+                "Cron", "KubeClient", "KubeRuntime", "KubeSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +111,15 @@ let package = Package(
             dependencies: [
                 "KubeSim", "KubeClient", "PunctualTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KubeRuntimeTests",
+            dependencies: [
+                "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
