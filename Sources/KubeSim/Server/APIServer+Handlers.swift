@@ -45,8 +45,12 @@ extension APIServer {
                 throw Status.pathNotFound(rawPath)
             }
             return Self.json(list)
-        case .openAPI:
-            throw Status.pathNotFound(rawPath)
+        case .openAPI(let rest):
+            // Only v3 is served; see OpenAPIDocuments for why that is what kubectl needs.
+            if rest == "v3" { return Self.json(OpenAPIDocuments.root(types)) }
+            guard rest.hasPrefix("v3/"), let document = OpenAPIDocuments.groupVersion(String(rest.dropFirst(3)), types: types)
+            else { throw Status.pathNotFound(rawPath) }
+            return Self.json(document)
         case .resource(let resourcePath):
             return try await resourceEndpoint(resourcePath, verb: verb, request: &request, query: query)
         case .health, .simulator:
@@ -195,6 +199,14 @@ extension APIServer {
     }
 
     static func optionalBody(of request: inout Request, limit: Int) async throws -> JSONValue? {
+        let contentType = (request.headers[.contentType] ?? "").lowercased()
+        if contentType.contains("protobuf") || contentType.contains("cbor") {
+            // Only JSON is spoken. kubectl's imperative generators (`kubectl create configmap`,
+            // `create namespace`) send protobuf; manifests (`create -f`, `apply -f`) go as JSON.
+            throw Status.unsupportedMediaType(
+                "KubeSim accepts JSON request bodies only, not \(contentType); with kubectl, create objects from "
+                    + "manifests (kubectl create -f / apply -f) instead of the imperative generators")
+        }
         let buffer = try await request.collectBody(upTo: limit)
         guard buffer.readableBytes > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
         else { return nil }
