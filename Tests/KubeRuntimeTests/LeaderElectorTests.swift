@@ -176,6 +176,33 @@ import Testing
         for candidate in candidates { candidate.task.cancel() }
     }
 
+    @Test func standbyWatchesInsteadOfPollingAndPollsWhenTheWatchBreaks() async throws {
+        let candidates = try await start(["a", "b"])
+        let standby = candidates[1]
+        let requestsAfterStart = standby.lock.requestCount
+
+        // A minute of renewals every 2 s: the standby only watches.
+        await run(clock, until: clock.now.advanced(by: .seconds(60)))
+        #expect(standby.lock.requestCount == requestsAfterStart)
+        #expect(standby.elector.observedHolder == "a")
+
+        // Its watches fail for 20 s (it can still read): it polls every retryPeriod meanwhile.
+        standby.lock.setReachability(.watchesFailing)
+        let broken = clock.now
+        await run(clock, until: broken.advanced(by: .seconds(20)))
+        let polls = standby.lock.requestCount - requestsAfterStart
+        #expect((9...11).contains(polls), "expected a poll every 2 s, got \(polls) in 20 s")
+
+        // Once the watch is back, polling stops again.
+        standby.lock.setReachability(.reachable)
+        await run(clock, until: broken.advanced(by: .seconds(30)))
+        let afterRecovery = standby.lock.requestCount
+        await run(clock, until: broken.advanced(by: .seconds(90)))
+        #expect(standby.lock.requestCount == afterRecovery)
+        #expect(timeline.leading == ["a"])
+        for candidate in candidates { candidate.task.cancel() }
+    }
+
     @Test func leaderGaugeFollowsLeadership() async throws {
         let metrics = TestMetrics()
         let candidate = try Candidate(name: "a", store: store, clock: clock, timeline: timeline, metrics: metrics)

@@ -93,6 +93,8 @@ public final class InMemoryLeaseLock: LeaseLock {
     public enum Reachability: Sendable, Equatable {
         /// Calls go through.
         case reachable
+        /// Reads and writes go through but watches fail (a proxy that drops long requests).
+        case watchesFailing
         /// Calls fail at once (a network partition that refuses connections).
         case failing
         /// Calls hang until the handle is reachable again or the caller is cancelled (a black
@@ -103,6 +105,7 @@ public final class InMemoryLeaseLock: LeaseLock {
     private struct State {
         var reachability = Reachability.reachable
         var pendingConflicts = 0
+        var requests = 0
         var hung: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextHungID = 0
         var watches: [Int: AsyncThrowingStream<VersionedLeaderElectionRecord?, any Error>.Continuation] = [:]
@@ -137,6 +140,10 @@ public final class InMemoryLeaseLock: LeaseLock {
         for continuation in released { continuation.resume() }
         for watch in broken { watch.finish(throwing: unreachableError()) }
     }
+
+    /// How many get, create and update calls went through this handle (watches excluded), so
+    /// tests can tell a watching standby from a polling one.
+    public var requestCount: Int { state.withLock { $0.requests } }
 
     /// Makes the next `count` updates through this handle fail with a conflict, as if another
     /// writer had changed the lease just before.
@@ -209,9 +216,12 @@ public final class InMemoryLeaseLock: LeaseLock {
     }
 
     private func passFaults() async throws {
-        let reachability = state.withLock { $0.reachability }
+        let reachability = state.withLock { state in
+            state.requests += 1
+            return state.reachability
+        }
         switch reachability {
-        case .reachable:
+        case .reachable, .watchesFailing:
             return
         case .failing:
             throw unreachableError()
@@ -234,6 +244,7 @@ public final class InMemoryLeaseLock: LeaseLock {
                 continuation?.resume()
             }
             try Task.checkCancellation()
+            state.withLock { $0.requests -= 1 }
             try await passFaults()
         }
     }
