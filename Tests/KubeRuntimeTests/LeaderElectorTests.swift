@@ -11,7 +11,8 @@ import Testing
     let timeline = LeadershipTimeline()
 
     /// Starts candidates one after the other, so the first one acquires the free lease.
-    func start(_ names: [String], policy: LeaderElectionConfig.LostLeadershipPolicy = .exit) async throws -> [Candidate] {
+    func start(_ names: [String], policy: LeaderElectionConfig.LostLeadershipPolicy = .exit) async throws -> [Candidate]
+    {
         var candidates: [Candidate] = []
         for name in names {
             candidates.append(try Candidate(name: name, store: store, clock: clock, timeline: timeline, policy: policy))
@@ -126,7 +127,8 @@ import Testing
 
     static let conflictCases: [ConflictCase] = [
         ConflictCase(name: "one conflict → retried, still leading", conflicts: 1, keepsLeading: true),
-        ConflictCase(name: "conflicts until just before the deadline → still leading", conflicts: 3, keepsLeading: true),
+        ConflictCase(
+            name: "conflicts until just before the deadline → still leading", conflicts: 3, keepsLeading: true),
         ConflictCase(name: "conflicts past the renew deadline → leadership lost", conflicts: 5, keepsLeading: false),
     ]
 
@@ -258,7 +260,8 @@ import Testing
         ConfigCase(
             name: "fractional lease duration",
             leaseDuration: .seconds(15.5),
-            expectedError: "leaseDuration: must be a whole number of seconds (Lease.spec.leaseDurationSeconds), got 15.5s"
+            expectedError:
+                "leaseDuration: must be a whole number of seconds (Lease.spec.leaseDurationSeconds), got 15.5s"
         ),
     ]
 

@@ -35,9 +35,11 @@ import Testing
     }
 
     @Test func invalidBindAddressNamesTheFlagAndValue() {
-        #expect(throws: ProbeServerError(
-            message: "--metrics-bind-address \":x\": port must be a number in 0...65535, got \"x\""
-        )) {
+        #expect(
+            throws: ProbeServerError(
+                message: "--metrics-bind-address \":x\": port must be a number in 0...65535, got \"x\""
+            )
+        ) {
             try ProbeBindAddress(parsing: ":x")
         }
     }
@@ -86,7 +88,8 @@ import Testing
     }
 
     @Test func disabledServerWaitsForShutdownWithoutListening() async throws {
-        let server = ProbeServer(bindAddress: .disabled, registry: PrometheusCollectorRegistry(), readiness: ReadinessChecks())
+        let server = ProbeServer(
+            bindAddress: .disabled, registry: PrometheusCollectorRegistry(), readiness: ReadinessChecks())
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

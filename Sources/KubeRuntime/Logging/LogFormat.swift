@@ -15,7 +15,8 @@ public enum LogFormat: String, Sendable, CaseIterable, CustomStringConvertible {
     public init(parsing value: String) throws(LoggingOptionError) {
         guard let format = LogFormat(rawValue: value.lowercased()) else {
             throw LoggingOptionError(
-                message: "--log-format \"\(value)\": expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))"
+                message:
+                    "--log-format \"\(value)\": expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
         self = format
@@ -39,9 +40,10 @@ public enum LogFormat: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Bootstraps swift-log for the whole process. Call once, from the executable only.
     public func bootstrap(level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
-        LoggingSystem.bootstrap({ label, provider in
-            makeHandler(label: label, level: level, metadataProvider: provider)
-        }, metadataProvider: metadataProvider)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                makeHandler(label: label, level: level, metadataProvider: provider)
+            }, metadataProvider: metadataProvider)
     }
 }
 
