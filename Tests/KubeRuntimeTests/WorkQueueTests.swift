@@ -3,7 +3,23 @@ import KubeClient
 import KubeRuntime
 import KubeSim
 import MetricsTestKit
+import Synchronization
 import Testing
+
+/// Counts reconcile calls per key.
+final class ReconcileLog: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    /// Records one more call for `key` and returns how many there were so far.
+    func record(_ key: String) -> Int {
+        counts.withLock { counts in
+            counts[key, default: 0] += 1
+            return counts[key, default: 0]
+        }
+    }
+
+    var attempts: [String: Int] { counts.withLock { $0 } }
+}
 
 @Suite struct WorkQueueTests {
     let clock = ManualClock(start: testEpoch)
@@ -282,12 +298,44 @@ import Testing
     @Test func shutdownWakesIdleWorkers() async {
         let queue = makeQueue()
         let workers = (0..<3).map { _ in Task { await queue.get() } }
-        queue.add("one")
-        await queue.shutDown(drain: false)
-        var results: [String?] = []
-        for worker in workers { results.append(await worker.value) }
-        #expect(results.compactMap { $0 } == ["one"] || results.compactMap { $0 }.isEmpty)
-        #expect(results.filter { $0 == nil }.count >= 2)
+        #expect(await eventually { queue.idleWorkerCount == 3 })
+        await queue.shutDown(drain: true)
+        for worker in workers { #expect(await worker.value == nil) }
+        #expect(queue.idleWorkerCount == 0)
+    }
+
+    // MARK: - Workers
+
+    @Test func workersApplyTheReconcileResult() async {
+        let queue = makeQueue(rateLimiter: ExponentialBackoffRateLimiter(base: .seconds(1), maximum: .seconds(60)))
+        let log = ReconcileLog()
+        let workers = Task {
+            await queue.runWorkers(2) { key in
+                let attempt = log.record(key)
+                switch key {
+                case "flaky": return attempt < 3 ? .retry() : .done
+                case "periodic": return attempt < 2 ? .requeue(after: .seconds(30)) : .done
+                default: return .done
+                }
+            }
+        }
+        for key in ["flaky", "periodic", "once"] { queue.add(key) }
+        #expect(await eventually { log.attempts == ["flaky": 1, "periodic": 1, "once": 1] })
+        #expect(queue.numRequeues("flaky") == 1)
+
+        await run(clock, until: clock.now.advanced(by: .seconds(1)))
+        #expect(await eventually { log.attempts["flaky"] == 2 })
+        await run(clock, until: clock.now.advanced(by: .seconds(2)))
+        #expect(await eventually { log.attempts["flaky"] == 3 })
+        #expect(queue.numRequeues("flaky") == 0)
+
+        await run(clock, until: WallInstant(testEpoch).advanced(by: .seconds(30)))
+        #expect(await eventually { log.attempts["periodic"] == 2 })
+        await run(clock, until: WallInstant(testEpoch).advanced(by: .seconds(120)))
+        #expect(log.attempts == ["flaky": 3, "periodic": 2, "once": 1])
+
+        await queue.shutDown(drain: true)
+        await workers.value
     }
 
     // MARK: - Metrics

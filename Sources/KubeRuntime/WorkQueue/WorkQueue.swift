@@ -215,6 +215,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// The number of keys waiting for their delay to pass.
     public var delayedCount: Int { state.withLock { $0.delayed.count } }
 
+    /// The number of workers suspended in ``get()`` waiting for a key.
+    public var idleWorkerCount: Int { state.withLock { $0.getters.count } }
+
     /// The number of keys handed out and not yet done.
     public var processingCount: Int { state.withLock { $0.processing.count } }
 
