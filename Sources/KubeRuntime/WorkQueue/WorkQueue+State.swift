@@ -1,37 +1,43 @@
 import KubeClient
 
+/// The order of one of the queue's heaps over its entries.
+protocol EntryOrder {
+    static func comesBefore<Key>(_ lhs: QueueEntry<Key, Self>, _ rhs: QueueEntry<Key, Self>) -> Bool
+}
+
+/// Ready keys: priority (higher first), then due time, then the order they became ready.
+enum ReadyOrder: EntryOrder {
+    static func comesBefore<Key>(_ lhs: QueueEntry<Key, Self>, _ rhs: QueueEntry<Key, Self>) -> Bool {
+        if lhs.priority != rhs.priority { return lhs.priority > rhs.priority }
+        if lhs.due != rhs.due { return lhs.due < rhs.due }
+        return lhs.sequence < rhs.sequence
+    }
+}
+
+/// Delayed keys: due time, then insertion.
+enum DueOrder: EntryOrder {
+    static func comesBefore<Key>(_ lhs: QueueEntry<Key, Self>, _ rhs: QueueEntry<Key, Self>) -> Bool {
+        if lhs.due != rhs.due { return lhs.due < rhs.due }
+        return lhs.sequence < rhs.sequence
+    }
+}
+
+/// A key filed in one of the queue's heaps; `sequence` identifies the current entry of a key
+/// (older entries of the same key are stale).
+struct QueueEntry<Key, Order: EntryOrder>: Comparable {
+    let key: Key
+    let priority: Int
+    let due: WallInstant
+    let sequence: UInt64
+
+    static func < (lhs: Self, rhs: Self) -> Bool { Order.comesBefore(lhs, rhs) }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.sequence == rhs.sequence }
+}
+
 extension WorkQueue {
-    /// A key waiting to be handed out. Ordered by priority (higher first), then due time, then
-    /// the order in which it became ready.
-    struct ReadyEntry: Comparable {
-        let key: Key
-        let priority: Int
-        let due: WallInstant
-        let sequence: UInt64
-
-        static func < (lhs: Self, rhs: Self) -> Bool {
-            if lhs.priority != rhs.priority { return lhs.priority > rhs.priority }
-            if lhs.due != rhs.due { return lhs.due < rhs.due }
-            return lhs.sequence < rhs.sequence
-        }
-
-        static func == (lhs: Self, rhs: Self) -> Bool { lhs.sequence == rhs.sequence }
-    }
-
-    /// A key waiting for its due time. Ordered by due time, then insertion.
-    struct DelayedEntry: Comparable {
-        let key: Key
-        let priority: Int
-        let due: WallInstant
-        let sequence: UInt64
-
-        static func < (lhs: Self, rhs: Self) -> Bool {
-            if lhs.due != rhs.due { return lhs.due < rhs.due }
-            return lhs.sequence < rhs.sequence
-        }
-
-        static func == (lhs: Self, rhs: Self) -> Bool { lhs.sequence == rhs.sequence }
-    }
+    typealias ReadyEntry = QueueEntry<Key, ReadyOrder>
+    typealias DelayedEntry = QueueEntry<Key, DueOrder>
 
     /// Everything mutable about the queue, guarded by the queue's mutex.
     ///
@@ -78,20 +84,8 @@ extension WorkQueue {
                 }
                 return
             }
-            if let existing = ready[key] {
-                guard priority > existing.priority || due < existing.due else { return }
-                let entry = ReadyEntry(
-                    key: key,
-                    priority: max(priority, existing.priority),
-                    due: min(due, existing.due),
-                    sequence: takeSequence()
-                )
-                ready[key] = entry
-                readyHeap.insert(entry)
-            } else {
-                let entry = ReadyEntry(key: key, priority: priority, due: due, sequence: takeSequence())
-                ready[key] = entry
-                readyHeap.insert(entry)
+            let sequence = takeSequence()
+            if Self.upsert(key, priority: priority, due: due, sequence: sequence, in: &ready, heap: &readyHeap) {
                 metrics.adds.increment()
                 metrics.depth.record(ready.count)
             }
@@ -116,33 +110,46 @@ extension WorkQueue {
         /// Delays `key` until `due`, unless it is ready, dirty or delayed until earlier already.
         mutating func delay(_ key: Key, until due: WallInstant, priority: Int) {
             if let existing = ready[key] {
-                if priority > existing.priority {
-                    let entry = ReadyEntry(key: key, priority: priority, due: existing.due, sequence: takeSequence())
-                    ready[key] = entry
-                    readyHeap.insert(entry)
-                }
+                // Already due: only its priority can rise.
+                let sequence = takeSequence()
+                Self.upsert(
+                    key, priority: priority, due: existing.due, sequence: sequence, in: &ready, heap: &readyHeap)
                 return
             }
             if let existing = dirty[key] {
                 dirty[key] = max(existing, priority)
                 return
             }
-            if let existing = delayed[key] {
-                guard due < existing.due || priority > existing.priority else { return }
-                let entry = DelayedEntry(
-                    key: key,
-                    priority: max(priority, existing.priority),
-                    due: min(due, existing.due),
-                    sequence: takeSequence()
-                )
-                delayed[key] = entry
-                delayedHeap.insert(entry)
-            } else {
-                let entry = DelayedEntry(key: key, priority: priority, due: due, sequence: takeSequence())
-                delayed[key] = entry
-                delayedHeap.insert(entry)
-            }
+            let sequence = takeSequence()
+            Self.upsert(key, priority: priority, due: due, sequence: sequence, in: &delayed, heap: &delayedHeap)
             compactIfNeeded()
+        }
+
+        /// Files `key` with `priority` and `due` into a map and its heap: a new key is inserted;
+        /// a known key keeps the higher priority and the earlier due time (a new heap entry
+        /// supersedes the old one, which becomes stale) or is left alone if neither improves.
+        ///
+        /// - Returns: whether the key was new.
+        @discardableResult
+        static func upsert<Order: EntryOrder>(
+            _ key: Key,
+            priority: Int,
+            due: WallInstant,
+            sequence: UInt64,
+            in entries: inout [Key: QueueEntry<Key, Order>],
+            heap: inout BinaryHeap<QueueEntry<Key, Order>>
+        ) -> Bool {
+            let existing = entries[key]
+            if let existing, priority <= existing.priority, due >= existing.due { return false }
+            let entry = QueueEntry<Key, Order>(
+                key: key,
+                priority: max(priority, existing?.priority ?? priority),
+                due: min(due, existing?.due ?? due),
+                sequence: sequence
+            )
+            entries[key] = entry
+            heap.insert(entry)
+            return existing == nil
         }
 
         /// The due time of the earliest delayed key, discarding stale heap entries on the way.
