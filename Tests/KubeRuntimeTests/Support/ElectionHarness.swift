@@ -1,0 +1,96 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import KubeSim
+import Logging
+import MetricsTestKit
+import Synchronization
+
+/// A record of when each candidate's leader work started and stopped, in virtual time.
+final class LeadershipTimeline: Sendable {
+    struct Entry: Equatable, Sendable {
+        enum Kind: Sendable { case started, stopped }
+        let candidate: String
+        let kind: Kind
+        let at: Date
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    func record(_ candidate: String, _ kind: Entry.Kind, at: Date) {
+        entries.withLock { $0.append(Entry(candidate: candidate, kind: kind, at: at)) }
+    }
+
+    var all: [Entry] { entries.withLock { $0 } }
+
+    func starts(of candidate: String? = nil) -> [Entry] {
+        all.filter { $0.kind == .started && (candidate == nil || $0.candidate == candidate) }
+    }
+
+    func stops(of candidate: String) -> [Entry] {
+        all.filter { $0.kind == .stopped && $0.candidate == candidate }
+    }
+
+    /// The candidates whose work is running now.
+    var leading: [String] {
+        var running: [String] = []
+        for entry in all {
+            switch entry.kind {
+            case .started: running.append(entry.candidate)
+            case .stopped: running.removeAll { $0 == entry.candidate }
+            }
+        }
+        return running
+    }
+}
+
+/// One candidate of an election test: its own lock handle (so faults hit only it), its elector
+/// and the task running it.
+final class Candidate: Sendable {
+    let name: String
+    let lock: InMemoryLeaseLock
+    let elector: LeaderElector
+    let task: Task<LeaderElectionOutcome, any Error>
+
+    init(
+        name: String,
+        store: InMemoryLeaseStore,
+        clock: ManualClock,
+        timeline: LeadershipTimeline,
+        metrics: TestMetrics = TestMetrics(),
+        policy: LeaderElectionConfig.LostLeadershipPolicy = .exit
+    ) throws {
+        self.name = name
+        let lock = InMemoryLeaseLock(store: store)
+        self.lock = lock
+        let config = try LeaderElectionConfig(
+            lockNamespace: "default",
+            lockName: "punctual-test",
+            identity: name,
+            onLostLeadership: policy
+        )
+        var logger = Logger(label: "test.election")
+        logger.logLevel = .critical
+        let elector = LeaderElector(
+            config: config,
+            lock: lock,
+            clock: clock,
+            logger: logger,
+            metricsFactory: metrics
+        )
+        self.elector = elector
+        self.task = Task {
+            try await elector.run {
+                timeline.record(name, .started, at: clock.currentDate)
+                await suspendUntilCancelled()
+                timeline.record(name, .stopped, at: clock.currentDate)
+            }
+        }
+    }
+
+    /// A crash: the process vanishes without releasing anything.
+    func kill() {
+        lock.setReachability(.failing)
+        task.cancel()
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import KubeClient
+import KubeSim
+
+/// Polls `condition` until it holds or a short real-time bound passes.
+///
+/// Virtual time never moves by itself, so the only real waiting in these tests is for other
+/// tasks to reach their next suspension point; the bound is generous for a loaded 2-core
+/// machine and is never reached when the code is right.
+func eventually(
+    timeout: Duration = .seconds(10),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while clock.now < deadline {
+        if try await condition() { return true }
+        for _ in 0..<10 { await Task.yield() }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return try await condition()
+}
+
+/// Waits until every task sleeping on `clock` has stayed asleep for a few scheduler rounds,
+/// i.e. the system is quiescent and only virtual time can move it on.
+func settle(_ clock: ManualClock, sleepers: Int) async -> Bool {
+    var stableRounds = 0
+    return await eventually {
+        if clock.sleeperCount == sleepers {
+            stableRounds += 1
+        } else {
+            stableRounds = 0
+        }
+        return stableRounds >= 5
+    }
+}
+
+/// A fixed instant all virtual clocks start at, so failures print readable times.
+let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
+
+/// A small deterministic pseudo-random generator (SplitMix64) for reproducible shuffles.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
