@@ -12,9 +12,9 @@ import KubeClient
 /// `x-kubernetes-int-or-string` and `x-kubernetes-embedded-resource`. Descriptions, list/map types
 /// and CEL `x-kubernetes-validations` are read past, not enforced.
 ///
-/// Like the real API server, parsing insists on a *structural* schema: every node that declares
-/// properties, items or validations has a `type`, unless it is int-or-string or preserves unknown
-/// fields. Parsing a bad schema fails with ``FieldError``s that name the schema path, so a CRD with
+/// Like the real API server, parsing insists on a *structural* schema: every specified field
+/// (root, properties, items, additionalProperties) has a `type`, unless it is int-or-string or
+/// preserves unknown fields; arrays have `items`. Parsing a bad schema fails with ``FieldError``s that name the schema path, so a CRD with
 /// such a schema is refused at admission.
 public final class OpenAPISchema: Sendable {
     /// The JSON types a schema can name.
@@ -85,7 +85,7 @@ public final class OpenAPISchema: Sendable {
         if json.objectValue == nil {
             errors.append(.typeInvalid(path, json, "must be an object"))
         }
-        var parser = KeywordParser(members: members, path: path)
+        let parser = KeywordParser(members: members, path: path)
 
         type = parser.type(errors: &errors)
         isIntOrString = parser.bool("x-kubernetes-int-or-string", errors: &errors)
@@ -166,26 +166,16 @@ public final class OpenAPISchema: Sendable {
         }
 
         if role != .valueValidation {
-            checkStructural(path: path, isRoot: role == .root, errors: &errors)
+            checkStructural(path: path, isRoot: role == .root, declaresType: members["type"] != nil, errors: &errors)
         }
     }
 
-    /// A schema that accepts anything and keeps every field (used where no schema is declared).
-    public static let preservingEverything: OpenAPISchema = {
-        var ignored: [FieldError] = []
-        return OpenAPISchema(
-            json: ["type": "object", "x-kubernetes-preserve-unknown-fields": true], path: "", role: .root,
-            errors: &ignored)
-    }()
-
     // MARK: - Structural rules
 
-    private func checkStructural(path: String, isRoot: Bool, errors: inout [FieldError]) {
-        if type == nil && !isIntOrString && !preservesUnknownFields {
-            let describesShape = !properties.isEmpty || items != nil || additionalProperties != nil
-            if describesShape || isRoot {
-                errors.append(.required("\(path).type", "must not be empty for specified object fields"))
-            }
+    private func checkStructural(path: String, isRoot: Bool, declaresType: Bool, errors: inout [FieldError]) {
+        // Every specified field needs a type, unless it is int-or-string or preserves anything.
+        if !declaresType && !isIntOrString && !preservesUnknownFields {
+            errors.append(.required("\(path).type", "must not be empty for specified object fields"))
         }
         if isRoot && type != nil && type != .object {
             errors.append(.invalid("\(path).type", .string(type?.rawValue ?? ""), "must be object at the root"))
