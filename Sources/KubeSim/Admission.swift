@@ -69,7 +69,8 @@ public struct Admission: Sendable {
             errors = admitBuiltIn(&object, target: target, operation: operation)
         }
         guard errors.isEmpty else {
-            throw Self.invalidStatus(kind: target.kind, group: target.group, name: Self.name(of: object), errors: errors)
+            throw Self.invalidStatus(
+                kind: target.kind, group: target.group, name: Self.name(of: object), errors: errors)
         }
         return object
     }

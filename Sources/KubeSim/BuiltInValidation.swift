@@ -115,7 +115,9 @@ enum BuiltInValidation {
 
     private static func validateVersions(_ versions: JSONValue?) -> [FieldError] {
         guard let list = versions?.arrayValue, !list.isEmpty else {
-            return [.invalid("spec.versions", versions ?? .null, "must have exactly one version marked as storage version")]
+            return [
+                .invalid("spec.versions", versions ?? .null, "must have exactly one version marked as storage version")
+            ]
         }
         var errors: [FieldError] = []
         let storageCount = list.filter { $0["storage"] == true }.count

@@ -42,7 +42,9 @@ extension OpenAPISchema {
         switch value {
         case .string(let text): validateString(text, path: path, name: name, errors: &errors)
         case .int, .double:
-            if let number = value.doubleValue { validateNumber(number, value: value, path: path, name: name, errors: &errors) }
+            if let number = value.doubleValue {
+                validateNumber(number, value: value, path: path, name: name, errors: &errors)
+            }
         case .array(let elements): validateArray(elements, path: path, name: name, errors: &errors)
         case .object(let members): validateObject(members, path: path, name: name, errors: &errors)
         case .null, .bool: break
@@ -74,7 +76,8 @@ extension OpenAPISchema {
         }
         if let format, !Self.matches(format: format, text) {
             errors.append(
-                .typeInvalid(path, .string(text), "\(name) in body must be of type \(format): \(GoFormat.quoted(text))"))
+                .typeInvalid(path, .string(text), "\(name) in body must be of type \(format): \(GoFormat.quoted(text))")
+            )
         }
     }
 
@@ -96,7 +99,8 @@ extension OpenAPISchema {
                 errors.append(.invalid(path, value, "\(name) in body should be less than \(GoFormat.number(maximum))"))
             } else if !exclusiveMaximum && number > maximum {
                 errors.append(
-                    .invalid(path, value, "\(name) in body should be less than or equal to \(GoFormat.number(maximum))"))
+                    .invalid(path, value, "\(name) in body should be less than or equal to \(GoFormat.number(maximum))")
+                )
             }
         }
     }

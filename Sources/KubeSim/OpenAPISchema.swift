@@ -14,8 +14,8 @@ import KubeClient
 ///
 /// Like the real API server, parsing insists on a *structural* schema: every specified field
 /// (root, properties, items, additionalProperties) has a `type`, unless it is int-or-string or
-/// preserves unknown fields; arrays have `items`. Parsing a bad schema fails with ``FieldError``s that name the schema path, so a CRD with
-/// such a schema is refused at admission.
+/// preserves unknown fields; arrays have `items`. Parsing a bad schema fails with ``FieldError``s
+/// that name the schema path, so a CRD with such a schema is refused at admission.
 public final class OpenAPISchema: Sendable {
     /// The JSON types a schema can name.
     public enum ValueType: String, Sendable, CaseIterable {

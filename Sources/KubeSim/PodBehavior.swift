@@ -3,15 +3,20 @@ import Foundation
 /// How a simulated Pod behaves, read from annotations on the Pod (for Job pods: on the Job's pod
 /// template, which the pods copy).
 ///
-/// | annotation | meaning | default |
-/// | --- | --- | --- |
-/// | `sim.punctual.dev/pending-seconds` | stay Pending (containers waiting, reason `ContainerCreating`) this long after scheduling | `0` |
-/// | `sim.punctual.dev/unschedulable` | `"true"`: stay Pending forever, condition PodScheduled=False reason `Unschedulable` | `false` |
-/// | `sim.punctual.dev/image-pull-error` | `"true"`: stay Pending forever, containers waiting reason `ImagePullBackOff` | `false` |
-/// | `sim.punctual.dev/run-seconds` | how long containers run before they exit | `1` for Job pods, forever for other pods |
-/// | `sim.punctual.dev/exit-code` | `0` succeeds; anything else fails with reason `Error` | `0` |
-/// | `sim.punctual.dev/exit-message` | the terminated container's message on failure | `simulated failure (exit code N)` |
-/// | `sim.punctual.dev/termination-seconds` | how long a deleted Pod stays terminating (with deletionTimestamp) before it is gone | `0` |
+/// - `sim.punctual.dev/pending-seconds` (default `0`): stay Pending, containers waiting with
+///   reason `ContainerCreating`, this long after scheduling.
+/// - `sim.punctual.dev/unschedulable` (`"true"`): stay Pending forever with condition
+///   PodScheduled=False, reason `Unschedulable`.
+/// - `sim.punctual.dev/image-pull-error` (`"true"`): stay Pending forever, containers waiting with
+///   reason `ImagePullBackOff`.
+/// - `sim.punctual.dev/run-seconds` (default `1` for Job pods, forever for other pods): how long
+///   the containers run before they exit.
+/// - `sim.punctual.dev/exit-code` (default `0`): `0` succeeds; anything else fails with reason
+///   `Error` (restartPolicy OnFailure restarts the container in the same Pod instead).
+/// - `sim.punctual.dev/exit-message` (default `simulated failure (exit code N)`): the failed
+///   container's message.
+/// - `sim.punctual.dev/termination-seconds` (default `0`): how long a deleted Pod stays
+///   terminating (with its deletionTimestamp) before its containers are killed.
 ///
 /// Values that do not parse (a negative or non-numeric number) fall back to the default, as a
 /// kubelet ignores annotations it does not understand; ``problems`` lists them for logging.

@@ -36,7 +36,8 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
     }
 
     static let podTarget = Admission.Target(group: "", version: "v1", kind: "Pod")
-    static let crdTarget = Admission.Target(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+    static let crdTarget = Admission.Target(
+        group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
 
     static let cases: [Case] = [
         Case(name: "valid Job", object: jobObject(), target: jobTarget, messages: []),
@@ -57,10 +58,12 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
             object: jobObject { $0.set(path: ["spec", "template", "spec", "restartPolicy"], to: nil) },
             target: jobTarget,
             messages: [
-                #"spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#
+                #"spec.template.spec.restartPolicy: Unsupported value: "#
+                    + #""Always": supported values: "OnFailure", "Never""#
             ]),
         Case(
-            name: "Job with OnFailure", object: jobObject {
+            name: "Job with OnFailure",
+            object: jobObject {
                 $0.set(path: ["spec", "template", "spec", "restartPolicy"], to: "OnFailure")
             }, target: jobTarget, messages: []),
         Case(
@@ -109,7 +112,8 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
         Case(name: "valid CRD", object: crd(), target: crdTarget, messages: []),
         Case(
             name: "CRD named wrongly with a non-structural schema",
-            object: crd(name: "tasks.example.com", schema: ["type": "object", "properties": ["spec": ["properties": [:]]]]),
+            object: crd(
+                name: "tasks.example.com", schema: ["type": "object", "properties": ["spec": ["properties": [:]]]]),
             target: crdTarget,
             messages: [
                 #"metadata.name: Invalid value: "tasks.example.com": must be spec.names.plural+"."+spec.group"#,
@@ -152,12 +156,15 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
         #expect(
             error?.message
                 == #"ScheduledTask.punctual.dev "report" is invalid: [spec.schedule: Required value, "#
-                + #"spec.guarantee: Unsupported value: "Twice": supported values: "OnceMost", "OnceOnly", "Unlimited"]"#)
+                + #"spec.guarantee: Unsupported value: "Twice": supported values: "OnceMost", "OnceOnly", "Unlimited"]"#
+        )
         #expect(error?.details?.kind == "ScheduledTask")
         #expect(error?.details?.group == "punctual.dev")
         #expect(error?.details?.name == "report")
-        #expect(error?.details?.causes?.first == Status.Cause(
-            reason: "FieldValueRequired", message: "Required value", field: "spec.schedule"))
+        #expect(
+            error?.details?.causes?.first
+                == Status.Cause(
+                    reason: "FieldValueRequired", message: "Required value", field: "spec.schedule"))
     }
 
     @Test func singleErrorStandsWithoutBrackets() {

@@ -8,7 +8,9 @@ import Testing
 func syncJob(spec: [String: JSONValue] = [:], status: JSONValue = [:], restartPolicy: String = "Never") -> JSONValue {
     var members: [String: JSONValue] = [
         "backoffLimit": 6, "parallelism": 1, "completions": 1,
-        "template": ["spec": ["restartPolicy": .string(restartPolicy), "containers": [["name": "main", "image": "x"]]]],
+        "template": [
+            "spec": ["restartPolicy": .string(restartPolicy), "containers": [["name": "main", "image": "x"]]]
+        ],
     ]
     for (key, value) in spec { members[key] = value }
     return [
@@ -76,7 +78,8 @@ let startedStatus: JSONValue = ["startTime": .string(KubeTime.format(podStart))]
             release: ["a"], failed: 1, wakeAfter: 11),
         Case(
             name: "failed pod, back-off over → replacement",
-            job: syncJob(spec: ["backoffLimit": 2], status: ["startTime": .string(KubeTime.format(podStart)), "failed": 1]),
+            job: syncJob(
+                spec: ["backoffLimit": 2], status: ["startTime": .string(KubeTime.format(podStart)), "failed": 1]),
             pods: [view("a", PodBehavior(exitCode: 1), now: 11, finalizer: false)], now: 11, create: 1, failed: 1),
         Case(
             name: "OnFailure restarts count against the limit",
@@ -94,11 +97,13 @@ let startedStatus: JSONValue = ["startTime": .string(KubeTime.format(podStart))]
                 spec: ["activeDeadlineSeconds": 30],
                 status: [
                     "startTime": .string(KubeTime.format(podStart)),
-                    "conditions": [[
-                        "type": "FailureTarget", "status": "True", "reason": "DeadlineExceeded",
-                        "message": "Job was active longer than specified deadline",
-                        "lastTransitionTime": .string(KubeTime.format(podStart + 30)),
-                    ]],
+                    "conditions": [
+                        [
+                            "type": "FailureTarget", "status": "True", "reason": "DeadlineExceeded",
+                            "message": "Job was active longer than specified deadline",
+                            "lastTransitionTime": .string(KubeTime.format(podStart + 30)),
+                        ]
+                    ],
                 ]),
             pods: [], now: 30, conditions: ["FailureTarget", "Failed"]),
         Case(
@@ -122,7 +127,8 @@ let startedStatus: JSONValue = ["startTime": .string(KubeTime.format(podStart))]
             job: syncJob(spec: ["podReplacementPolicy": "Failed"], status: startedStatus),
             pods: [view("a", PodBehavior(runSeconds: 100), now: 5, terminating: true)], now: 5),
         Case(
-            name: "parallelism 2 of 3 completions → two pods", job: syncJob(spec: ["parallelism": 2, "completions": 3]),
+            name: "parallelism 2 of 3 completions → two pods",
+            job: syncJob(spec: ["parallelism": 2, "completions": 3]),
             pods: [], now: 0, create: 2),
         Case(
             name: "one of three done → keep two running",
@@ -174,8 +180,12 @@ let startedStatus: JSONValue = ["startTime": .string(KubeTime.format(podStart))]
     @Test func resumingRestartsTheClock() {
         let suspended: JSONValue = [
             "startTime": .string(KubeTime.format(podStart)),
-            "conditions": [["type": "Suspended", "status": "True", "reason": "JobSuspended", "message": "Job suspended",
-                            "lastTransitionTime": .string(KubeTime.format(podStart))]],
+            "conditions": [
+                [
+                    "type": "Suspended", "status": "True", "reason": "JobSuspended", "message": "Job suspended",
+                    "lastTransitionTime": .string(KubeTime.format(podStart)),
+                ]
+            ],
         ]
         let plan = JobSync.plan(job: syncJob(status: suspended), pods: [], now: podStart + 60)
         #expect(plan.podsToCreate == 1)

@@ -17,7 +17,9 @@ let taskSchema: JSONValue = [
                     "type": "string", "enum": ["OnceMost", "OnceOnly", "Unlimited"], "default": "Unlimited",
                 ],
                 "jitterSeconds": ["type": "integer", "minimum": 0, "maximum": 3600],
-                "ratio": ["type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1, "exclusiveMaximum": true],
+                "ratio": [
+                    "type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1, "exclusiveMaximum": true,
+                ],
                 "suspend": ["type": "boolean", "default": false],
                 "timeZone": ["type": "string", "pattern": "^[A-Za-z_]+(/[A-Za-z_]+)*$"],
                 "startAt": ["type": "string", "format": "date-time"],
@@ -83,14 +85,16 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
         Case(
             name: "wrong type reports the JSON type", object: task(["jitterSeconds": "ten"]),
             messages: [
-                #"spec.jitterSeconds: Invalid value: "string": spec.jitterSeconds in body must be of type integer: "string""#
+                #"spec.jitterSeconds: Invalid value: "string": spec.jitterSeconds "#
+                    + #"in body must be of type integer: "string""#
             ]),
         Case(
             name: "whole double counts as integer", object: task(["jitterSeconds": 5.0]), messages: []),
         Case(
             name: "fractional number is not an integer", object: task(["jitterSeconds": 1.5]),
             messages: [
-                #"spec.jitterSeconds: Invalid value: "number": spec.jitterSeconds in body must be of type integer: "number""#
+                #"spec.jitterSeconds: Invalid value: "number": spec.jitterSeconds "#
+                    + #"in body must be of type integer: "number""#
             ]),
         Case(
             name: "below minimum", object: task(["jitterSeconds": -5]),
@@ -100,7 +104,8 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
         Case(
             name: "above maximum", object: task(["jitterSeconds": 3601]),
             messages: [
-                "spec.jitterSeconds: Invalid value: 3601: spec.jitterSeconds in body should be less than or equal to 3600"
+                "spec.jitterSeconds: Invalid value: 3601: spec.jitterSeconds "
+                    + "in body should be less than or equal to 3600"
             ]),
         Case(
             name: "exclusive bounds", object: task(["ratio": 0]),
@@ -118,13 +123,15 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
         Case(
             name: "pattern mismatch", object: task(["timeZone": "Asia Shanghai"]),
             messages: [
-                #"spec.timeZone: Invalid value: "Asia Shanghai": spec.timeZone in body should match '^[A-Za-z_]+(/[A-Za-z_]+)*$'"#
+                #"spec.timeZone: Invalid value: "Asia Shanghai": spec.timeZone "#
+                    + #"in body should match '^[A-Za-z_]+(/[A-Za-z_]+)*$'"#
             ]),
         Case(name: "pattern match", object: task(["timeZone": "Asia/Shanghai"]), messages: []),
         Case(
             name: "date-time format", object: task(["startAt": "yesterday"]),
             messages: [
-                #"spec.startAt: Invalid value: "yesterday": spec.startAt in body must be of type date-time: "yesterday""#
+                #"spec.startAt: Invalid value: "yesterday": spec.startAt "#
+                    + #"in body must be of type date-time: "yesterday""#
             ]),
         Case(name: "valid date-time", object: task(["startAt": "2026-03-08T07:00:00Z"]), messages: []),
         Case(name: "nullable accepts null", object: task(["note": .null]), messages: []),
@@ -135,7 +142,9 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
         Case(name: "int-or-string takes a string", object: task(["port": "http"]), messages: []),
         Case(
             name: "int-or-string refuses a boolean", object: task(["port": true]),
-            messages: [#"spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean""#]),
+            messages: [
+                #"spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean""#
+            ]),
         Case(
             name: "too few items", object: task(["tags": []]),
             messages: ["spec.tags: Invalid value: 0: spec.tags in body should have at least 1 items"]),
@@ -144,14 +153,17 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
             messages: ["spec.tags: Too many: 3: must have at most 2 items"]),
         Case(
             name: "item of the wrong type is named by index", object: task(["tags": ["a", 7]]),
-            messages: [#"spec.tags[1]: Invalid value: "integer": spec.tags[1] in body must be of type string: "integer""#]),
+            messages: [
+                #"spec.tags[1]: Invalid value: "integer": spec.tags[1] in body must be of type string: "integer""#
+            ]),
         Case(
             name: "required inside array items", object: task(["receivers": [["name": "ops"], [:]]]),
             messages: ["spec.receivers[1].name: Required value"]),
         Case(
             name: "additionalProperties schema checks map values", object: task(["labels": ["team": 1]]),
             messages: [
-                #"spec.labels.team: Invalid value: "integer": spec.labels.team in body must be of type string: "integer""#
+                #"spec.labels.team: Invalid value: "integer": spec.labels.team "#
+                    + #"in body must be of type string: "integer""#
             ]),
         Case(
             name: "maxProperties", object: task(["labels": ["a": "1", "b": "2", "c": "3"]]),
@@ -162,7 +174,8 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
             messages: [
                 "spec.schedule: Required value",
                 #"spec.guarantee: Unsupported value: "Twice": supported values: "OnceMost", "OnceOnly", "Unlimited""#,
-                "spec.jitterSeconds: Invalid value: -1: spec.jitterSeconds in body should be greater than or equal to 0",
+                "spec.jitterSeconds: Invalid value: -1: spec.jitterSeconds "
+                    + "in body should be greater than or equal to 0",
             ]),
         Case(
             name: "type and enum errors both reported", object: task(["guarantee": 3]),
@@ -180,11 +193,16 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
     }
 
     @Test func enumOfNumbersListsJSON() throws {
-        let schema = try OpenAPISchema(parsing: ["type": "object", "properties": ["n": ["type": "integer", "enum": [1, 2]]]])
+        let schema = try OpenAPISchema(parsing: [
+            "type": "object", "properties": ["n": ["type": "integer", "enum": [1, 2]]],
+        ])
         let errors = schema.validate(["n": 3])
         #expect(errors.map(\.message) == [#"n: Unsupported value: 3: supported values: "1", "2""#])
-        #expect(errors.first?.cause == Status.Cause(
-            reason: "FieldValueNotSupported", message: #"Unsupported value: 3: supported values: "1", "2""#, field: "n"))
+        #expect(
+            errors.first?.cause
+                == Status.Cause(
+                    reason: "FieldValueNotSupported", message: #"Unsupported value: 3: supported values: "1", "2""#,
+                    field: "n"))
     }
 
     // MARK: - Defaulting and pruning
@@ -199,7 +217,8 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
 
     @Test func defaultsKeepGivenValuesAndReplaceNullOfNonNullable() throws {
         let schema = try OpenAPISchema(parsing: taskSchema)
-        let defaulted = schema.applyingDefaults(to: task(["guarantee": "OnceOnly", "retry": ["backoffSeconds": .null]]))
+        let defaulted = schema.applyingDefaults(
+            to: task(["guarantee": "OnceOnly", "retry": ["backoffSeconds": .null]]))
         #expect(defaulted[path: ["spec", "guarantee"]] == "OnceOnly")
         #expect(defaulted[path: ["spec", "retry"]] == ["backoffSeconds": 30, "maxFailureRetries": 3])
     }
@@ -233,15 +252,19 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
     }
 
     static let badSchemas: [SchemaCase] = [
-        SchemaCase(name: "unknown type", schema: ["type": "object", "properties": ["a": ["type": "text"]]],
-                   fields: ["openAPIV3Schema.properties[a].type"]),
-        SchemaCase(name: "object without type", schema: ["type": "object", "properties": ["a": ["properties": [:]]]],
-                   fields: ["openAPIV3Schema.properties[a].type"]),
-        SchemaCase(name: "array without items", schema: ["type": "object", "properties": ["a": ["type": "array"]]],
-                   fields: ["openAPIV3Schema.properties[a].items"]),
-        SchemaCase(name: "invalid pattern",
-                   schema: ["type": "object", "properties": ["a": ["type": "string", "pattern": "(["]]],
-                   fields: ["openAPIV3Schema.properties[a].pattern"]),
+        SchemaCase(
+            name: "unknown type", schema: ["type": "object", "properties": ["a": ["type": "text"]]],
+            fields: ["openAPIV3Schema.properties[a].type"]),
+        SchemaCase(
+            name: "object without type", schema: ["type": "object", "properties": ["a": ["properties": [:]]]],
+            fields: ["openAPIV3Schema.properties[a].type"]),
+        SchemaCase(
+            name: "array without items", schema: ["type": "object", "properties": ["a": ["type": "array"]]],
+            fields: ["openAPIV3Schema.properties[a].items"]),
+        SchemaCase(
+            name: "invalid pattern",
+            schema: ["type": "object", "properties": ["a": ["type": "string", "pattern": "(["]]],
+            fields: ["openAPIV3Schema.properties[a].pattern"]),
         SchemaCase(name: "root not an object", schema: ["type": "string"], fields: ["openAPIV3Schema.type"]),
     ]
 

@@ -26,24 +26,33 @@ let samplePod: JSONValue = [
     }
 
     static let cases: [Case] = [
-        Case(name: "default pod runs at once", behavior: PodBehavior(), restartPolicy: "Never", after: 0,
-             phase: "Running", container: "running"),
-        Case(name: "default pod succeeds after one second", behavior: PodBehavior(), restartPolicy: "Never",
-             after: 1, phase: "Succeeded", container: "terminated:0"),
-        Case(name: "pending while containers are created", behavior: PodBehavior(pendingSeconds: 5),
-             restartPolicy: "Never", after: 4.9, phase: "Pending", container: "ContainerCreating"),
-        Case(name: "running once the pending time is over", behavior: PodBehavior(pendingSeconds: 5),
-             restartPolicy: "Never", after: 5, phase: "Running", container: "running"),
-        Case(name: "non-zero exit fails", behavior: PodBehavior(runSeconds: 2, exitCode: 3), restartPolicy: "Never",
-             after: 2, phase: "Failed", container: "terminated:3"),
-        Case(name: "OnFailure restarts in the same pod", behavior: PodBehavior(runSeconds: 2, exitCode: 3),
-             restartPolicy: "OnFailure", after: 2, phase: "Running", container: "CrashLoopBackOff"),
-        Case(name: "unschedulable stays pending", behavior: PodBehavior(isUnschedulable: true),
-             restartPolicy: "Never", after: 3600, phase: "Pending", container: nil),
-        Case(name: "image pull error stays pending", behavior: PodBehavior(hasImagePullError: true),
-             restartPolicy: "Never", after: 3600, phase: "Pending", container: "ImagePullBackOff"),
-        Case(name: "pods without run time run forever", behavior: PodBehavior(runSeconds: nil),
-             restartPolicy: "Always", after: 86_400, phase: "Running", container: "running"),
+        Case(
+            name: "default pod runs at once", behavior: PodBehavior(), restartPolicy: "Never", after: 0,
+            phase: "Running", container: "running"),
+        Case(
+            name: "default pod succeeds after one second", behavior: PodBehavior(), restartPolicy: "Never",
+            after: 1, phase: "Succeeded", container: "terminated:0"),
+        Case(
+            name: "pending while containers are created", behavior: PodBehavior(pendingSeconds: 5),
+            restartPolicy: "Never", after: 4.9, phase: "Pending", container: "ContainerCreating"),
+        Case(
+            name: "running once the pending time is over", behavior: PodBehavior(pendingSeconds: 5),
+            restartPolicy: "Never", after: 5, phase: "Running", container: "running"),
+        Case(
+            name: "non-zero exit fails", behavior: PodBehavior(runSeconds: 2, exitCode: 3), restartPolicy: "Never",
+            after: 2, phase: "Failed", container: "terminated:3"),
+        Case(
+            name: "OnFailure restarts in the same pod", behavior: PodBehavior(runSeconds: 2, exitCode: 3),
+            restartPolicy: "OnFailure", after: 2, phase: "Running", container: "CrashLoopBackOff"),
+        Case(
+            name: "unschedulable stays pending", behavior: PodBehavior(isUnschedulable: true),
+            restartPolicy: "Never", after: 3600, phase: "Pending", container: nil),
+        Case(
+            name: "image pull error stays pending", behavior: PodBehavior(hasImagePullError: true),
+            restartPolicy: "Never", after: 3600, phase: "Pending", container: "ImagePullBackOff"),
+        Case(
+            name: "pods without run time run forever", behavior: PodBehavior(runSeconds: nil),
+            restartPolicy: "Always", after: 86_400, phase: "Running", container: "running"),
     ]
 
     @Test(arguments: cases)
@@ -66,18 +75,22 @@ let samplePod: JSONValue = [
     }
 
     @Test func transitionsAreStampedWhenDueNotWhenSeen() {
-        var pod = SimulatedPod(behavior: PodBehavior(pendingSeconds: 2, runSeconds: 3), restartPolicy: "Never",
-                               createdAt: podStart)
+        var pod = SimulatedPod(
+            behavior: PodBehavior(pendingSeconds: 2, runSeconds: 3), restartPolicy: "Never",
+            createdAt: podStart)
         pod.advance(to: podStart + 100)
-        let terminated = pod.status(for: samplePod)["containerStatuses"]?.arrayValue?.first?[path: ["state", "terminated"]]
+        let terminated = pod.status(for: samplePod)["containerStatuses"]?.arrayValue?.first?[path: [
+            "state", "terminated",
+        ]]
         #expect(terminated?["startedAt"] == .string(KubeTime.format(podStart + 2)))
         #expect(terminated?["finishedAt"] == .string(KubeTime.format(podStart + 5)))
         #expect(terminated?["reason"] == "Completed")
     }
 
     @Test func crashLoopBacksOffAndCountsRestarts() {
-        var pod = SimulatedPod(behavior: PodBehavior(runSeconds: 1, exitCode: 1), restartPolicy: "OnFailure",
-                               createdAt: podStart)
+        var pod = SimulatedPod(
+            behavior: PodBehavior(runSeconds: 1, exitCode: 1), restartPolicy: "OnFailure",
+            createdAt: podStart)
         pod.advance(to: podStart + 1)
         #expect(pod.restartCount == 1)
         #expect(pod.nextTransition == podStart + 11)  // 10 s back-off
@@ -92,7 +105,8 @@ let samplePod: JSONValue = [
     }
 
     @Test func unschedulablePodExplainsWhy() {
-        let pod = SimulatedPod(behavior: PodBehavior(isUnschedulable: true), restartPolicy: "Never", createdAt: podStart)
+        let pod = SimulatedPod(
+            behavior: PodBehavior(isUnschedulable: true), restartPolicy: "Never", createdAt: podStart)
         let condition = pod.status(for: samplePod)["conditions"]?.arrayValue?.first
         #expect(condition?["type"] == "PodScheduled")
         #expect(condition?["status"] == "False")
@@ -107,14 +121,17 @@ let samplePod: JSONValue = [
         pod.kill(at: podStart + 10)
         #expect(pod.phase == "Failed")
         #expect(pod.finishedAt == podStart + 10)
-        let terminated = pod.status(for: samplePod)["containerStatuses"]?.arrayValue?.first?[path: ["state", "terminated"]]
+        let terminated = pod.status(for: samplePod)["containerStatuses"]?.arrayValue?.first?[path: [
+            "state", "terminated",
+        ]]
         #expect(terminated?["exitCode"] == 137)
         #expect(terminated?["reason"] == "Error")
     }
 
     @Test func readyConditionsFollowTheContainers() {
-        var pod = SimulatedPod(behavior: PodBehavior(pendingSeconds: 1, runSeconds: 1), restartPolicy: "Never",
-                               createdAt: podStart)
+        var pod = SimulatedPod(
+            behavior: PodBehavior(pendingSeconds: 1, runSeconds: 1), restartPolicy: "Never",
+            createdAt: podStart)
         func ready() -> JSONValue? {
             pod.status(for: samplePod)["conditions"]?.arrayValue?.first { $0["type"] == "Ready" }?["status"]
         }
@@ -137,10 +154,12 @@ let samplePod: JSONValue = [
     }
 
     @Test(arguments: [
-        AnnotationCase(name: "job pod defaults", annotations: [:], isJobPod: true, expected: PodBehavior(),
-                       problemCount: 0),
-        AnnotationCase(name: "plain pod runs forever", annotations: [:], isJobPod: false,
-                       expected: PodBehavior(runSeconds: nil), problemCount: 0),
+        AnnotationCase(
+            name: "job pod defaults", annotations: [:], isJobPod: true, expected: PodBehavior(),
+            problemCount: 0),
+        AnnotationCase(
+            name: "plain pod runs forever", annotations: [:], isJobPod: false,
+            expected: PodBehavior(runSeconds: nil), problemCount: 0),
         AnnotationCase(
             name: "every annotation",
             annotations: [
