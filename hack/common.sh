@@ -92,6 +92,23 @@ hack::assert_equals() {
     fi
 }
 
+# hack::make_tls DIR: writes a throw-away CA (DIR/ca.crt) and a server certificate for 127.0.0.1
+# signed by it (DIR/server.crt, DIR/server.key). Clients such as kubectl send bearer tokens only
+# over HTTPS, so servers that check tokens need one.
+hack::make_tls() {
+    local dir="$1"
+    mkdir -p "$dir"
+    hack::run 30 -- openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=punctual-hack-ca" \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1 || hack::fail "openssl could not create a CA"
+    hack::run 30 -- openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1 \
+        || hack::fail "openssl could not create a certificate request"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+    hack::run 30 -- openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 1 -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1 \
+        || hack::fail "openssl could not sign the server certificate"
+}
+
 # hack::random_token: 32 hex characters.
 hack::random_token() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 

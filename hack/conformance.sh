@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Conformance of `punctual sim` with the real clients: kubectl and the official Python client.
 #
-# Starts `punctual sim` on a free loopback port with a bearer token, writes a temporary
-# kubeconfig, then checks with kubectl: a CRD with printer columns, short name and status
+# Starts `punctual sim` over HTTPS (a throw-away CA) on a free loopback port with a bearer token,
+# writes a temporary kubeconfig, then checks with kubectl: a CRD with printer columns, short name and status
 # subresource; custom objects through apply/get/patch (merge and JSON)/label/status; schema
 # validation; cascading deletion of a dependent; Jobs run by the simulated runtime reaching
 # Complete and Failed. Finally hack/conformance/watch_test.py checks watches with the Python
 # client (ordered events, resume from a resourceVersion, 410 after compaction).
 #
-# Requirements: kubectl (v1.32 on the machine image), python3 with `pip install kubernetes`.
+# Requirements: kubectl (v1.32 on the machine image), python3 with `pip install kubernetes`,
+# openssl.
 # Environment: PUNCTUAL_BIN (default .build/debug/punctual; built when missing).
 # Exits non-zero with a FAIL: line naming the first check that failed.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,10 +29,14 @@ fi
 
 # MARK: - Start the simulator
 
+# HTTPS: kubectl sends a bearer token only over TLS.
+hack::require_command openssl "install openssl (used for a throw-away CA)"
 TOKEN="$(hack::random_token)"
+hack::make_tls "$HACK_TMP/tls"
 SIM_LOG="$HACK_TMP/sim.log"
-hack::start_background "$SIM_LOG" 600 "$PUNCTUAL_BIN" sim --host 127.0.0.1 --port 0 --token "$TOKEN"
-SIM_URL="$(hack::wait_for_pattern "$SIM_LOG" 'https?://127\.0\.0\.1:[0-9]+' 30)" \
+hack::start_background "$SIM_LOG" 600 "$PUNCTUAL_BIN" sim --host 127.0.0.1 --port 0 --token "$TOKEN" \
+    --tls-cert "$HACK_TMP/tls/server.crt" --tls-key "$HACK_TMP/tls/server.key"
+SIM_URL="$(hack::wait_for_pattern "$SIM_LOG" 'https://127\.0\.0\.1:[0-9]+' 30)" \
     || { cat "$SIM_LOG" >&2; hack::fail "punctual sim did not print its URL within 30 s"; }
 hack::log "punctual sim listens on $SIM_URL"
 
@@ -43,6 +48,7 @@ clusters:
   - name: sim
     cluster:
       server: $SIM_URL
+      certificate-authority: $HACK_TMP/tls/ca.crt
 users:
   - name: sim
     user:
@@ -176,7 +182,13 @@ done
 # MARK: - Python client
 
 hack::log "python: watch semantics"
-k create namespace conformance-watch >/dev/null || hack::fail "creating the watch namespace failed"
+# From a manifest: `kubectl create namespace` sends protobuf, which KubeSim does not decode.
+k apply -f - >/dev/null <<YAML || hack::fail "creating the watch namespace failed"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: conformance-watch
+YAML
 k apply -n conformance-watch -f hack/conformance/widgets.yaml >/dev/null || hack::fail "applying widgets failed"
 hack::run 120 -- python3 hack/conformance/watch_test.py --kubeconfig "$KUBECONFIG" --namespace conformance-watch \
     || hack::fail "the Python client checks failed"

@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import Logging
+import ServiceLifecycle
 
 /// The simulated cluster runtime: a Job controller, a scheduler and a kubelet in one loop, so that
 /// Jobs stored in a ``SimStore`` run as on a real cluster.
@@ -26,7 +27,7 @@ import Logging
 ///
 /// Approximations: one fake node (`sim-node-1`) with unlimited capacity; no Events; containers
 /// of one Pod share one fate; a crash-looping container restarts after the kubelet's back-off.
-public final class JobRuntime: Sendable {
+public final class JobRuntime: Service, Sendable {
     /// Tunables; the defaults are the real controller's.
     public struct Configuration: Sendable {
         /// The back-off before a failed Pod (restartPolicy Never) is replaced.
@@ -76,8 +77,15 @@ public final class JobRuntime: Sendable {
         case pod(namespace: String, name: String)
     }
 
-    /// Runs the runtime until the calling task is cancelled.
+    /// Runs the runtime until the calling task is cancelled or, inside a `ServiceGroup`, until
+    /// graceful shutdown begins.
     public func run() async {
+        await cancelWhenGracefulShutdown {
+            await self.runLoop()
+        }
+    }
+
+    private func runLoop() async {
         let (triggers, continuation) = AsyncStream<Trigger>.makeStream()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.observe(into: continuation) }

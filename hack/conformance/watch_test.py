@@ -115,10 +115,12 @@ def compact(api_client):
     configuration = api_client.configuration
     request = urllib.request.Request(configuration.host + "/sim/faults/compact", data=b"{}", method="POST")
     request.add_header("Content-Type", "application/json")
-    token = configuration.api_key.get("authorization")
-    if token:
-        request.add_header("Authorization", token)
-    context = ssl.create_default_context()
+    for setting in configuration.auth_settings().values():
+        if setting.get("in") == "header" and setting.get("value"):
+            request.add_header(setting["key"], setting["value"])
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
     if not configuration.verify_ssl:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -155,6 +157,8 @@ def main():
         check_gone_after_compaction(core, args.namespace, old_rv)
     except ApiException as error:
         fail(f"unexpected API error {error.status} {error.reason}: {error.body}")
+    except OSError as error:
+        fail(f"cannot reach the simulator: {error}")
     print("python client conformance: all checks passed")
 
 
