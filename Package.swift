@@ -65,6 +65,7 @@ let package = Package(
                 "Cron", "KubeClient", "KubeRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -99,6 +100,8 @@ let package = Package(
                 "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -140,6 +143,14 @@ let package = Package(
         .testTarget(
             name: "PunctualControllerTests",
             dependencies: ["PunctualController", "Cron", "KubeClient", "PunctualTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PunctualIntegrationTests",
+            dependencies: [
+                "PunctualController", "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,127 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import Logging
+
+/// What the server said about the Job a task's template produces, for one generation.
+enum TemplateVerdict: Sendable, Equatable {
+    case accepted(generation: Int64?)
+    case rejected(generation: Int64?, message: String)
+
+    var generation: Int64? {
+        switch self {
+        case .accepted(let generation), .rejected(let generation, _): generation
+        }
+    }
+}
+
+// MARK: - One reconcile
+
+extension ScheduledTaskController {
+    /// Reconciles one task: read the caches, decide, execute, and say when to come back.
+    func reconcile(_ key: String) async -> ReconcileResult {
+        guard isLeading else { return .done }
+        guard var task = cachedTask(key) else {
+            statusWriter.forget(key)
+            _ = templateVerdicts.withLock { $0.removeValue(forKey: key) }
+            return .done
+        }
+        let priority = task.spec.effectiveTier.rank
+        if let overlay = statusWriter.overlay(for: task) { task.status = overlay }
+        var metadata: Logger.Metadata = ["task": "\(key)"]
+
+        switch await checkTemplate(of: task, key: key) {
+        case .accepted:
+            break
+        case .rejected(_, let message):
+            await reportRejectedTemplate(task, message: message)
+            return .done
+        case nil:
+            return .retry(priority: priority)
+        }
+
+        let jobs = dependents(self.jobs, of: key)
+        let observation = Observation(
+            task: task, jobs: jobs, pods: dependents(pods, of: key), now: clock.currentDate,
+            settings: configuration.settings)
+        let plan = decide(observation)
+        let report = await executor.execute(plan, for: task, jobs: jobs)
+        if let failure = report.failures.first(where: { $0.operation == .createJob }) {
+            metadata["error"] = "\(failure)"
+            if failure.disposition == .terminal {
+                // The server refuses the Job: the template is wrong, which only a spec change fixes.
+                logger.error("the API server rejects the task's Job", metadata: metadata)
+                remember(.rejected(generation: task.metadata.generation, message: "\(failure.underlying)"), for: key)
+                await reportRejectedTemplate(task, message: "\(failure.underlying)")
+                return .done
+            }
+            logger.warning("creating a Job failed; retrying with backoff", metadata: metadata)
+            return .retry(priority: priority)
+        }
+        if report.needsRetry { return .retry(priority: priority) }
+        guard let requeueAt = plan.requeueAt else { return .done }
+        let delay = clock.now.duration(to: WallInstant(requeueAt))
+        return .requeue(after: max(.zero, delay), priority: priority)
+    }
+
+    // MARK: - Template dry run
+
+    /// The verdict on the task's template for its current generation, dry-running the Job
+    /// when the generation is new; `nil` when the dry run could not be performed (retry).
+    private func checkTemplate(of task: ScheduledTask, key: String) async -> TemplateVerdict? {
+        let generation = task.metadata.generation
+        if let known = templateVerdicts.withLock({ $0[key] }), known.generation == generation { return known }
+        // A spec with semantic problems is reported by the decision; the server need not see it.
+        guard SpecValidation.problems(in: task.spec).isEmpty else { return .accepted(generation: generation) }
+        let verdict: TemplateVerdict
+        do {
+            try await executor.dryRunJob(for: task)
+            verdict = .accepted(generation: generation)
+        } catch {
+            guard error.disposition == .terminal else {
+                logger.warning("dry run of the task's Job failed", metadata: ["task": "\(key)", "error": "\(error)"])
+                return nil
+            }
+            verdict = .rejected(generation: generation, message: "\(error.underlying)")
+        }
+        remember(verdict, for: key)
+        return verdict
+    }
+
+    private func remember(_ verdict: TemplateVerdict, for key: String) {
+        templateVerdicts.withLock { $0[key] = verdict }
+    }
+
+    /// Sets `InvalidSpec` (and `Ready` false) for a template the API server rejects, with a
+    /// Warning Event the first time; the task is not requeued until its spec changes.
+    private func reportRejectedTemplate(_ task: ScheduledTask, message: String) async {
+        let now = clock.currentDate
+        let text = "spec.jobTemplate: the API server rejects the Job: \(message)"
+        var status = task.status ?? ScheduledTaskStatus()
+        let before = status
+        status.observedGeneration = task.metadata.generation
+        status.setCondition("InvalidSpec", "True", reason: "JobRejected", message: text, now: now)
+        status.setCondition("Ready", "False", reason: "InvalidSpec", message: text, now: now)
+        guard status != before else { return }
+        let plan = Plan(
+            actions: [
+                .updateStatus(status),
+                .emitEvent(PlannedEvent(type: .warning, reason: "InvalidSpec", message: text)),
+            ], status: status, requeueAt: nil)
+        _ = await executor.execute(plan, for: task, jobs: [])
+    }
+}
+
+// MARK: - Conditions
+
+extension ScheduledTaskStatus {
+    /// Sets a condition, keeping its `lastTransitionTime` when the status value does not change.
+    mutating func setCondition(_ type: String, _ value: String, reason: String, message: String, now: Date) {
+        var all = conditions ?? []
+        let previous = all.first { $0.type == type }
+        let since = previous?.status == value ? previous?.lastTransitionTime ?? now : now
+        all.removeAll { $0.type == type }
+        all.append(Condition(type: type, status: value, reason: reason, message: message, lastTransitionTime: since))
+        conditions = all.sorted { $0.type < $1.type }
+    }
+}

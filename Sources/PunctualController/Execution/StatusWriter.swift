@@ -1,0 +1,212 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import Logging
+import Synchronization
+
+/// Writes ScheduledTask statuses through the status subresource: at most one write in flight
+/// per task, each carrying everything decided since the previous one.
+///
+/// A reconcile hands its new status to ``submit(_:)`` and returns at once, so Job creates of
+/// other tasks are not held up behind status writes (the API budget rule: creates first). The
+/// writes are JSON merge patches of `status` computed against the status the server is known to
+/// have, so only the fields Punctual changed are sent and fields written by others survive.
+///
+/// Until the informer's cache shows the written status, ``overlay(for:cached:)`` returns the
+/// newest decided status, so the next decision for the task starts from it rather than from a
+/// stale cache (otherwise a miss recorded once could be counted again). Nothing here is needed
+/// after a restart: a new leader decides again from the cluster.
+public final class StatusWriter: Sendable {
+    /// A status to write for one task.
+    public struct Submission: Sendable {
+        /// The task as the decision saw it (name, namespace, uid and its status then).
+        public var task: ScheduledTask
+        /// The status decided for it.
+        public var status: ScheduledTaskStatus
+
+        public init(task: ScheduledTask, status: ScheduledTaskStatus) {
+            self.task = task
+            self.status = status
+        }
+    }
+
+    private struct Entry {
+        /// The status the server is known to hold (what the patch is computed against).
+        var confirmed: ScheduledTaskStatus?
+        /// The newest status decided.
+        var desired: ScheduledTaskStatus
+        /// The task's uid when the status was decided; a new task of the same name starts afresh.
+        var uid: String?
+        /// Whether `desired` has been written (then the entry only waits for the cache).
+        var isWritten = false
+        /// The resourceVersion the server answered to the last write.
+        var writtenVersion: String?
+    }
+
+    private let client: KubeClient
+    private let queue: WorkQueue<String>
+    private let logger: Logger
+    private let entries = Mutex<[String: Entry]>([:])
+    private let onWritten: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - client: where statuses are written.
+    ///   - clock: the clock the writer's retry backoff waits on.
+    ///   - onWritten: called with the task key after each successful write (metrics, tests).
+    public init(
+        client: KubeClient, clock: any WallClock, logger: Logger = Logger(label: "punctual.status"),
+        onWritten: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.client = client
+        self.logger = logger
+        self.onWritten = onWritten
+        self.queue = WorkQueue(
+            name: "scheduledtask-status", clock: clock,
+            rateLimiter: ExponentialBackoffRateLimiter(base: .milliseconds(100), maximum: .seconds(60)))
+    }
+
+    // MARK: - Submitting
+
+    /// Records the status decided for a task; the write follows, coalesced with later ones.
+    public func submit(_ submission: Submission) {
+        let key = Self.key(of: submission.task)
+        entries.withLock { entries in
+            if var entry = entries[key], entry.uid == submission.task.metadata.uid {
+                entry.desired = submission.status
+                entry.isWritten = false
+                entries[key] = entry
+            } else {
+                entries[key] = Entry(
+                    confirmed: submission.task.status, desired: submission.status, uid: submission.task.metadata.uid)
+            }
+        }
+        queue.add(key)
+    }
+
+    /// The status a decision for `cached` should start from: the newest decided one while the
+    /// cache has not caught up with it, else `nil` (use the cached status).
+    ///
+    /// Called with every task read from the cache; it forgets an entry once the cache holds the
+    /// written version (or a later one).
+    public func overlay(for cached: ScheduledTask) -> ScheduledTaskStatus? {
+        let key = Self.key(of: cached)
+        return entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            guard entry.uid == cached.metadata.uid else {
+                entries.removeValue(forKey: key)
+                return nil
+            }
+            if entry.isWritten,
+                let written = entry.writtenVersion,
+                Self.isVersion(cached.metadata.resourceVersion, atLeast: written)
+            {
+                entries.removeValue(forKey: key)
+                return nil
+            }
+            return entry.desired
+        }
+    }
+
+    /// Forgets a deleted task.
+    public func forget(_ key: String) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+
+    /// Whether any status is decided but not yet written.
+    public var hasPendingWrites: Bool { entries.withLock { $0.values.contains { !$0.isWritten } } }
+
+    // MARK: - Writing
+
+    /// Writes statuses with `workers` concurrent writers until cancelled or ``shutDown()``.
+    public func run(workers: Int = 2) async {
+        await queue.runWorkers(workers) { key in
+            await self.flush(key)
+        }
+    }
+
+    /// Stops the writers after the writes in flight.
+    public func shutDown() async {
+        await queue.shutDown(drain: true)
+    }
+
+    /// Writes the newest status of one task (called by one worker at a time per key).
+    func flush(_ key: String) async -> ReconcileResult {
+        guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
+        let (namespace, name) = Self.split(key)
+        let base = (try? JSONValue(encoding: entry.confirmed ?? ScheduledTaskStatus())) ?? [:]
+        let target: JSONValue
+        do {
+            target = try JSONValue(encoding: entry.desired)
+        } catch {
+            logger.error("cannot encode a status", metadata: ["task": "\(key)", "error": "\(error)"])
+            forget(key)
+            return .done
+        }
+        guard let change = base.mergePatch(to: target) else {
+            markWritten(key, status: entry.desired, version: nil)
+            return .done
+        }
+        do {
+            let tasks = client.resource(ScheduledTask.self, namespace: namespace)
+            let written = try await tasks.patch(name, patch: .merge(["status": change]), subresource: "status")
+            markWritten(key, status: entry.desired, version: written.metadata.resourceVersion)
+            onWritten(key)
+            return .done
+        } catch {
+            let failure = ExecutionError(
+                operation: .writeStatus, task: key, disposition: .classify(error, operation: .writeStatus),
+                underlying: error)
+            switch failure.disposition {
+            case .retryable:
+                logger.warning("status write failed; retrying", metadata: ["task": "\(key)", "error": "\(failure)"])
+                return .retry()
+            case .terminal, .done:
+                // The task is gone or the status was refused: the next decision starts from the cache.
+                logger.error("status write refused", metadata: ["task": "\(key)", "error": "\(failure)"])
+                forget(key)
+                return .done
+            }
+        }
+    }
+
+    private func markWritten(_ key: String, status: ScheduledTaskStatus, version: String?) {
+        let again: Bool = entries.withLock { entries in
+            guard var entry = entries[key] else { return false }
+            entry.confirmed = status
+            // A newer status submitted during the write is written next (coalesced).
+            guard entry.desired == status else {
+                entries[key] = entry
+                return true
+            }
+            entry.isWritten = true
+            entry.writtenVersion = version
+            if version == nil {
+                entries.removeValue(forKey: key)
+            } else {
+                entries[key] = entry
+            }
+            return false
+        }
+        if again { queue.add(key) }
+    }
+
+    // MARK: - Keys and versions
+
+    static func key(of task: ScheduledTask) -> String {
+        "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
+    }
+
+    static func split(_ key: String) -> (namespace: String, name: String) {
+        guard let slash = key.firstIndex(of: "/") else { return ("", key) }
+        return (String(key[..<slash]), String(key[key.index(after: slash)...]))
+    }
+
+    /// Whether `version` is `reference` or later. resourceVersions are opaque, but every API
+    /// server in use (etcd revisions, KubeSim) issues increasing integers; for anything else only
+    /// equality counts.
+    static func isVersion(_ version: String?, atLeast reference: String) -> Bool {
+        guard let version else { return false }
+        if let current = Int64(version), let written = Int64(reference) { return current >= written }
+        return version == reference
+    }
+}

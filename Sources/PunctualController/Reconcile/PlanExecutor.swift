@@ -1,0 +1,214 @@
+import Foundation
+import KubeClient
+import Logging
+
+/// Performs a ``Plan`` with the API server: the thin, effectful half of a reconcile.
+///
+/// Actions run in the plan's dispatch order — Job creates, then the status write, events, alerts
+/// and finally Job deletes — so that when the client's budget (`--qps`/`--burst`) is short, the
+/// writes that make a run late go first. Each failure is classified (``ExecutionError``):
+///
+/// - a Job create answering 409 AlreadyExists is *done*: the Job name is the lock;
+/// - if any Job create fails otherwise, the rest of the plan is dropped — its status and events
+///   describe a world where that Job exists — and the task is retried (or, for a terminal
+///   failure, reported); the next decision plans the same create again from the cluster;
+/// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
+/// - events and alerts are best-effort: failures are logged, never retried into a loop;
+/// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
+public struct PlanExecutor: Sendable {
+    /// Receives the alerts a plan records (the alert dispatcher; by default they are logged).
+    public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async -> Void
+
+    /// What happened to one plan.
+    public struct Report: Sendable {
+        /// Jobs this execution created.
+        public var created: [String] = []
+        /// Jobs whose create answered 409: made earlier by us or another controller.
+        public var alreadyExisting: [String] = []
+        public var deleted: [String] = []
+        /// Every failure, including best-effort ones (events, alerts, deletes).
+        public var failures: [ExecutionError] = []
+        /// Whether the status of the plan was handed to the writer.
+        public var statusSubmitted = false
+
+        /// Whether the task must be retried with backoff.
+        public var needsRetry: Bool { failures.contains { $0.disposition == .retryable } }
+
+        /// The first failure that retrying cannot fix (an invalid or forbidden Job), if any.
+        public var terminalFailure: ExecutionError? { failures.first { $0.disposition == .terminal } }
+    }
+
+    private let client: KubeClient
+    private let events: EventRecorder
+    private let statusWriter: StatusWriter
+    private let metrics: ControllerMetrics
+    private let clock: any WallClock
+    private let logger: Logger
+    private let alertSink: AlertSink
+
+    public init(
+        client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
+        clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil
+    ) {
+        self.client = client
+        self.events = events
+        self.statusWriter = statusWriter
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        self.alertSink =
+            alertSink ?? { [logger] alert, task in
+                logger.notice(
+                    "alert",
+                    metadata: [
+                        "task": "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")",
+                        "kind": "\(alert.kind.rawValue)", "slot": "\(KubeTime.format(alert.scheduledTime))",
+                        "message": "\(alert.message)",
+                    ])
+            }
+    }
+
+    // MARK: - Executing
+
+    /// Performs `plan` for `task`.
+    ///
+    /// - Parameters:
+    ///   - task: the task the plan was decided for, with the status the decision started from.
+    ///   - jobs: the task's Jobs as observed, for the uid preconditions of deletes.
+    public func execute(_ plan: Plan, for task: ScheduledTask, jobs: [Job]) async -> Report {
+        var report = Report()
+        let key = "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
+        for action in plan.actions {
+            switch action {
+            case .createJob(let creation):
+                await create(creation, task: key, namespace: task.metadata.namespace, report: &report)
+                if report.failures.contains(where: { $0.operation == .createJob }) {
+                    // The rest of the plan assumes this Job exists: decide again later.
+                    return report
+                }
+            case .updateStatus(let status):
+                statusWriter.submit(StatusWriter.Submission(task: task, status: status))
+                report.statusSubmitted = true
+                recordRunMetrics(from: task.status, to: status)
+            case .emitEvent(let event):
+                do {
+                    try await events.record(event, about: task)
+                } catch {
+                    logger.warning("cannot record an event", metadata: ["task": "\(key)", "error": "\(error)"])
+                    report.failures.append(error)
+                }
+            case .alert(let alert):
+                await alertSink(alert, task)
+            case .deleteJob(let deletion):
+                await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
+            }
+        }
+        return report
+    }
+
+    // MARK: - Jobs
+
+    private func create(_ creation: JobCreation, task: String, namespace: String?, report: inout Report) async {
+        let jobs = client.dynamic(ResourceType.jobs, namespace: namespace)
+        do {
+            // The Job name is the lock: it is derived from (task, slot, attempt), so a second
+            // create — by another leader, or by us after a crash between this create and the
+            // status write — answers 409 AlreadyExists, which is "already done". That is what
+            // makes the retry of this POST safe, too.
+            _ = try await jobs.create(creation.job, options: WriteOptions(isSafeToRetry: true))
+            report.created.append(creation.name)
+            metrics.jobCreated(slot: creation.slot, at: clock.currentDate)
+        } catch {
+            let disposition = ExecutionError.Disposition.classify(error, operation: .createJob)
+            if disposition == .done {
+                report.alreadyExisting.append(creation.name)
+                return
+            }
+            report.failures.append(
+                ExecutionError(
+                    operation: .createJob, task: task, object: creation.name, disposition: disposition,
+                    underlying: error))
+        }
+    }
+
+    private func delete(
+        _ deletion: JobDeletion, task: String, namespace: String?, jobs: [Job], report: inout Report
+    ) async {
+        let client = client.dynamic(ResourceType.jobs, namespace: namespace)
+        let uid = jobs.first { $0.metadata.name == deletion.name }?.metadata.uid
+        let options = DeleteOptions(
+            propagationPolicy: PropagationPolicy(rawValue: deletion.propagationPolicy) ?? .background,
+            preconditionUID: uid)
+        do {
+            _ = try await client.delete(deletion.name, options: options)
+            report.deleted.append(deletion.name)
+        } catch {
+            let disposition = ExecutionError.Disposition.classify(error, operation: .deleteJob)
+            guard disposition != .done else { return }
+            logger.warning(
+                "cannot delete a Job",
+                metadata: ["task": "\(task)", "job": "\(deletion.name)", "reason": "\(deletion.reason.rawValue)"])
+            report.failures.append(
+                ExecutionError(
+                    operation: .deleteJob, task: task, object: deletion.name, disposition: disposition,
+                    underlying: error))
+        }
+    }
+
+    /// Creates the Job of a run that would start now with `dryRun=All`, so the API server checks
+    /// the template (admission, validation) without anything being created.
+    ///
+    /// - Throws: ``ExecutionError`` (operation `dryRunJob`); a `terminal` one means the server
+    ///   rejects the Job the task's template produces.
+    public func dryRunJob(for task: ScheduledTask) async throws(ExecutionError) {
+        let now = clock.currentDate
+        let name = JobNaming.name(task: task.metadata.name ?? "", slot: now)
+        let job = JobBuilder.job(for: task, JobBuilder.Request(name: name, slot: now))
+        let jobs = client.dynamic(ResourceType.jobs, namespace: task.metadata.namespace)
+        do {
+            _ = try await jobs.create(job, options: WriteOptions(isDryRun: true, isSafeToRetry: true))
+        } catch {
+            var disposition = ExecutionError.Disposition.classify(error, operation: .dryRunJob)
+            // A dry run colliding with an existing Job's name still validated the template.
+            if let error = error as? KubeError, error.isAlreadyExists { disposition = .done }
+            guard disposition != .done else { return }
+            throw ExecutionError(
+                operation: .dryRunJob, task: "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")",
+                object: name, disposition: disposition, underlying: error)
+        }
+    }
+
+    // MARK: - Metrics
+
+    /// Counts the runs that reached a final phase, the slots newly recorded Missed, and the runs
+    /// whose start became known, by comparing the status before and after the decision.
+    private func recordRunMetrics(from old: ScheduledTaskStatus?, to new: ScheduledTaskStatus) {
+        let before = Dictionary(
+            (old?.runs ?? []).map { (RunKey($0), $0) }, uniquingKeysWith: { _, last in last })
+        for run in new.runs ?? [] {
+            let previous = before[RunKey(run)]
+            if run.phase.isFinished, previous?.phase != run.phase {
+                metrics.runFinished(result: run.phase.rawValue)
+            }
+            if let started = run.startTime, previous?.startTime == nil {
+                metrics.runStarted(slot: run.scheduledTime, at: started)
+            }
+        }
+        let missedBefore = old?.missedRuns ?? 0
+        if let missedAfter = new.missedRuns, missedAfter > missedBefore {
+            metrics.missed(Int(missedAfter - missedBefore))
+        }
+    }
+
+    private struct RunKey: Hashable {
+        let slot: Date
+        let attempt: Int
+        let job: String?
+
+        init(_ run: ScheduledTaskStatus.Run) {
+            slot = run.scheduledTime
+            attempt = run.attempt
+            job = run.job
+        }
+    }
+}

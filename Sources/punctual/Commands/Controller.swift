@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import KubeClient
+import KubeRuntime
+import Logging
+import Metrics
+import Prometheus
+import PunctualController
+import ServiceLifecycle
+
+extension Punctual {
+    /// `punctual controller`: runs the ScheduledTask controller against a cluster.
+    struct Controller: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "controller",
+            abstract: "Run the ScheduledTask controller.",
+            discussion: """
+                Watches ScheduledTasks and the Jobs and Pods they own, and creates a Job for every due \
+                slot. With --leader-elect (the default) only the replica holding the Lease reconciles; \
+                the others keep their caches warm and take over when it goes. SIGTERM or SIGINT stops \
+                gracefully and releases the Lease. Serves /metrics, /healthz and /readyz on \
+                --metrics-bind-address. Bad flags print "error: ..." and exit with status 2.
+                """
+        )
+
+        @OptionGroup var kube: KubeOptions
+        @OptionGroup var election: LeaderElectionOptions
+        @OptionGroup var logging: LoggingOptions
+
+        @Option(help: "Tasks reconciled at once.")
+        var workers: Int = 4
+
+        @Option(help: "Where /metrics, /healthz and /readyz listen: host:port, :port (all interfaces), or 0 (off).")
+        var metricsBindAddress: String = ":8080"
+
+        func run() async throws {
+            try await reportingErrors {
+                try checkFlags()
+                let (format, level) = try logging.parsed()
+                format.bootstrap(level: level)
+                let registry = PrometheusCollectorRegistry()
+                var factory = PrometheusMetricsFactory(registry: registry)
+                for name in [ControllerMetrics.jobCreationSkewName, ControllerMetrics.runStartSkewName] {
+                    factory.durationHistogramBuckets[name] = ControllerMetrics.histogramBuckets
+                }
+                MetricsSystem.bootstrap(factory)
+                try await runController(registry: registry)
+            }
+        }
+
+        /// Every flag check that needs no cluster, so bad flags fail before connecting.
+        private func checkFlags() throws(CommandLineError) {
+            try kube.check()
+            try election.check()
+            guard workers >= 1 else { throw CommandLineError("--workers must be at least 1, got \(workers)") }
+            do {
+                _ = try ProbeBindAddress(parsing: metricsBindAddress)
+            } catch {
+                throw CommandLineError(error.message)
+            }
+        }
+
+        private func runController(registry: PrometheusCollectorRegistry) async throws {
+            let logger = Logger(label: "punctual.controller")
+            let clock = SystemClock()
+            let configuration: ClientConfiguration
+            do {
+                configuration = try kube.clientConfiguration()
+            } catch let error as CommandLineError {
+                throw error
+            } catch {
+                throw CommandLineError("cannot configure the API client: \(error)")
+            }
+            let client = try await KubeClient.connect(configuration: configuration, clock: clock, logger: logger)
+            let identity = LeaderElectionIdentity.make()
+            let elector = try election.configuration(identity: identity, defaultNamespace: configuration.namespace)
+                .map { config in
+                    LeaderElector(
+                        config: config,
+                        lock: KubeLeaseLock(client: client, namespace: config.lockNamespace, name: config.lockName),
+                        clock: clock, logger: logger)
+                }
+            let controller = ScheduledTaskController(
+                client: client, clock: clock,
+                configuration: ScheduledTaskController.Configuration(namespaces: kube.namespaces, workers: workers),
+                elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger)
+            let readiness = ReadinessChecks()
+            readiness.register("informers-synced") { controller.hasSynced }
+            if let elector { readiness.register("leader-election") { elector.isRunning } }
+            let probes = ProbeServer(
+                bindAddress: try ProbeBindAddress(parsing: metricsBindAddress), registry: registry,
+                readiness: readiness, logger: logger)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [
+                        .init(service: probes),
+                        .init(
+                            service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
+                            failureTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            do {
+                try await group.run()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+    }
+}

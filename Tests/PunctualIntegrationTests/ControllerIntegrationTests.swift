@@ -1,0 +1,166 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import KubeSim
+import PunctualController
+import Testing
+
+/// The real controller over HTTP against KubeSim with the simulated Job runtime, in virtual time.
+@Suite(.serialized) struct ControllerIntegrationTests {
+    /// 2026-01-01T00:00:30Z: half a minute before a minutely slot.
+    static let start = Date(timeIntervalSince1970: 1_767_225_630)
+    static let firstSlot = Date(timeIntervalSince1970: 1_767_225_660)
+
+    static func slot(_ index: Int) -> Date { firstSlot.addingTimeInterval(Double(index) * 60) }
+
+    @Test func minutelyTaskCreatesOneJobPerSlotAndStatusFollows() async throws {
+        try await ControllerWorld.with(start: Self.start) { world in
+            try world.createTask(minutelyTask("tick"))
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await controller.run() }
+                try await world.eventually("the informers synced") { controller.hasSynced }
+                try await world.advance(by: .seconds(3 * 60))
+                try await world.eventually("three Jobs and their runs in status") {
+                    let status = try world.task("tick").status
+                    let succeeded = (status?.runs ?? []).filter { $0.phase == .succeeded }
+                    return try world.jobs().count == 3 && succeeded.count == 3
+                }
+                let names = try world.jobs().compactMap(\.metadata.name)
+                let expected = (0..<3).map { JobNaming.name(task: "tick", slot: Self.slot($0)) }
+                #expect(names == expected)
+                let status = try world.task("tick").status
+                #expect(status?.lastScheduleTime == Self.slot(2))
+                #expect(status?.nextScheduleTime == Self.slot(3))
+                #expect(status?.observedGeneration == 1)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func twoControllersAtOnceNeverDoubleASlot() async throws {
+        try await ControllerWorld.with(start: Self.start) { world in
+            try world.createTask(minutelyTask("split", guarantee: "OnceMost"))
+            let first = world.controller(identity: "a")
+            let second = world.controller(identity: "b")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await first.run() }
+                group.addTask { try await second.run() }
+                try await world.eventually("both synced") { first.hasSynced && second.hasSynced }
+                try await world.advance(by: .seconds(3 * 60))
+                try await world.eventually("three runs succeeded") {
+                    (try world.task("split").status?.runs ?? []).filter { $0.phase == .succeeded }.count == 3
+                }
+                let jobs = try world.jobs()
+                #expect(jobs.count == 3)
+                let slots = jobs.compactMap { $0.metadata.annotations?[ScheduledTask.scheduledTimeAnnotation] }
+                #expect(Set(slots).count == 3, "one Job per slot, got \(jobs.compactMap(\.metadata.name))")
+                #expect(jobs.allSatisfy { $0.metadata.annotations?[ScheduledTask.attemptAnnotation] == "1" })
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func leaderKilledBetweenJobCreateAndStatusWrite() async throws {
+        try await ControllerWorld.with(start: Self.start) { world in
+            try world.createTask(minutelyTask("crash", guarantee: "OnceOnly", runSeconds: 30))
+            // Every status write of the first controller fails: it dies with the Job created
+            // and nothing recorded.
+            world.server.faults.fail(.init(verb: "patch", resource: "scheduledtasks", count: 1_000, code: 500))
+            let doomed = world.controller(identity: "doomed")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await doomed.run() }
+                try await world.eventually("synced") { doomed.hasSynced }
+                try await world.advance(by: .seconds(35))
+                try await world.eventually("the first Job exists") { try world.jobs().count == 1 }
+                group.cancelAll()
+            }
+            #expect(try world.task("crash").status?.active == nil)
+            world.server.faults.reset()
+            let successor = world.controller(identity: "successor")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await successor.run() }
+                try await world.eventually("synced") { successor.hasSynced }
+                try await world.eventually("the successor adopted the run") {
+                    let status = try world.task("crash").status
+                    return status?.active?.first?.name == JobNaming.name(task: "crash", slot: Self.slot(0))
+                        || (status?.runs ?? []).contains { $0.scheduledTime == Self.slot(0) }
+                }
+                try await world.advance(by: .seconds(40))
+                try await world.eventually("the slot succeeded once") {
+                    (try world.task("crash").status?.runs ?? []).contains {
+                        $0.scheduledTime == Self.slot(0) && $0.phase == .succeeded
+                    }
+                }
+                let jobs = try world.jobs().filter {
+                    $0.metadata.annotations?[ScheduledTask.scheduledTimeAnnotation] == KubeTime.format(Self.slot(0))
+                }
+                #expect(jobs.count == 1, "neither doubled nor dropped: \(jobs.compactMap(\.metadata.name))")
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func pendingPodPastTheDeadlineIsMissed() async throws {
+        try await ControllerWorld.with(start: Self.start) { world in
+            try world.createTask(
+                minutelyTask(
+                    "stuck", guarantee: "OnceMost", extra: ["startingDeadlineSeconds": 20],
+                    podAnnotations: ["sim.punctual.dev/unschedulable": "true"]))
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await controller.run() }
+                try await world.eventually("synced") { controller.hasSynced }
+                try await world.advance(by: .seconds(30 + 25))
+                try await world.eventually("the slot is Missed and its Job deleted") {
+                    let status = try world.task("stuck").status
+                    let missed = (status?.runs ?? []).contains { $0.scheduledTime == Self.slot(0) && $0.phase == .missed }
+                    let name = JobNaming.name(task: "stuck", slot: Self.slot(0))
+                    let alive = try world.jobs().contains { $0.metadata.name == name && $0.metadata.deletionTimestamp == nil }
+                    return missed && !alive
+                }
+                #expect(try world.task("stuck").status?.missedRuns == 1)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func suspendedSlotsAreNeitherRunNorMissedAfterResume() async throws {
+        try await ControllerWorld.with(start: Self.start) { world in
+            try world.createTask(minutelyTask("pause", guarantee: "OnceOnly", extra: ["catchUpWindowSeconds": 3600]))
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await controller.run() }
+                try await world.eventually("synced") { controller.hasSynced }
+                try await world.advance(by: .seconds(60))
+                try await world.eventually("the first slot ran") { try world.jobs().count == 1 }
+                try setSuspend(true, world: world)
+                try await world.eventually("Suspended is recorded") {
+                    try world.task("pause").status?.conditions?.contains { $0.type == "Suspended" && $0.status == "True" }
+                        ?? false
+                }
+                try await world.advance(by: .seconds(5 * 60), step: .seconds(5))
+                #expect(try world.jobs().count == 1)
+                try setSuspend(false, world: world)
+                try await world.eventually("resumed") {
+                    try world.task("pause").status?.conditions?.contains { $0.type == "Suspended" && $0.status == "False" }
+                        ?? false
+                }
+                try await world.advance(by: .seconds(60))
+                try await world.eventually("one new slot ran after the resume") { try world.jobs().count == 2 }
+                try await world.settle()
+                #expect(try world.jobs().count == 2)
+                #expect((try world.task("pause").status?.missedRuns ?? 0) == 0)
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func setSuspend(_ suspend: Bool, world: ControllerWorld) throws {
+        _ = try world.store.modify(
+            GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: "default", name: "pause"
+        ) { object in
+            object.set(path: ["spec", "suspend"], to: .bool(suspend))
+        }
+    }
+}

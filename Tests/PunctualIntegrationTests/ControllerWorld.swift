@@ -1,0 +1,152 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import KubeSim
+import Logging
+import MetricsTestKit
+import PunctualController
+import Testing
+
+/// A simulated cluster for controller tests: KubeSim over HTTP with admission, the ScheduledTask
+/// CRD and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
+final class ControllerWorld: Sendable {
+    static let crdPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
+
+    let clock: ManualClock
+    let store: SimStore
+    let server: APIServer
+    let baseURL: URL
+    let client: KubeClient
+
+    private init(clock: ManualClock, store: SimStore, server: APIServer, baseURL: URL, client: KubeClient) {
+        self.clock = clock
+        self.store = store
+        self.server = server
+        self.baseURL = baseURL
+        self.client = client
+    }
+
+    /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
+    static func with<T: Sendable>(start: Date, _ body: @Sendable (ControllerWorld) async throws -> T) async throws -> T {
+        let clock = ManualClock(start: start)
+        let store = SimStore(clock: clock, admission: [Admission()])
+        let crd = try #require(try JSONValue.yamlDocuments(String(contentsOf: crdPath, encoding: .utf8)).first)
+        _ = try store.create(
+            GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
+            object: crd.value)
+        let server = APIServer(store: store)
+        let url = try await server.start()
+        let client = try makeClient(url: url, clock: clock)
+        let world = ControllerWorld(clock: clock, store: store, server: server, baseURL: url, client: client)
+        let runtime = JobRuntime(store: store, clock: clock)
+        let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { await runtime.run() }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(world))
+            } catch {
+                result = .failure(error)
+            }
+            group.cancelAll()
+            return result
+        }
+        try? await client.shutdown()
+        await server.stop()
+        return try result.get()
+    }
+
+    static func makeClient(url: URL, clock: ManualClock) throws -> KubeClient {
+        var logger = Logger(label: "test.client")
+        logger.logLevel = .critical
+        return try KubeClient(
+            configuration: ClientConfiguration(server: url, qps: 10_000, burst: 10_000), clock: clock, logger: logger)
+    }
+
+    /// A controller on this world's clock (no leader election unless an elector is given).
+    func controller(elector: LeaderElector? = nil, identity: String = "test") -> ScheduledTaskController {
+        var logger = Logger(label: "test.controller")
+        logger.logLevel = .critical
+        return ScheduledTaskController(
+            client: client, clock: clock, configuration: .init(workers: 2), elector: elector,
+            decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: TestMetrics(), logger: logger)
+    }
+
+    // MARK: - Objects
+
+    func createTask(_ task: JSONValue, namespace: String = "default") throws {
+        _ = try store.create(
+            GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: namespace, object: task)
+    }
+
+    func task(_ name: String, namespace: String = "default") throws -> ScheduledTask {
+        try store.get(GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: namespace, name: name)
+            .decode(as: ScheduledTask.self)
+    }
+
+    func jobs(namespace: String = "default") throws -> [Job] {
+        try store.list(GroupResource(group: "batch", resource: "jobs"), options: .init(namespace: namespace)).items
+            .map { try $0.decode(as: Job.self) }
+            .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+    }
+
+    // MARK: - Time
+
+    /// Advances virtual time in steps, letting the controller and runtime react after each.
+    func advance(by total: Duration, step: Duration = .seconds(1)) async throws {
+        var remaining = total
+        while remaining > .zero {
+            let next = min(step, remaining)
+            clock.advance(by: next)
+            remaining -= next
+            try await settle()
+        }
+    }
+
+    /// Gives in-flight HTTP calls and watch events a moment of real time.
+    func settle() async throws {
+        try await Task.sleep(for: .milliseconds(15))
+    }
+
+    /// Waits (real time, bounded) until `condition` holds.
+    func eventually(
+        _ what: String, within limit: Duration = .seconds(10), _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while ContinuousClock.now < deadline {
+            if (try? condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
+    }
+}
+
+/// A minutely task running a Job that takes `runSeconds` of virtual time.
+func minutelyTask(
+    _ name: String, guarantee: String = "Unlimited", policy: String = "Allow", runSeconds: Int = 5,
+    extra: [String: JSONValue] = [:], podAnnotations: [String: String] = [:]
+) -> JSONValue {
+    var annotations: [String: JSONValue] = ["sim.punctual.dev/run-seconds": .string(String(runSeconds))]
+    for (key, value) in podAnnotations { annotations[key] = .string(value) }
+    var spec: [String: JSONValue] = [
+        "schedule": "* * * * *", "guarantee": .string(guarantee), "concurrencyPolicy": .string(policy),
+        "jobTemplate": [
+            "spec": [
+                "template": [
+                    "metadata": ["annotations": .object(annotations)],
+                    "spec": [
+                        "restartPolicy": "Never",
+                        "containers": [["name": "main", "image": "busybox:1.36"]],
+                    ],
+                ]
+            ]
+        ],
+    ]
+    for (key, value) in extra { spec[key] = value }
+    return [
+        "apiVersion": "punctual.dev/v1alpha1", "kind": "ScheduledTask",
+        "metadata": ["name": .string(name), "namespace": "default"], "spec": .object(spec),
+    ]
+}

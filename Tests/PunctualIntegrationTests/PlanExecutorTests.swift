@@ -1,0 +1,137 @@
+import Foundation
+import KubeClient
+import KubeSim
+import MetricsTestKit
+import PunctualController
+import Testing
+
+/// The executor's writes against KubeSim over HTTP: 409 means done, uid preconditions, events
+/// deduplicated into counts, statuses coalesced and merged without losing foreign fields.
+@Suite struct PlanExecutorTests {
+    static let slot = Date(timeIntervalSince1970: 1_767_225_660)
+    static let tasks = GroupResource(group: "punctual.dev", resource: "scheduledtasks")
+
+    struct Fixture {
+        let world: ControllerWorld
+        let task: ScheduledTask
+        let executor: PlanExecutor
+        let writer: StatusWriter
+        let metrics: TestMetrics
+    }
+
+    private func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
+        try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world in
+            try world.createTask(minutelyTask("exec"))
+            let task = try world.task("exec")
+            let metrics = TestMetrics()
+            let writer = StatusWriter(client: world.client, clock: world.clock)
+            let executor = PlanExecutor(
+                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
+                statusWriter: writer, metrics: ControllerMetrics(factory: metrics), clock: world.clock)
+            try await body(Fixture(world: world, task: task, executor: executor, writer: writer, metrics: metrics))
+        }
+    }
+
+    private func creation(for task: ScheduledTask) -> JobCreation {
+        let name = JobNaming.name(task: "exec", slot: Self.slot)
+        return JobCreation(
+            name: name, slot: Self.slot, attempt: 1,
+            job: JobBuilder.job(for: task, JobBuilder.Request(name: name, slot: Self.slot)))
+    }
+
+    @Test func secondCreateOfTheSameJobIsAlreadyDone() async throws {
+        try await withFixture { fixture in
+            let plan = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
+            let first = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
+            let second = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
+            #expect(first.created == [creation(for: fixture.task).name])
+            #expect(second.created.isEmpty)
+            #expect(second.alreadyExisting == [creation(for: fixture.task).name])
+            #expect(second.failures.isEmpty)
+            #expect(try fixture.world.jobs().count == 1)
+            #expect(try fixture.metrics.expectTimer(ControllerMetrics.jobCreationSkewName).values == [1_000_000_000])
+        }
+    }
+
+    @Test func failedCreateDropsTheRestOfThePlan() async throws {
+        try await withFixture { fixture in
+            fixture.world.server.faults.fail(.init(verb: "create", resource: "jobs", count: 20, code: 403))
+            var status = ScheduledTaskStatus()
+            status.lastScheduleTime = Self.slot
+            let plan = Plan(
+                actions: [
+                    .createJob(creation(for: fixture.task)), .updateStatus(status),
+                    .emitEvent(PlannedEvent(type: .normal, reason: "Created", message: "created")),
+                ], status: status, requeueAt: nil)
+            let report = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
+            #expect(report.terminalFailure?.operation == .createJob)
+            #expect(!report.statusSubmitted)
+            #expect(try fixture.world.store.list(GroupResource(group: "", resource: "events")).items.isEmpty)
+        }
+    }
+
+    @Test func deleteWithAStaleUIDLeavesTheNewJobAlone() async throws {
+        try await withFixture { fixture in
+            let create = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
+            _ = await fixture.executor.execute(create, for: fixture.task, jobs: [])
+            var stale = try #require(try fixture.world.jobs().first)
+            stale.metadata.uid = "uid-of-an-older-job"
+            let delete = Plan(
+                actions: [.deleteJob(JobDeletion(name: creation(for: fixture.task).name, reason: .historyLimit))],
+                status: ScheduledTaskStatus(), requeueAt: nil)
+            let report = await fixture.executor.execute(delete, for: fixture.task, jobs: [stale])
+            #expect(report.failures.isEmpty, "a failed precondition is not an error: \(report.failures)")
+            #expect(try fixture.world.jobs().count == 1)
+            let current = try fixture.world.jobs()
+            let again = await fixture.executor.execute(delete, for: fixture.task, jobs: current)
+            #expect(again.deleted == [creation(for: fixture.task).name])
+        }
+    }
+
+    @Test func identicalEventsBecomeOneEventWithACount() async throws {
+        try await withFixture { fixture in
+            let event = PlannedEvent(type: .warning, reason: "Missed", message: "slot 00:01 missed")
+            let plan = Plan(actions: [.emitEvent(event)], status: ScheduledTaskStatus(), requeueAt: nil)
+            for _ in 0..<3 { _ = await fixture.executor.execute(plan, for: fixture.task, jobs: []) }
+            // A second recorder (another replica, or after a restart) continues the same count.
+            let other = EventRecorder(client: fixture.world.client, clock: fixture.world.clock)
+            try await other.record(event, about: fixture.task)
+            let events = try fixture.world.store.list(GroupResource(group: "", resource: "events")).items
+            #expect(events.count == 1)
+            let recorded = try #require(events.first).decode(as: CoreEvent.self)
+            #expect(recorded.count == 4)
+            #expect(recorded.reason == "Missed")
+            #expect(recorded.type == "Warning")
+            #expect(recorded.source?.component == "punctual-controller")
+            #expect(recorded.involvedObject.name == "exec")
+            #expect(recorded.involvedObject.uid == fixture.task.metadata.uid)
+        }
+    }
+
+    @Test func statusIsMergedWithoutLosingForeignFieldsAndOverlaidUntilCached() async throws {
+        try await withFixture { fixture in
+            // Someone else's status field, which Punctual does not model.
+            _ = try fixture.world.store.modify(Self.tasks, namespace: "default", name: "exec", subresource: .status) {
+                $0.set(path: ["status", "vendorNote"], to: "kept")
+            }
+            var first = ScheduledTaskStatus()
+            first.lastScheduleTime = Self.slot
+            var second = first
+            second.missedRuns = 1
+            fixture.writer.submit(.init(task: fixture.task, status: first))
+            fixture.writer.submit(.init(task: fixture.task, status: second))
+            #expect(fixture.writer.overlay(for: fixture.task) == second)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await fixture.writer.run(workers: 1) }
+                try await fixture.world.eventually("the status is written") {
+                    try fixture.world.task("exec").status?.missedRuns == 1
+                }
+                group.cancelAll()
+            }
+            let raw = try fixture.world.store.get(Self.tasks, namespace: "default", name: "exec")
+            #expect(raw[path: ["status", "vendorNote"]] == "kept")
+            #expect(raw[path: ["status", "lastScheduleTime"]] == .string(KubeTime.format(Self.slot)))
+            #expect(fixture.writer.overlay(for: try fixture.world.task("exec")) == nil)
+        }
+    }
+}
