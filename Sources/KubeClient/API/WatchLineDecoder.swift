@@ -1,0 +1,74 @@
+import Foundation
+
+/// Splits a watch stream into events: newline-delimited JSON arriving in arbitrary chunks.
+///
+/// Pure and incremental: ``feed(_:)`` takes whatever bytes arrived and returns the lines
+/// completed so far, decoded; a partial line waits for the next chunk. Blank lines are
+/// ignored and `\r\n` is accepted. A line that is not a watch event is returned as a
+/// failure without stopping the stream. A line longer than ``maxLineLength`` is dropped
+/// (reported once it ends) so a broken server cannot make the buffer grow without bound.
+public struct WatchLineDecoder: Sendable {
+    /// One decoded line.
+    public enum Line: Sendable, Hashable {
+        case event(RawWatchEvent)
+        /// The line could not be decoded; `preview` is its start, for the log.
+        case malformed(preview: String, reason: String)
+    }
+
+    public let maxLineLength: Int
+    private var buffer: [UInt8] = []
+    private var isDiscardingLongLine = false
+
+    public init(maxLineLength: Int = 16 << 20) {
+        self.maxLineLength = maxLineLength
+    }
+
+    /// Adds a chunk of bytes and returns the lines it completed.
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Line] {
+        var lines: [Line] = []
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                if isDiscardingLongLine {
+                    lines.append(.malformed(preview: "", reason: "line longer than \(maxLineLength) bytes"))
+                    isDiscardingLongLine = false
+                } else if let line = Self.decode(buffer) {
+                    lines.append(line)
+                }
+                buffer.removeAll(keepingCapacity: true)
+            } else if !isDiscardingLongLine {
+                buffer.append(byte)
+                if buffer.count > maxLineLength {
+                    buffer.removeAll()
+                    isDiscardingLongLine = true
+                }
+            }
+        }
+        return lines
+    }
+
+    /// Ends the stream, decoding a last line that had no newline.
+    public mutating func finish() -> [Line] {
+        defer {
+            buffer.removeAll()
+            isDiscardingLongLine = false
+        }
+        if isDiscardingLongLine { return [.malformed(preview: "", reason: "line longer than \(maxLineLength) bytes")] }
+        return Self.decode(buffer).map { [$0] } ?? []
+    }
+
+    /// Bytes held for an incomplete line.
+    public var bufferedByteCount: Int { buffer.count }
+
+    private static func decode(_ line: [UInt8]) -> Line? {
+        var slice = line[...]
+        while let last = slice.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") { slice.removeLast() }
+        while let first = slice.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { slice.removeFirst() }
+        guard !slice.isEmpty else { return nil }
+        do {
+            return .event(try JSONDecoder().decode(RawWatchEvent.self, from: Data(slice)))
+        } catch {
+            let preview = String(decoding: slice.prefix(200), as: UTF8.self)
+            return .malformed(preview: preview, reason: "\(error)")
+        }
+    }
+}
