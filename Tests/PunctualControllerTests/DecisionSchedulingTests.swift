@@ -16,7 +16,7 @@ struct DecisionSchedulingTests {
     static let cases: [DecisionCase] = [
         DecisionCase(
             name: "slot due, nothing active → the slot's Job is created", task: hourly.scheduled(through: Instants.previousHour),
-            now: Instants.justAfterTheHour, creates: [job(Instants.topOfTheHour)], events: ["Created"],
+            now: Instants.justAfterTheHour, creates: [jobName(Instants.topOfTheHour)], events: ["Created"],
             runs: ["10:00 Pending"], requeueAt: .at(Instants.nextHour), lastScheduleTime: Instants.topOfTheHour),
         DecisionCase(
             name: "one second before the slot → nothing, requeue exactly at the slot",
@@ -30,16 +30,16 @@ struct DecisionSchedulingTests {
         DecisionCase(
             name: "jitter: due at slot + offset, the name keeps the nominal slot",
             task: hourly.jitter(600).scheduled(through: Instants.previousHour),
-            now: Instants.topOfTheHour.plus(seconds: jitter), creates: [job(Instants.topOfTheHour)],
+            now: Instants.topOfTheHour.plus(seconds: jitter), creates: [jobName(Instants.topOfTheHour)],
             runs: ["10:00 Pending"], requeueAt: .at(Instants.nextHour.plus(seconds: jitter))),
         DecisionCase(
             name: "new task: slots count from its creation, not before",
             task: ScheduledTask.fixture(created: Instants.topOfTheHour.plus(minutes: -30)), now: Instants.justAfterTheHour,
-            creates: [job(Instants.topOfTheHour)], noEvents: ["Missed"], missedRuns: 0),
+            creates: [jobName(Instants.topOfTheHour)], noEvents: ["Missed"], missedRuns: 0),
         DecisionCase(
             name: "Unlimited, 7 days of downtime → only the latest slot starts, 167 older ones Missed once",
             task: old.scheduled(through: weekAgo), now: Instants.justAfterTheHour,
-            creates: [job(Instants.topOfTheHour)], events: ["Missed", "Created"], alerts: [.missed],
+            creates: [jobName(Instants.topOfTheHour)], events: ["Missed", "Created"], alerts: [.missed],
             runs: ["09:00 Missed Superseded", "10:00 Pending"], missedRuns: 167, consecutiveFailures: 167),
         DecisionCase(
             name: "Unlimited with startingDeadlineSeconds, latest slot too old → Missed, not started",
@@ -49,7 +49,7 @@ struct DecisionSchedulingTests {
         DecisionCase(
             name: "OnceMost, 7 days of downtime, back on time → latest slot starts, 167 Missed",
             task: old.guarantee(.onceMost).scheduled(through: weekAgo), now: Instants.justAfterTheHour,
-            creates: [job(Instants.topOfTheHour)], missedRuns: 167),
+            creates: [jobName(Instants.topOfTheHour)], missedRuns: 167),
         DecisionCase(
             name: "OnceMost, back 6 minutes after the slot (no deadline set) → missed while down, never run late",
             task: old.guarantee(.onceMost).scheduled(through: weekAgo), now: Instants.topOfTheHour.plus(minutes: 6),
@@ -58,7 +58,7 @@ struct DecisionSchedulingTests {
             name: "OnceOnly, 7 days of downtime, 3 h catch-up window → last 3 slots run late oldest first, 165 Missed",
             task: old.guarantee(.onceOnly).catchUpWindow(3 * 3600).scheduled(through: weekAgo),
             now: Instants.justAfterTheHour,
-            creates: [job(Instants.topOfTheHour.plus(hours: -2)), job(Instants.previousHour), job(Instants.topOfTheHour)],
+            creates: [jobName(Instants.topOfTheHour.plus(hours: -2)), jobName(Instants.previousHour), jobName(Instants.topOfTheHour)],
             runs: ["07:00 Missed OutsideCatchUpWindow", "08:00 Pending Late", "09:00 Pending Late", "10:00 Pending"],
             missedRuns: 165),
         DecisionCase(
@@ -70,19 +70,19 @@ struct DecisionSchedulingTests {
             task: old.schedule("30 10,11,12 * * 1-5").guarantee(.onceOnly).catchUpWindow(2 * 86_400)
                 .scheduled(through: Instants.at("2026-05-29T12:30:00Z")),
             now: Instants.at("2026-06-01T11:31:00Z"),
-            creates: [job(Instants.at("2026-06-01T10:30:00Z")), job(Instants.at("2026-06-01T11:30:00Z"))],
+            creates: [jobName(Instants.at("2026-06-01T10:30:00Z")), jobName(Instants.at("2026-06-01T11:30:00Z"))],
             missedRuns: 0, check: { plan in #expect(plan.status.nextScheduleTime == Instants.at("2026-06-01T12:30:00Z")) }),
         DecisionCase(
             name: "OnceOnly irregular schedule, 1 h window → the weekend-skipping slot before it is Missed",
             task: old.schedule("30 10,11,12 * * 1-5").guarantee(.onceOnly).catchUpWindow(3600)
                 .scheduled(through: Instants.at("2026-05-29T12:30:00Z")),
-            now: Instants.at("2026-06-01T11:31:00Z"), creates: [job(Instants.at("2026-06-01T11:30:00Z"))],
+            now: Instants.at("2026-06-01T11:31:00Z"), creates: [jobName(Instants.at("2026-06-01T11:30:00Z"))],
             runs: ["10:30 Missed OutsideCatchUpWindow"], missedRuns: 1),
         DecisionCase(
             name: "OnceOnly catch-up is capped per reconcile; the rest follow immediately",
             task: old.guarantee(.onceOnly).catchUpWindow(86_400).scheduled(through: Instants.topOfTheHour.plus(days: -1)),
             now: Instants.justAfterTheHour, settings: ControllerSettings(maximumCatchUpSlots: 2),
-            creates: [job(Instants.topOfTheHour.plus(hours: -23)), job(Instants.topOfTheHour.plus(hours: -22))],
+            creates: [jobName(Instants.topOfTheHour.plus(hours: -23)), jobName(Instants.topOfTheHour.plus(hours: -22))],
             requeueAt: .unchecked,
             check: { plan in #expect(plan.requeueAt == nil || plan.requeueAt! > Instants.justAfterTheHour) }),
         DecisionCase(
@@ -141,7 +141,7 @@ struct DecisionSchedulingTests {
         let plan = Decision.plan(for: Observation(task: resumed, now: Instants.justAfterTheHour))
         DecisionCase(
             name: "after resume", task: resumed.status(plan.status), now: Instants.nextHour.plus(seconds: 1),
-            creates: [job(Instants.nextHour)], missedRuns: 0
+            creates: [jobName(Instants.nextHour)], missedRuns: 0
         ).verify()
     }
 
@@ -163,7 +163,7 @@ struct DecisionSchedulingTests {
         let elapsed = clock.measure {
             plan = Decision.plan(for: Observation(task: task, now: Instants.justAfterTheHour))
         }
-        #expect(plan?.jobCreations.map(\.name) == [job(Instants.topOfTheHour)])
+        #expect(plan?.jobCreations.map(\.name) == [jobName(Instants.topOfTheHour)])
         #expect(plan?.status.missedRuns == 1000)
         #expect(plan?.events.contains { $0.message.hasPrefix("at least 1000 slots") } == true)
         #expect((plan?.status.runs ?? []).count == 20)

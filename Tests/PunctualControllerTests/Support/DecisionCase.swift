@@ -119,6 +119,6 @@ extension Array where Element: Equatable {
 }
 
 /// The name of the Job for `slot` of the fixture task `report`.
-func job(_ slot: Date, attempt: Int = 1, task: String = "report") -> String {
+func jobName(_ slot: Date, attempt: Int = 1, task: String = "report") -> String {
     JobNaming.name(task: task, slot: slot, attempt: attempt)
 }
