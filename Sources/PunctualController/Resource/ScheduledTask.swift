@@ -33,6 +33,11 @@ extension ScheduledTask {
     public static let scheduledTimeAnnotation = "punctual.dev/scheduled-time"
     /// The annotation on a Job giving the attempt number (1 for the first).
     public static let attemptAnnotation = "punctual.dev/attempt"
-    /// Setting this annotation on a task to a new value starts one extra run now.
+    /// Setting this annotation on a task to a new value starts one extra run now. Jobs started by
+    /// hand carry it too, with the value that started them.
     public static let triggerAnnotation = "punctual.dev/trigger"
+    /// The annotation on a retry Job counting the slot's earlier start-up failures.
+    public static let startupFailuresAnnotation = "punctual.dev/startup-failures"
+    /// The annotation on a retry Job counting the slot's earlier run failures.
+    public static let runFailuresAnnotation = "punctual.dev/run-failures"
 }

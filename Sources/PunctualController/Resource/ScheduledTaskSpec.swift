@@ -189,20 +189,37 @@ public struct ScheduledTaskSpec: Codable, Sendable, Hashable {
             public struct Webhook: Codable, Sendable, Hashable {
                 public var urlSecretRef: SecretKeySelector
                 public var headersSecretRef: SecretReference?
+
+                public init(urlSecretRef: SecretKeySelector, headersSecretRef: SecretReference? = nil) {
+                    self.urlSecretRef = urlSecretRef
+                    self.headersSecretRef = headersSecretRef
+                }
             }
 
             public struct URLOnly: Codable, Sendable, Hashable {
                 public var urlSecretRef: SecretKeySelector
+
+                public init(urlSecretRef: SecretKeySelector) { self.urlSecretRef = urlSecretRef }
             }
 
             public struct DingTalk: Codable, Sendable, Hashable {
                 public var urlSecretRef: SecretKeySelector
                 public var signSecretRef: SecretKeySelector?
+
+                public init(urlSecretRef: SecretKeySelector, signSecretRef: SecretKeySelector? = nil) {
+                    self.urlSecretRef = urlSecretRef
+                    self.signSecretRef = signSecretRef
+                }
             }
 
             public struct Alertmanager: Codable, Sendable, Hashable {
                 public var url: String?
                 public var urlSecretRef: SecretKeySelector?
+
+                public init(url: String? = nil, urlSecretRef: SecretKeySelector? = nil) {
+                    self.url = url
+                    self.urlSecretRef = urlSecretRef
+                }
             }
         }
     }

@@ -26,6 +26,10 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
     public var schedule: ObservedSchedule?
     /// The last `punctual.dev/trigger` value acted on, so each value fires once.
     public var lastTrigger: String?
+    /// Due slots held by concurrency policy `Queue`, oldest first.
+    public var queued: [Date]?
+    /// Failed runs waiting for their backoff to end before the next attempt is created.
+    public var retries: [PendingRetry]?
 
     public init() {}
 
@@ -56,11 +60,50 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
         public var name: String
         public var scheduledTime: Date
         public var attempt: Int
+        /// When the controller created (or adopted) the Job; a Job missing from the cache is only
+        /// judged gone once this is old enough for the cache to have caught up.
+        public var createdAt: Date?
+        /// Whether the LongRunning alert was already sent for this run.
+        public var longRunningReported: Bool?
 
-        public init(name: String, scheduledTime: Date, attempt: Int) {
+        public init(
+            name: String, scheduledTime: Date, attempt: Int, createdAt: Date? = nil, longRunningReported: Bool? = nil
+        ) {
             self.name = name
             self.scheduledTime = scheduledTime
             self.attempt = attempt
+            self.createdAt = createdAt
+            self.longRunningReported = longRunningReported
+        }
+    }
+
+    /// The next attempt of a failed slot, created once `notBefore` has passed.
+    ///
+    /// The failure counts travel with the slot (and on the retry Job's annotations), so the
+    /// budgets hold even after the history pruned the earlier attempts.
+    public struct PendingRetry: Codable, Sendable, Hashable {
+        public var scheduledTime: Date
+        /// The attempt to create (2 for the first retry).
+        public var attempt: Int
+        /// The Job name of that attempt.
+        public var job: String
+        public var notBefore: Date
+        public var startupFailures: Int
+        public var runFailures: Int
+        /// The `punctual.dev/trigger` value when the run was started by hand.
+        public var trigger: String?
+
+        public init(
+            scheduledTime: Date, attempt: Int, job: String, notBefore: Date, startupFailures: Int, runFailures: Int,
+            trigger: String? = nil
+        ) {
+            self.scheduledTime = scheduledTime
+            self.attempt = attempt
+            self.job = job
+            self.notBefore = notBefore
+            self.startupFailures = startupFailures
+            self.runFailures = runFailures
+            self.trigger = trigger
         }
     }
 
