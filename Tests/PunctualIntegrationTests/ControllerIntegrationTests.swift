@@ -14,10 +14,10 @@ import Testing
     static func slot(_ index: Int) -> Date { firstSlot.addingTimeInterval(Double(index) * 60) }
 
     @Test func minutelyTaskCreatesOneJobPerSlotAndStatusFollows() async throws {
-        try await ControllerWorld.with(start: Self.start) { world in
+        try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("tick"))
             let controller = world.controller()
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await world.eventually("the informers synced") { controller.hasSynced }
                 try await world.advance(by: .seconds(3 * 60))
@@ -39,11 +39,11 @@ import Testing
     }
 
     @Test func twoControllersAtOnceNeverDoubleASlot() async throws {
-        try await ControllerWorld.with(start: Self.start) { world in
+        try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("split", guarantee: "OnceMost"))
             let first = world.controller(identity: "a")
             let second = world.controller(identity: "b")
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await first.run() }
                 group.addTask { try await second.run() }
                 try await world.eventually("both synced") { first.hasSynced && second.hasSynced }
@@ -62,13 +62,13 @@ import Testing
     }
 
     @Test func leaderKilledBetweenJobCreateAndStatusWrite() async throws {
-        try await ControllerWorld.with(start: Self.start) { world in
+        try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("crash", guarantee: "OnceOnly", runSeconds: 30))
             // Every status write of the first controller fails: it dies with the Job created
             // and nothing recorded.
             world.server.faults.fail(.init(verb: "patch", resource: "scheduledtasks", count: 1_000, code: 500))
             let doomed = world.controller(identity: "doomed")
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await doomed.run() }
                 try await world.eventually("synced") { doomed.hasSynced }
                 try await world.advance(by: .seconds(35))
@@ -78,7 +78,7 @@ import Testing
             #expect(try world.task("crash").status?.active == nil)
             world.server.faults.reset()
             let successor = world.controller(identity: "successor")
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await successor.run() }
                 try await world.eventually("synced") { successor.hasSynced }
                 try await world.eventually("the successor adopted the run") {
@@ -102,13 +102,13 @@ import Testing
     }
 
     @Test func pendingPodPastTheDeadlineIsMissed() async throws {
-        try await ControllerWorld.with(start: Self.start) { world in
+        try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(
                 minutelyTask(
                     "stuck", guarantee: "OnceMost", extra: ["startingDeadlineSeconds": 20],
                     podAnnotations: ["sim.punctual.dev/unschedulable": "true"]))
             let controller = world.controller()
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await world.eventually("synced") { controller.hasSynced }
                 try await world.advance(by: .seconds(30 + 25))
@@ -126,10 +126,10 @@ import Testing
     }
 
     @Test func suspendedSlotsAreNeitherRunNorMissedAfterResume() async throws {
-        try await ControllerWorld.with(start: Self.start) { world in
+        try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("pause", guarantee: "OnceOnly", extra: ["catchUpWindowSeconds": 3600]))
             let controller = world.controller()
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await world.eventually("synced") { controller.hasSynced }
                 try await world.advance(by: .seconds(60))

@@ -20,7 +20,7 @@ import Testing
     }
 
     private func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
-        try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world in
+        try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world async throws in
             try world.createTask(minutelyTask("exec"))
             let task = try world.task("exec")
             let metrics = TestMetrics()
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func secondCreateOfTheSameJobIsAlreadyDone() async throws {
-        try await withFixture { fixture in
+        try await withFixture { fixture async throws in
             let plan = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
             let first = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
             let second = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func failedCreateDropsTheRestOfThePlan() async throws {
-        try await withFixture { fixture in
+        try await withFixture { fixture async throws in
             fixture.world.server.faults.fail(.init(verb: "create", resource: "jobs", count: 20, code: 403))
             var status = ScheduledTaskStatus()
             status.lastScheduleTime = Self.slot
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func deleteWithAStaleUIDLeavesTheNewJobAlone() async throws {
-        try await withFixture { fixture in
+        try await withFixture { fixture async throws in
             let create = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
             _ = await fixture.executor.execute(create, for: fixture.task, jobs: [])
             var stale = try #require(try fixture.world.jobs().first)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func identicalEventsBecomeOneEventWithACount() async throws {
-        try await withFixture { fixture in
+        try await withFixture { fixture async throws in
             let event = PlannedEvent(type: .warning, reason: "Missed", message: "slot 00:01 missed")
             let plan = Plan(actions: [.emitEvent(event)], status: ScheduledTaskStatus(), requeueAt: nil)
             for _ in 0..<3 { _ = await fixture.executor.execute(plan, for: fixture.task, jobs: []) }
@@ -109,10 +109,11 @@ import Testing
     }
 
     @Test func statusIsMergedWithoutLosingForeignFieldsAndOverlaidUntilCached() async throws {
-        try await withFixture { fixture in
-            // Someone else's status field, which Punctual does not model.
+        try await withFixture { fixture async throws in
+            // A field written after the decision read the task: a merge patch of only the
+            // decided changes leaves it alone (a whole-status update would erase it).
             _ = try fixture.world.store.modify(Self.tasks, namespace: "default", name: "exec", subresource: .status) {
-                $0.set(path: ["status", "vendorNote"], to: "kept")
+                $0.set(path: ["status", "lastSuccessfulTime"], to: "2025-12-31T00:00:00Z")
             }
             var first = ScheduledTaskStatus()
             first.lastScheduleTime = Self.slot
@@ -121,7 +122,7 @@ import Testing
             fixture.writer.submit(.init(task: fixture.task, status: first))
             fixture.writer.submit(.init(task: fixture.task, status: second))
             #expect(fixture.writer.overlay(for: fixture.task) == second)
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { await fixture.writer.run(workers: 1) }
                 try await fixture.world.eventually("the status is written") {
                     try fixture.world.task("exec").status?.missedRuns == 1
@@ -129,7 +130,7 @@ import Testing
                 group.cancelAll()
             }
             let raw = try fixture.world.store.get(Self.tasks, namespace: "default", name: "exec")
-            #expect(raw[path: ["status", "vendorNote"]] == "kept")
+            #expect(raw[path: ["status", "lastSuccessfulTime"]] == "2025-12-31T00:00:00Z")
             #expect(raw[path: ["status", "lastScheduleTime"]] == .string(KubeTime.format(Self.slot)))
             #expect(fixture.writer.overlay(for: try fixture.world.task("exec")) == nil)
         }
