@@ -62,30 +62,35 @@ struct ManifestValidator {
         }
         let target = Admission.Target(
             group: "punctual.dev", version: "v1alpha1", kind: "ScheduledTask", customSchema: schema)
-        let admitted: JSONValue
+        var problems: [Problem] = []
+        var checked = object
         do {
-            admitted = try admission.admit(object, as: target, operation: .create)
+            checked = try admission.admit(object, as: target, operation: .create)
         } catch {
             let causes = error.details?.causes ?? []
-            guard !causes.isEmpty else {
-                return [Problem(file: file, name: name, field: "", message: error.message ?? "invalid")]
+            if causes.isEmpty {
+                problems.append(Problem(file: file, name: name, field: "", message: error.message ?? "invalid"))
             }
-            return causes.map { cause in
+            for cause in causes {
                 let field = cause.field ?? ""
                 var message = cause.message ?? cause.reason ?? "invalid"
                 // Admission messages repeat the field ("spec.x: Invalid value: ..."); say it once.
                 if message.hasPrefix(field + ": ") { message.removeFirst(field.count + 2) }
-                return Problem(file: file, name: name, field: field, message: message)
+                problems.append(Problem(file: file, name: name, field: field, message: message))
+                // Drop the offending value so the semantic checks below can still read the rest.
+                if !field.contains("[") { checked.set(path: field.split(separator: ".").map(String.init), to: nil) }
             }
         }
-        let spec: ScheduledTaskSpec
-        do {
-            spec = try (admitted["spec"] ?? .null).decode(as: ScheduledTaskSpec.self)
-        } catch {
-            return [Problem(file: file, name: name, field: "spec", message: "cannot be read: \(error)")]
+        guard let spec = try? (checked["spec"] ?? .null).decode(as: ScheduledTaskSpec.self) else {
+            if problems.isEmpty {
+                problems.append(Problem(file: file, name: name, field: "spec", message: "cannot be read as a spec"))
+            }
+            return problems
         }
-        return SpecValidation.problems(in: spec).map {
-            Problem(file: file, name: name, field: $0.path, message: $0.message)
-        }
+        let reported = Set(problems.map(\.field))
+        return problems
+            + SpecValidation.problems(in: spec).filter { !reported.contains($0.path) }.map {
+                Problem(file: file, name: name, field: $0.path, message: $0.message)
+            }
     }
 }
