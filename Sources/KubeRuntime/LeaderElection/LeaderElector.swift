@@ -82,6 +82,9 @@ public final class LeaderElector: Sendable {
     /// The holder this candidate last observed, if any ("" when the lease is free).
     public var observedHolder: String? { state.withLock { $0.observed?.record.holderIdentity } }
 
+    /// The record this candidate last read, wrote or watched, with its resourceVersion.
+    public var observedRecord: VersionedLeaderElectionRecord? { state.withLock { $0.observed } }
+
     /// Whether the candidacy loop is running (for a readiness check: "election loop alive").
     public var isRunning: Bool { state.withLock { $0.isRunning } }
 

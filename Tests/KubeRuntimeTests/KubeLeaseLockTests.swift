@@ -1,0 +1,122 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import KubeSim
+import Testing
+
+/// Leader election over a real coordination.k8s.io/v1 Lease served by KubeSim over HTTP.
+@Suite struct KubeLeaseLockTests {
+    let timeline = LeadershipTimeline()
+
+    func lease(_ cluster: SimCluster) async throws -> Lease {
+        try await cluster.client.resource(Lease.self, namespace: "default").get("punctual-test")
+    }
+
+    /// Like `run(_:until:)`, but after every step also waits until `standby` has observed the
+    /// Lease as the server holds it: over HTTP a watch event arrives some real milliseconds
+    /// after the write, and virtual time must not move on before it did.
+    func runObserved(_ cluster: SimCluster, until target: WallInstant, observedBy standby: LeaderElector) async throws {
+        let clock = cluster.clock
+        while true {
+            await settle(clock)
+            let version = try await lease(cluster).metadata.resourceVersion
+            _ = await eventually { standby.observedRecord?.resourceVersion == version }
+            guard let next = clock.nextDeadline, next <= target else { break }
+            clock.advance(to: next)
+        }
+        clock.advance(to: target)
+        await settle(clock)
+    }
+
+    @Test func standbyTakesOverAtExpiryWhenTheLeaderDies() async throws {
+        try await SimCluster.with { cluster in
+            let clock = cluster.clock
+            let lockA = KubeLeaseLock(client: cluster.client, namespace: "default", name: "punctual-test")
+            let lockB = KubeLeaseLock(client: cluster.client, namespace: "default", name: "punctual-test")
+            let (electorA, taskA) = try startCandidate(
+                name: "a", lock: lockA, clock: clock, timeline: timeline, releaseOnCancel: false
+            )
+            #expect(await eventually { electorA.isLeader })
+            let (electorB, taskB) = try startCandidate(name: "b", lock: lockB, clock: clock, timeline: timeline)
+            #expect(await eventually { electorB.observedHolder == "a" })
+
+            try await runObserved(cluster, until: clock.now.advanced(by: .seconds(9)), observedBy: electorB)
+            #expect(timeline.leading == ["a"])
+            let renewal = try #require(try await lease(cluster).spec?.renewTime?.date)
+            #expect(renewal > testEpoch)
+
+            // The leader dies without releasing: b waits out the lease on its own observation.
+            taskA.cancel()
+            _ = await taskA.result
+            try await runObserved(cluster, until: WallInstant(renewal.addingTimeInterval(14.9)), observedBy: electorB)
+            #expect(timeline.starts().count == 1)
+            await run(clock, until: WallInstant(renewal.addingTimeInterval(15)))
+            #expect(await eventually { timeline.leading == ["b"] })
+            #expect(timeline.starts(of: "b").first?.at == renewal.addingTimeInterval(15))
+            let record = try await lease(cluster)
+            #expect(record.spec?.holderIdentity == "b")
+            #expect(record.spec?.leaseTransitions == 1)
+            #expect(record.spec?.leaseDurationSeconds == 15)
+
+            // A graceful stop releases the lease for the next one at once.
+            taskB.cancel()
+            #expect(try await taskB.value == .stopped)
+            let released = try await lease(cluster)
+            #expect(released.spec?.holderIdentity == "")
+            #expect(released.spec?.leaseDurationSeconds == 1)
+        }
+    }
+
+    @Test func releasedLeaseIsTakenOverImmediately() async throws {
+        try await SimCluster.with { cluster in
+            let clock = cluster.clock
+            let (electorA, taskA) = try startCandidate(
+                name: "a",
+                lock: KubeLeaseLock(client: cluster.client, namespace: "default", name: "punctual-test"),
+                clock: clock,
+                timeline: timeline
+            )
+            #expect(await eventually { electorA.isLeader })
+            let (electorB, taskB) = try startCandidate(
+                name: "b",
+                lock: KubeLeaseLock(client: cluster.client, namespace: "default", name: "punctual-test"),
+                clock: clock,
+                timeline: timeline
+            )
+            #expect(await eventually { electorB.observedHolder == "a" })
+            try await runObserved(cluster, until: clock.now.advanced(by: .seconds(5)), observedBy: electorB)
+            let releasedAt = clock.currentDate
+
+            taskA.cancel()
+            #expect(try await taskA.value == .stopped)
+            #expect(await eventually { timeline.leading == ["b"] })
+            #expect(timeline.starts(of: "b").first?.at == releasedAt)
+            #expect(try await lease(cluster).spec?.holderIdentity == "b")
+            taskB.cancel()
+            _ = await taskB.result
+        }
+    }
+
+    @Test func staleWriteIsAConflict() async throws {
+        try await SimCluster.with { cluster in
+            let lock = KubeLeaseLock(client: cluster.client, namespace: "default", name: "punctual-test")
+            #expect(try await lock.get() == nil)
+            let record = LeaderElectionRecord(holderIdentity: "a", leaseDurationSeconds: 15, renewTime: testEpoch)
+            let created = try await lock.create(record)
+            await #expect(throws: LeaseLockError.self) { try await lock.create(record) }
+            var renewal = record
+            renewal.renewTime = testEpoch.addingTimeInterval(2)
+            let renewed = try await lock.update(renewal, resourceVersion: created.resourceVersion)
+            #expect(renewed.resourceVersion != created.resourceVersion)
+            #expect(renewed.record == renewal)
+            #expect(try await lock.get() == renewed)
+            do {
+                renewal.renewTime = testEpoch.addingTimeInterval(4)
+                _ = try await lock.update(renewal, resourceVersion: created.resourceVersion)
+                Issue.record("a write against a stale resourceVersion succeeded")
+            } catch let error as LeaseLockError {
+                #expect(error.code == .conflict)
+            }
+        }
+    }
+}
