@@ -162,35 +162,47 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         var resourceVersion: String?
         var failures = 0
         var lastFailure: WallInstant?
+        var previousWasGone = false
         var generator = SystemRandomNumberGenerator()
         while !Task.isCancelled {
+            let mustBackOff: Bool
             do {
                 if resourceVersion == nil {
                     resourceVersion = try await relist()
                 }
-                try await watch(from: &resourceVersion)
-                // The server ended the watch (its timeout or a dropped connection): resume.
+                let delivered = try await watch(from: &resourceVersion, using: &generator)
+                // The server ended the watch (its timeout, a dropped connection): resume from the
+                // last version. A watch that delivered nothing at all, not even a bookmark, is
+                // treated as a failure so a server that closes every watch at once is not
+                // hammered.
                 watchRestarts.increment()
-                logger.debug("watch ended; resuming", metadata: ["resourceVersion": "\(resourceVersion ?? "")"])
-                continue
+                logger.debug(
+                    "watch ended; resuming",
+                    metadata: ["resourceVersion": "\(resourceVersion ?? "")", "events": "\(delivered)"]
+                )
+                mustBackOff = delivered == 0
+                previousWasGone = false
             } catch let error as KubeError where error.isGone {
                 watchRestarts.increment()
                 logger.info("resourceVersion too old (410); relisting", metadata: ["error": "\(error)"])
                 resourceVersion = nil
-                if !Task.isCancelled, lastFailure == nil { continue }
+                // Relist at once, unless the last attempt already ended in 410 (no hot loop).
+                mustBackOff = previousWasGone
+                previousWasGone = true
             } catch {
                 if Task.isCancelled { return }
                 watchRestarts.increment()
                 logger.warning("list/watch failed; backing off", metadata: ["error": "\(error)"])
+                mustBackOff = true
+                previousWasGone = false
             }
-            // Back off before the next attempt (not after a first 410, which relists at once).
+            guard mustBackOff else { continue }
             let now = clock.now
             if let lastFailure, lastFailure.duration(to: now) >= backoff.resetAfter { failures = 0 }
             failures += 1
             lastFailure = now
-            let delay = backoff.delay(afterFailures: failures, using: &generator)
             do {
-                try await clock.sleep(for: delay)
+                try await clock.sleep(for: backoff.delay(afterFailures: failures, using: &generator))
             } catch {
                 return
             }
@@ -213,20 +225,31 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         return list.resourceVersion
     }
 
-    private func watch(from resourceVersion: inout String?) async throws {
+    /// Watches from `resourceVersion`, keeping it at the last version seen, until the stream
+    /// ends; returns how many events (bookmarks included) arrived.
+    private func watch(
+        from resourceVersion: inout String?,
+        using generator: inout some RandomNumberGenerator
+    ) async throws -> Int {
         let options = WatchOptions(
             resourceVersion: resourceVersion,
             labelSelector: labelSelector,
             fieldSelector: fieldSelector,
-            allowWatchBookmarks: true
+            allowWatchBookmarks: true,
+            // Like client-go's reflector: the server ends each watch after 5-10 minutes, so
+            // connections are spread over API server replicas and never silently stale.
+            timeoutSeconds: Int.random(in: 300...600, using: &generator)
         )
         let stream = try await client.watch(options: options) { [logger] skipped in
             logger.warning("skipped a malformed watch event", metadata: ["detail": "\(skipped)"])
         }
+        var delivered = 0
         for try await event in stream {
+            delivered += 1
             apply(event)
             if let version = event.resourceVersion { resourceVersion = version }
         }
+        return delivered
     }
 
     private func apply(_ event: WatchEvent<Object>) {
