@@ -18,6 +18,7 @@ struct SimCluster {
     /// Starts a server and a client, runs `body`, and stops both whatever happens.
     static func with<T: Sendable>(
         clock: ManualClock = ManualClock(start: testEpoch),
+        observer: (any RequestObserver)? = nil,
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
         try await SimHarness.with(clock: clock) { sim in
@@ -30,7 +31,7 @@ struct SimCluster {
                 burst: 100_000,
                 retryPolicy: .never
             )
-            let client = try KubeClient(configuration: configuration, clock: clock, logger: logger)
+            let client = try KubeClient(configuration: configuration, clock: clock, logger: logger, observer: observer)
             let result: Result<T, any Error>
             do {
                 result = .success(try await body(SimCluster(sim: sim, client: client, clock: clock)))
