@@ -19,10 +19,10 @@ struct ConfigMapMirror: Sendable {
         queue = WorkQueue(name: "configmap-mirror", clock: clock)
     }
 
-    func run() async throws {
+    func run() async {
         sources.addHandler(.enqueue { [queue] key in queue.add(key) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await sources.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sources.run() }
             await sources.waitUntilSynced()
             await queue.runWorkers(2) { key in await reconcile(key) }
             group.cancelAll()
@@ -66,7 +66,7 @@ struct ConfigMapMirror: Sendable {
 
             let controller = ConfigMapMirror(
                 client: cluster.client, from: "default", to: "mirror", clock: cluster.clock)
-            let task = Task { try await controller.run() }
+            let task = Task { await controller.run() }
             func mirrored() async throws -> [String: [String: String]] {
                 let list = try await target.list()
                 return Dictionary(uniqueKeysWithValues: list.items.map { ($0.metadata.name ?? "", $0.data ?? [:]) })
@@ -83,7 +83,7 @@ struct ConfigMapMirror: Sendable {
             #expect(await eventually { (try? await mirrored()) == ["b": ["k": "2"], "orphan": [:]] })
 
             await controller.queue.shutDown(drain: true)
-            try await task.value
+            await task.value
         }
     }
 }

@@ -96,7 +96,7 @@ final class NotificationMirror: Sendable {
             let informer = makeInformer(cluster, metrics: metrics)
             let mirror = NotificationMirror()
             informer.addHandler(mirror.handler)
-            let task = Task { try await informer.run() }
+            let task = Task { await informer.run() }
             #expect(await eventually { informer.hasSynced })
             #expect(cacheState(informer.cache) == (try await cluster.serverState()))
             #expect(mirror.log.count == 5)
@@ -160,7 +160,7 @@ final class NotificationMirror: Sendable {
             try await cluster.createConfigMap("mine", labels: ["app.kubernetes.io/managed-by": "punctual"])
             try await cluster.createConfigMap("theirs", labels: ["app.kubernetes.io/managed-by": "helm"])
             let informer = makeInformer(cluster, labelSelector: "app.kubernetes.io/managed-by=punctual")
-            let task = Task { try await informer.run() }
+            let task = Task { await informer.run() }
             #expect(await eventually { informer.hasSynced })
             #expect(informer.cache.keys == ["default/mine"])
 
@@ -184,7 +184,7 @@ final class NotificationMirror: Sendable {
             ]
             _ = try cluster.sim.store.create(configMaps, namespace: "default", object: malformed)
             let informer = makeInformer(cluster)
-            let task = Task { try await informer.run() }
+            let task = Task { await informer.run() }
             #expect(await eventually { informer.hasSynced })
             #expect(informer.cache.keys == ["default/good"])
 

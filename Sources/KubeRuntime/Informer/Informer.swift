@@ -152,8 +152,8 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     // MARK: - Running
 
     /// Lists and watches until cancelled or gracefully shut down.
-    public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+    public func run() async {
+        await cancelWhenGracefulShutdown {
             await self.listAndWatch()
         }
     }
