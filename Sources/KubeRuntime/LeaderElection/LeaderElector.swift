@@ -85,6 +85,9 @@ public final class LeaderElector: Sendable {
     /// The record this candidate last read, wrote or watched, with its resourceVersion.
     public var observedRecord: VersionedLeaderElectionRecord? { state.withLock { $0.observed } }
 
+    /// Whether a standby currently has a working watch on the lock (otherwise it also polls).
+    public var isWatchingLease: Bool { state.withLock { $0.isWatchHealthy } }
+
     /// Whether the candidacy loop is running (for a readiness check: "election loop alive").
     public var isRunning: Bool { state.withLock { $0.isRunning } }
 
