@@ -110,3 +110,12 @@ func startCandidate(
     }
     return (elector, task)
 }
+
+/// The candidates a test started, for helpers that wait on all of them.
+final class StartedCandidates: Sendable {
+    private let candidates = Mutex<[Candidate]>([])
+
+    func add(_ candidate: Candidate) { candidates.withLock { $0.append(candidate) } }
+
+    var all: [Candidate] { candidates.withLock { $0 } }
+}
