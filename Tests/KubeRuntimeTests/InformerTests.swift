@@ -59,6 +59,7 @@ final class NotificationMirror: Sendable {
         Informer(
             client: cluster.configMaps,
             labelSelector: labelSelector,
+            pageSize: 2,
             indexers: ["app": ObjectCache<ConfigMap>.labelIndex("app")],
             clock: cluster.clock,
             backoff: Self.backoff,
@@ -99,6 +100,7 @@ final class NotificationMirror: Sendable {
             let task = Task { await informer.run() }
             #expect(await eventually { informer.hasSynced })
             #expect(cacheState(informer.cache) == (try await cluster.serverState()))
+            // Five objects in pages of two: the whole list landed before `hasSynced`.
             #expect(mirror.log.count == 5)
             mirror.clearLog()
 
@@ -197,6 +199,46 @@ final class NotificationMirror: Sendable {
             task.cancel()
             _ = await task.result
         }
+    }
+
+    @Test func cacheIndexesFollowUpdatesAndDeletes() {
+        let cache = ObjectCache<ConfigMap>(indexers: [
+            "owner": ObjectCache<ConfigMap>.ownerUIDIndex,
+            "app": ObjectCache<ConfigMap>.labelIndex("app"),
+        ])
+        func configMap(_ name: String, app: String, owner: String?, version: String) -> ConfigMap {
+            let owners = owner.map {
+                [OwnerReference(apiVersion: "v1", kind: "Task", name: "t", uid: $0, controller: true)]
+            }
+            return ConfigMap(
+                metadata: ObjectMeta(
+                    name: name, namespace: "ns", resourceVersion: version, labels: ["app": app], ownerReferences: owners
+                )
+            )
+        }
+        cache.upsert(configMap("a", app: "x", owner: "uid-1", version: "1"))
+        cache.upsert(configMap("b", app: "x", owner: "uid-1", version: "2"))
+        cache.upsert(configMap("c", app: "y", owner: nil, version: "3"))
+        #expect(cache.objects(in: "owner", matching: "uid-1").compactMap(\.metadata.name) == ["a", "b"])
+        #expect(cache.objects(in: "app", matching: "x").compactMap(\.metadata.name) == ["a", "b"])
+
+        // b moves to another app and owner; a goes away.
+        cache.upsert(configMap("b", app: "y", owner: "uid-2", version: "4"))
+        cache.remove(forKey: "ns/a")
+        #expect(cache.objects(in: "owner", matching: "uid-1").isEmpty)
+        #expect(cache.objects(in: "owner", matching: "uid-2").compactMap(\.metadata.name) == ["b"])
+        #expect(cache.objects(in: "app", matching: "y").compactMap(\.metadata.name) == ["b", "c"])
+        #expect(cache.objects(in: "unknown", matching: "y").isEmpty)
+        #expect(cache.keys == ["ns/b", "ns/c"])
+
+        // A relist replaces everything atomically and reports the difference.
+        let delta = cache.replace(with: [
+            configMap("c", app: "y", owner: nil, version: "9"), configMap("d", app: "x", owner: nil, version: "5"),
+        ])
+        #expect(delta.added.compactMap(\.metadata.name) == ["d"])
+        #expect(delta.updated.map { $0.new.metadata.resourceVersion } == ["9"])
+        #expect(delta.deleted.compactMap(\.metadata.name) == ["b"])
+        #expect(cache.objects(in: "app", matching: "x").compactMap(\.metadata.name) == ["d"])
     }
 
     @Test func backoffGrowsWithJitterAndIsCapped() {

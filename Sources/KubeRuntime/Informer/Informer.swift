@@ -85,6 +85,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     let client: ResourceClient<Object>
     let labelSelector: String?
     let fieldSelector: String?
+    let pageSize: Int?
     let clock: any WallClock
     let backoff: Backoff
     let logger: Logger
@@ -97,6 +98,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     ///   - client: the resource (and namespace, or all namespaces) to follow.
     ///   - labelSelector: server-side filter, e.g. `app.kubernetes.io/managed-by=punctual`.
     ///   - fieldSelector: server-side field filter.
+    ///   - pageSize: objects per list page (client-go's reflector uses 500); `nil` lists in one.
     ///   - indexers: secondary indexes of the cache (see ``ObjectCache``).
     ///   - clock: backoff waits on it.
     ///   - metricsFactory: where `informer_watch_restarts_total` and `informer_relists_total`
@@ -105,6 +107,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         client: ResourceClient<Object>,
         labelSelector: String? = nil,
         fieldSelector: String? = nil,
+        pageSize: Int? = 500,
         indexers: [String: ObjectCache<Object>.IndexFunction] = [:],
         clock: any WallClock,
         backoff: Backoff = Backoff(),
@@ -114,6 +117,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         self.client = client
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
+        self.pageSize = pageSize
         self.cache = ObjectCache(indexers: indexers)
         self.clock = clock
         self.backoff = backoff
@@ -213,7 +217,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     private func relist() async throws -> String {
         relists.increment()
         let list = try await client.list(
-            options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector))
+            options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize))
         let delta = cache.replace(with: list.items)
         let handlers = handlers.withLock { $0 }
         for handler in handlers {

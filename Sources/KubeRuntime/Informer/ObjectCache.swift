@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// An index maps each object to zero or more index values (e.g. the uid of its controller
 /// owner, or the value of a label); ``objects(in:matching:)`` then answers "the Jobs owned by
-/// this task" without scanning. Readers get value snapshots; the informer is the only writer.
+/// this task" without scanning. Readers get value snapshots. The writing methods are public so a
+/// cache can be filled by hand in tests, but an informer's cache must only be written by it.
 public final class ObjectCache<Object: KubeObjectRepresentable>: Sendable {
     /// Computes the values an object is filed under in one index.
     public typealias IndexFunction = @Sendable (Object) -> [String]
@@ -63,11 +64,11 @@ public final class ObjectCache<Object: KubeObjectRepresentable>: Sendable {
         }
     }
 
-    // MARK: - Writing (by the informer)
+    // MARK: - Writing
 
     /// Inserts or replaces an object; returns the previous version.
     @discardableResult
-    func upsert(_ object: Object) -> Object? {
+    public func upsert(_ object: Object) -> Object? {
         let key = Self.key(of: object)
         return state.withLock { state in
             let old = state.objects.updateValue(object, forKey: key)
@@ -79,7 +80,7 @@ public final class ObjectCache<Object: KubeObjectRepresentable>: Sendable {
 
     /// Removes an object; returns what was cached.
     @discardableResult
-    func remove(forKey key: String) -> Object? {
+    public func remove(forKey key: String) -> Object? {
         state.withLock { state in
             guard let old = state.objects.removeValue(forKey: key) else { return nil }
             unindex(old, key: key, in: &state)
@@ -88,7 +89,7 @@ public final class ObjectCache<Object: KubeObjectRepresentable>: Sendable {
     }
 
     /// Replaces the whole content atomically (after a relist) and returns what changed.
-    func replace(with objects: [Object]) -> CacheDelta<Object> {
+    public func replace(with objects: [Object]) -> CacheDelta<Object> {
         var fresh: [String: Object] = [:]
         for object in objects { fresh[Self.key(of: object)] = object }
         return state.withLock { state in
@@ -135,10 +136,10 @@ public final class ObjectCache<Object: KubeObjectRepresentable>: Sendable {
 }
 
 /// What a relist changed in the cache, in key order.
-struct CacheDelta<Object: Sendable>: Sendable {
-    var added: [Object] = []
-    var updated: [(old: Object, new: Object)] = []
-    var deleted: [Object] = []
+public struct CacheDelta<Object: Sendable>: Sendable {
+    public var added: [Object] = []
+    public var updated: [(old: Object, new: Object)] = []
+    public var deleted: [Object] = []
 }
 
 extension ObjectCache {
