@@ -12,7 +12,8 @@ import Synchronization
 /// 1. **List** every page, then **watch** from the list's resourceVersion with bookmarks, so
 ///    no change between the two is missed.
 /// 2. When a watch ends (server timeout, dropped connection), **resume** from the last
-///    resourceVersion seen (an event's or a bookmark's), without relisting.
+///    resourceVersion seen (an event's or a bookmark's), without relisting. A watch that ends
+///    without delivering anything, not even a bookmark, counts as a failure (rule 4).
 /// 3. On **410 Gone** (that version was compacted away), **relist**: the cache is replaced
 ///    atomically when the whole list has arrived, and handlers receive the adds, updates and
 ///    deletes that happened while disconnected, as if they had been watched.
@@ -266,8 +267,10 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
                 for handler in handlers { handler.onAdd(object) }
             }
         case .deleted(let object):
-            let old = cache.remove(forKey: ObjectCache<Object>.key(of: object))
-            for handler in handlers { handler.onDelete(old ?? object) }
+            // A delete of an object never cached (e.g. created and deleted while a relist was
+            // in flight) is nothing the handlers need to hear about.
+            guard let old = cache.remove(forKey: ObjectCache<Object>.key(of: object)) else { return }
+            for handler in handlers { handler.onDelete(old) }
         case .bookmark:
             break
         }
