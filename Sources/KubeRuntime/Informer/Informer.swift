@@ -269,8 +269,8 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         case .deleted(let object):
             // A delete of an object never cached (e.g. created and deleted while a relist was
             // in flight) is nothing the handlers need to hear about.
-            guard let old = cache.remove(forKey: ObjectCache<Object>.key(of: object)) else { return }
-            for handler in handlers { handler.onDelete(old) }
+            guard cache.remove(forKey: ObjectCache<Object>.key(of: object)) != nil else { return }
+            for handler in handlers { handler.onDelete(object) }
         case .bookmark:
             break
         }
