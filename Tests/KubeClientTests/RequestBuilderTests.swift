@@ -30,7 +30,8 @@ import Testing
             name: "cluster-scoped ignores namespace", resource: .namespaces, namespace: "ignored",
             objectName: "team-a", subresource: nil, expected: "/api/v1/namespaces/team-a"),
         PathCase(
-            name: "custom resource", resource: ResourceType(
+            name: "custom resource",
+            resource: ResourceType(
                 group: "punctual.dev", version: "v1alpha1", plural: "scheduledtasks", kind: "ScheduledTask",
                 isNamespaced: true),
             namespace: "default", objectName: "nightly", subresource: "status",
@@ -110,7 +111,9 @@ import Testing
         #expect(put.isRetryable)
         let status = try builder.update(object, namespace: "d", subresource: "status", options: WriteOptions())
         #expect(status.pathAndQuery == "/apis/batch/v1/namespaces/d/jobs/j/status")
-        #expect(throws: KubeError.self) { try builder.update(["metadata": [:]], namespace: "d", options: WriteOptions()) }
+        #expect(throws: KubeError.self) {
+            try builder.update(["metadata": [:]], namespace: "d", options: WriteOptions())
+        }
     }
 
     struct PatchCase: CustomTestStringConvertible, Sendable {

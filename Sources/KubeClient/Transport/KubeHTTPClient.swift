@@ -101,7 +101,8 @@ public final class KubeHTTPClient: Sendable {
             let failure: KubeError
             do {
                 let response = try await httpClient.execute(
-                    try await httpRequest(for: request), deadline: timeout.map { .now() + $0.timeAmount } ?? .distantFuture,
+                    try await httpRequest(for: request),
+                    deadline: timeout.map { .now() + $0.timeAmount } ?? .distantFuture,
                     logger: logger)
                 let code = Int(response.status.code)
                 record(request, code: code, attempt: attempt, since: started)
@@ -115,8 +116,11 @@ public final class KubeHTTPClient: Sendable {
                             message: "reading the answer failed: \(error)")
                     }
                 }
-                let body = (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data(buffer: $0) } ?? Data()
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+                let body =
+                    (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data(buffer: $0) } ?? Data()
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map {
+                    Duration.seconds($0)
+                }
                 failure = KubeError.from(response: code, body: body, retryAfter: retryAfter, request: request)
                 if code == 401, !hasRefreshedCredentials, await credentials.invalidate() {
                     hasRefreshedCredentials = true
@@ -188,7 +192,8 @@ public final class KubeHTTPClient: Sendable {
                 guard !roots.isEmpty else { throw ConfigurationError(message: "no PEM certificate found") }
                 tls.trustRoots = .certificates(roots)
             } catch {
-                throw ConfigurationError(field: "certificate-authority", message: "not a PEM certificate bundle: \(error)")
+                throw ConfigurationError(
+                    field: "certificate-authority", message: "not a PEM certificate bundle: \(error)")
             }
         }
         if let certificate = settings.clientCertificateData, let key = settings.clientKeyData {
