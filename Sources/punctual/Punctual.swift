@@ -8,6 +8,6 @@ struct Punctual: AsyncParsableCommand {
         commandName: "punctual",
         abstract: "Punctual: scheduled tasks for Kubernetes that run exactly as often as declared.",
         version: PunctualVersion.current,
-        subcommands: []
+        subcommands: [Next.self, Sim.self]
     )
 }

@@ -1,1 +1,0 @@
-print("punctual-bench: no scenarios yet")

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import KubeClient
+import KubeSim
+import Logging
+import ServiceLifecycle
+
+extension Punctual {
+    /// `punctual sim`: an in-memory Kubernetes API server for trying Punctual, kubectl and the
+    /// official clients without a cluster.
+    struct Sim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sim",
+            abstract: "Run KubeSim, an in-memory Kubernetes API server, on this machine.",
+            discussion: """
+                Prints the URL it listens on, e.g. "KubeSim listening on http://127.0.0.1:8001", and serves \
+                until SIGTERM or SIGINT. Point kubectl at it with --server <URL>. Faults can be injected \
+                under <URL>/sim/faults (see the FaultInjector documentation).
+                """
+        )
+
+        @Option(help: "The port to listen on; 0 picks a free port.")
+        var port: Int = 8001
+
+        @Option(help: "The address to bind.")
+        var host: String = "127.0.0.1"
+
+        @Option(help: "Require this bearer token on every request.")
+        var token: String?
+
+        @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (chain).")
+        var tlsCert: String?
+
+        @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+        var tlsKey: String?
+
+        @Option(name: .customLong("client-ca"), help: "With TLS: require client certificates signed by this CA.")
+        var clientCA: String?
+
+        @Flag(name: .customLong("no-runtime"), help: "Do not simulate Pods for Jobs (objects stay as written).")
+        var noRuntime = false
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+            if (tlsCert == nil) != (tlsKey == nil) {
+                throw ValidationError("--tls-cert and --tls-key must be given together")
+            }
+            if clientCA != nil && tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "punctual.sim")
+            logger.logLevel = .notice
+            let tls = zip(tlsCert, tlsKey).map {
+                APIServer.TLSFiles(certificatePath: $0, privateKeyPath: $1, clientCAPath: clientCA)
+            }
+            let server = APIServer(
+                clock: SystemClock(),
+                configuration: APIServer.Configuration(host: host, port: port, bearerToken: token, tls: tls),
+                logger: logger)
+            let listening = ClosureService {
+                try await server.serve { url in
+                    // Unbuffered, so scripts waiting for this line see it at once.
+                    FileHandle.standardOutput.write(Data("KubeSim listening on \(url.absoluteString)\n".utf8))
+                }
+            }
+            let group = ServiceGroup(
+                services: [listening], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            try await group.run()
+        }
+    }
+}
+
+/// Both values when both are present.
+private func zip<A, B>(_ first: A?, _ second: B?) -> (A, B)? {
+    guard let first, let second else { return nil }
+    return (first, second)
+}
