@@ -82,6 +82,20 @@ import class KubeSim.APIServer
 
         func data(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
+        /// HTTPS with the server certificate, requiring client certificates signed by the CA.
+        var mutualTLSServer: APIServer.Configuration {
+            APIServer.Configuration(
+                tls: APIServer.TLSFiles(
+                    certificatePath: serverCertificate, privateKeyPath: serverKey, clientCAPath: caCertificate))
+        }
+
+        /// Client settings that trust the CA and present the client certificate.
+        func trustedClient() throws -> TLSSettings {
+            TLSSettings(
+                certificateAuthorityData: try data(caCertificate), clientCertificateData: try data(clientCertificate),
+                clientKeyData: try data(clientKey))
+        }
+
         static func openssl(_ arguments: [String], in directory: String) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -102,14 +116,8 @@ import class KubeSim.APIServer
     @Test func mutualTLSWithGeneratedCertificates() async throws {
         let certificates = try Certificates()
         defer { certificates.directory.remove() }
-        let server = APIServer.Configuration(
-            tls: APIServer.TLSFiles(
-                certificatePath: certificates.serverCertificate, privateKeyPath: certificates.serverKey,
-                clientCAPath: certificates.caCertificate))
-        let trusted = TLSSettings(
-            certificateAuthorityData: try certificates.data(certificates.caCertificate),
-            clientCertificateData: try certificates.data(certificates.clientCertificate),
-            clientKeyData: try certificates.data(certificates.clientKey))
+        let server = certificates.mutualTLSServer
+        let trusted = try certificates.trustedClient()
 
         // CA trusted and client certificate presented: works.
         try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
@@ -158,14 +166,8 @@ import class KubeSim.APIServer
     @Test func kubeconfigWithCertificateFilesReachesTheServer() async throws {
         let certificates = try Certificates()
         defer { certificates.directory.remove() }
-        let server = APIServer.Configuration(
-            tls: APIServer.TLSFiles(
-                certificatePath: certificates.serverCertificate, privateKeyPath: certificates.serverKey,
-                clientCAPath: certificates.caCertificate))
-        let trusted = TLSSettings(
-            certificateAuthorityData: try certificates.data(certificates.caCertificate),
-            clientCertificateData: try certificates.data(certificates.clientCertificate),
-            clientKeyData: try certificates.data(certificates.clientKey))
+        let server = certificates.mutualTLSServer
+        let trusted = try certificates.trustedClient()
         try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
             let kubeconfig = try certificates.directory.write(
                 "kubeconfig",
