@@ -163,6 +163,35 @@ import class KubeSim.APIServer
         }
     }
 
+    @Test func execPluginClientCertificateIsUsedForMutualTLS() async throws {
+        let certificates = try Certificates()
+        defer { certificates.directory.remove() }
+        // The plugin answers with the client certificate and key, JSON-escaped, and no token.
+        let plugin = try certificates.directory.write(
+            "plugin",
+            """
+            #!/bin/sh
+            escape() { awk '{ printf "%s\\\\n", $0 }' "$1"; }
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{'
+            printf '"clientCertificateData":"%s","clientKeyData":"%s"}}' \
+                "$(escape \(certificates.clientCertificate))" "$(escape \(certificates.clientKey))"
+            """,
+            executable: true)
+        let trustOnly = TLSSettings(certificateAuthorityData: try certificates.data(certificates.caCertificate))
+        let trusted = try certificates.trustedClient()
+        try await SimHarness.with(server: certificates.mutualTLSServer, configure: { $0.tls = trusted }) { sim in
+            let configuration = ClientConfiguration(
+                server: sim.url, tls: trustOnly,
+                credentials: .exec(ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: plugin)))
+            let client = try await KubeClient.connect(configuration: configuration)
+            let result = await Result(catching: {
+                try await client.resource(ConfigMap.self, namespace: "default").list()
+            })
+            try await client.shutdown()
+            #expect(try result.get().items.isEmpty)
+        }
+    }
+
     @Test func kubeconfigWithCertificateFilesReachesTheServer() async throws {
         let certificates = try Certificates()
         defer { certificates.directory.remove() }
