@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import Synchronization
 import Testing
 
 import class KubeSim.FaultInjector
@@ -61,6 +62,30 @@ import class KubeSim.FaultInjector
             }
             #expect(created.metadata.name == "m")
             #expect(waits.count == 1)
+        }
+    }
+
+    @Test func modifyRereadsAndReappliesAfterConflicts() async throws {
+        try await SimHarness.with { sim in
+            let maps = sim.client.objects(ConfigMap.self, namespace: "default")
+            _ = try await maps.create(try KubeObject(Self.map))
+            sim.server.faults.fail(.init(verb: "update", resource: "configmaps", count: 2, code: 409))
+            let applied = Mutex(0)
+            let written = try await maps.modify("m") { map in
+                applied.withLock { $0 += 1 }
+                map.value.data?["k"] = "edited"
+            }
+            #expect(written.value.data == ["k": "edited"])
+            #expect(applied.withLock { $0 } == 3)
+            #expect(sim.requests.codes(.update) == [409, 409, 200])
+            #expect(sim.requests.codes(.get) == [200, 200, 200])
+
+            sim.server.faults.fail(.init(verb: "update", resource: "configmaps", count: 5, code: 409))
+            await #expect {
+                try await maps.modify("m", attempts: 2) { $0.value.data?["k"] = "never" }
+            } throws: { error in
+                (error as? KubeError)?.isConflict ?? false
+            }
         }
     }
 
