@@ -19,7 +19,8 @@ import Testing
     }
 
     static func status(_ reason: String, _ code: Int, _ extra: String = "") -> String {
-        #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m-\#(reason)","reason":"\#(reason)","code":\#(code)\#(extra)}"#
+        #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m-\#(reason)","#
+            + #""reason":"\#(reason)","code":\#(code)\#(extra)}"#
     }
 
     @Test(arguments: [

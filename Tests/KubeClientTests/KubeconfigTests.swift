@@ -157,7 +157,8 @@ import Testing
         ErrorCase(
             name: "server is not a URL",
             yaml:
-                "clusters:\n- name: k\n  cluster: {server: 'not a url'}\ncontexts:\n- name: c\n  context: {cluster: k}\n",
+                "clusters:\n- name: k\n  cluster: {server: 'not a url'}\n"
+                + "contexts:\n- name: c\n  context: {cluster: k}\n",
             context: "c", field: "clusters[k].cluster.server", message: "expected an absolute URL"),
         ErrorCase(
             name: "bad base64",

@@ -38,7 +38,8 @@ extension Kubeconfig {
         else {
             throw fail(
                 "\(clusterField).server", clusterEntry.file,
-                "expected an absolute URL such as https://host:6443, got \(cluster.server.map { "\"\($0)\"" } ?? "nothing")"
+                "expected an absolute URL such as https://host:6443, got "
+                    + (cluster.server.map { "\"\($0)\"" } ?? "nothing")
             )
         }
 
