@@ -112,13 +112,25 @@ import Testing
                 for try await _ in stream { count += 1 }
                 return count
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Self.waitUntil("the watch is registered") { sim.server.store.subscriptionCount == 1 }
             consumer.cancel()
-            let outcome = await consumer.result
-            switch outcome {
+            switch await consumer.result {
             case .success(let count): #expect(count == 0)
             case .failure(let error): #expect(error is CancellationError, "got \(error)")
             }
+            // The server notices a closed connection only when a write to it fails, which may
+            // take a write or two after the close: keep changing objects until it has noticed.
+            for index in 0..<50 where sim.server.store.subscriptionCount > 0 {
+                _ = try await maps.create(Self.configMap("after-cancel-\(index)", "1"))
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(sim.server.store.subscriptionCount == 0, "the server saw the watch connection close")
         }
+    }
+
+    /// Polls `condition` every millisecond for at most two seconds of real time.
+    static func waitUntil(_ what: Comment, _ condition: () -> Bool) async throws {
+        for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(condition(), what)
     }
 }
