@@ -93,7 +93,7 @@ public final class LeaderElector: Sendable {
 
     // MARK: - Running
 
-    /// Competes for the lease and runs `leading` while it is held.
+    /// Competes for the lease and runs `leading` while it is held. Call it once per elector.
     ///
     /// - Parameter leading: the leader work. It is cancelled when leadership ends and must
     ///   return promptly when cancelled.
