@@ -1,7 +1,8 @@
 import Foundation
 import KubeClient
-import class KubeSim.ManualClock
 import Testing
+
+import class KubeSim.ManualClock
 
 @Suite struct ClientRateLimiterTests {
     static let start = Date(timeIntervalSince1970: 1_772_953_200)

@@ -1,8 +1,9 @@
 import Foundation
 import KubeClient
-import class KubeSim.ManualClock
 import Logging
 import Testing
+
+import class KubeSim.ManualClock
 
 @Suite struct CredentialTests {
     static let start = Date(timeIntervalSince1970: 1_772_953_200)  // 2026-03-08T07:00:00Z
@@ -58,7 +59,8 @@ import Testing
         try FileManager.default.removeItem(atPath: directory.file("ca.crt"))
         #expect {
             try InClusterConfig.load(
-                environment: ["KUBERNETES_SERVICE_HOST": "h", "KUBERNETES_SERVICE_PORT": "1"], directory: directory.path)
+                environment: ["KUBERNETES_SERVICE_HOST": "h", "KUBERNETES_SERVICE_PORT": "1"], directory: directory.path
+            )
         } throws: { error in
             (error as? ConfigurationError)?.file == directory.file("ca.crt")
         }

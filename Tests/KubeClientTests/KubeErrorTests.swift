@@ -19,44 +19,60 @@ import Testing
     }
 
     static func status(_ reason: String, _ code: Int, _ extra: String = "") -> String {
-        #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m-\#(reason)","reason":"\#(reason)","code":\#(code)\#(extra)}"#
+        #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m-\#(reason)","#
+            + #""reason":"\#(reason)","code":\#(code)\#(extra)}"#
     }
 
     @Test(arguments: [
-        Case(name: "404 NotFound", code: 404, body: status("NotFound", 404), retryAfterHeader: nil,
-             expected: .notFound, isRetryable: false),
-        Case(name: "409 AlreadyExists", code: 409, body: status("AlreadyExists", 409), retryAfterHeader: nil,
-             expected: .alreadyExists, isRetryable: false),
-        Case(name: "409 Conflict (stale resourceVersion)", code: 409, body: status("Conflict", 409),
-             retryAfterHeader: nil, expected: .conflict, isRetryable: false),
-        Case(name: "410 Expired", code: 410, body: status("Expired", 410), retryAfterHeader: nil,
-             expected: .gone, isRetryable: false),
-        Case(name: "422 Invalid with causes", code: 422,
-             body: status("Invalid", 422,
+        Case(
+            name: "404 NotFound", code: 404, body: status("NotFound", 404), retryAfterHeader: nil,
+            expected: .notFound, isRetryable: false),
+        Case(
+            name: "409 AlreadyExists", code: 409, body: status("AlreadyExists", 409), retryAfterHeader: nil,
+            expected: .alreadyExists, isRetryable: false),
+        Case(
+            name: "409 Conflict (stale resourceVersion)", code: 409, body: status("Conflict", 409),
+            retryAfterHeader: nil, expected: .conflict, isRetryable: false),
+        Case(
+            name: "410 Expired", code: 410, body: status("Expired", 410), retryAfterHeader: nil,
+            expected: .gone, isRetryable: false),
+        Case(
+            name: "422 Invalid with causes", code: 422,
+            body: status(
+                "Invalid", 422,
                 #","details":{"name":"t","kind":"ScheduledTask","causes":["#
-                + #"{"reason":"FieldValueRequired","message":"Required value","field":"spec.schedule"},"#
-                + #"{"reason":"FieldValueInvalid","message":"must be >= 0","field":"spec.jitterSeconds"}]}"#),
-             retryAfterHeader: nil, expected: .invalid(fields: ["spec.schedule", "spec.jitterSeconds"]),
-             isRetryable: false),
-        Case(name: "400 BadRequest", code: 400, body: status("BadRequest", 400), retryAfterHeader: nil,
-             expected: .badRequest, isRetryable: false),
-        Case(name: "401 Unauthorized", code: 401, body: status("Unauthorized", 401), retryAfterHeader: nil,
-             expected: .unauthorized, isRetryable: false),
-        Case(name: "403 Forbidden", code: 403, body: status("Forbidden", 403), retryAfterHeader: nil,
-             expected: .forbidden, isRetryable: false),
-        Case(name: "429 with Retry-After header", code: 429, body: status("TooManyRequests", 429),
-             retryAfterHeader: 7, expected: .tooManyRequests(seconds: 7), isRetryable: true),
-        Case(name: "429 with retryAfterSeconds in the body only", code: 429,
-             body: status("TooManyRequests", 429, #","details":{"retryAfterSeconds":3}"#), retryAfterHeader: nil,
-             expected: .tooManyRequests(seconds: 3), isRetryable: true),
-        Case(name: "500 InternalError", code: 500, body: status("InternalError", 500), retryAfterHeader: nil,
-             expected: .server(500), isRetryable: true),
-        Case(name: "503 without a Status body", code: 503, body: "upstream connect error", retryAfterHeader: nil,
-             expected: .server(503), isRetryable: true),
-        Case(name: "501 is a server error that retrying will not fix", code: 501, body: "",
-             retryAfterHeader: nil, expected: .server(501), isRetryable: false),
-        Case(name: "405 is unexpected", code: 405, body: status("MethodNotAllowed", 405), retryAfterHeader: nil,
-             expected: .unexpected(405), isRetryable: false),
+                    + #"{"reason":"FieldValueRequired","message":"Required value","field":"spec.schedule"},"#
+                    + #"{"reason":"FieldValueInvalid","message":"must be >= 0","field":"spec.jitterSeconds"}]}"#),
+            retryAfterHeader: nil, expected: .invalid(fields: ["spec.schedule", "spec.jitterSeconds"]),
+            isRetryable: false),
+        Case(
+            name: "400 BadRequest", code: 400, body: status("BadRequest", 400), retryAfterHeader: nil,
+            expected: .badRequest, isRetryable: false),
+        Case(
+            name: "401 Unauthorized", code: 401, body: status("Unauthorized", 401), retryAfterHeader: nil,
+            expected: .unauthorized, isRetryable: false),
+        Case(
+            name: "403 Forbidden", code: 403, body: status("Forbidden", 403), retryAfterHeader: nil,
+            expected: .forbidden, isRetryable: false),
+        Case(
+            name: "429 with Retry-After header", code: 429, body: status("TooManyRequests", 429),
+            retryAfterHeader: 7, expected: .tooManyRequests(seconds: 7), isRetryable: true),
+        Case(
+            name: "429 with retryAfterSeconds in the body only", code: 429,
+            body: status("TooManyRequests", 429, #","details":{"retryAfterSeconds":3}"#), retryAfterHeader: nil,
+            expected: .tooManyRequests(seconds: 3), isRetryable: true),
+        Case(
+            name: "500 InternalError", code: 500, body: status("InternalError", 500), retryAfterHeader: nil,
+            expected: .server(500), isRetryable: true),
+        Case(
+            name: "503 without a Status body", code: 503, body: "upstream connect error", retryAfterHeader: nil,
+            expected: .server(503), isRetryable: true),
+        Case(
+            name: "501 is a server error that retrying will not fix", code: 501, body: "",
+            retryAfterHeader: nil, expected: .server(501), isRetryable: false),
+        Case(
+            name: "405 is unexpected", code: 405, body: status("MethodNotAllowed", 405), retryAfterHeader: nil,
+            expected: .unexpected(405), isRetryable: false),
     ])
     func mapsStatusBodies(_ testCase: Case) throws {
         let status = try? JSONDecoder.kubernetes.decode(Status.self, from: Data(testCase.body.utf8))

@@ -97,7 +97,9 @@ import Testing
         defer { layout.directory.remove() }
         let missing = layout.directory.file("does-not-exist")
         let merged = try Kubeconfig.loadDefault(
-            environment: ["KUBECONFIG": [layout.second, missing, layout.main, layout.noCurrent].joined(separator: ":")],
+            environment: [
+                "KUBECONFIG": [layout.second, missing, layout.main, layout.noCurrent].joined(separator: ":")
+            ],
             homeDirectory: layout.directory.path)
         // current-context from the first file that sets it.
         #expect(merged.currentContext == "extra")
@@ -124,8 +126,9 @@ import Testing
         let config = try Kubeconfig.loadDefault(environment: [:], homeDirectory: directory.path)
         #expect(try config.configuration(context: "third").server.absoluteString == "https://third.example")
         #expect {
-            try Kubeconfig.loadDefault(environment: ["KUBECONFIG": "/nonexistent/a:/nonexistent/b"],
-                                       homeDirectory: directory.path)
+            try Kubeconfig.loadDefault(
+                environment: ["KUBECONFIG": "/nonexistent/a:/nonexistent/b"],
+                homeDirectory: directory.path)
         } throws: { error in
             (error as? ConfigurationError)?.message.contains("KUBECONFIG") ?? false
         }
@@ -153,7 +156,9 @@ import Testing
             field: "contexts[c].context.cluster", message: "cluster \"gone\" not found"),
         ErrorCase(
             name: "server is not a URL",
-            yaml: "clusters:\n- name: k\n  cluster: {server: 'not a url'}\ncontexts:\n- name: c\n  context: {cluster: k}\n",
+            yaml:
+                "clusters:\n- name: k\n  cluster: {server: 'not a url'}\n"
+                + "contexts:\n- name: c\n  context: {cluster: k}\n",
             context: "c", field: "clusters[k].cluster.server", message: "expected an absolute URL"),
         ErrorCase(
             name: "bad base64",

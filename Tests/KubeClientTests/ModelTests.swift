@@ -58,7 +58,8 @@ import Testing
     @Test func eventsEncodeTheirTimes() throws {
         let time = MicroTime(Date(timeIntervalSince1970: 1_772_953_200.5))
         let event = Event(
-            metadata: ObjectMeta(name: "t.1", namespace: "d"), eventTime: time, reportingController: "punctual.dev/controller",
+            metadata: ObjectMeta(name: "t.1", namespace: "d"), eventTime: time,
+            reportingController: "punctual.dev/controller",
             reportingInstance: "pod-1", action: "CreateJob", reason: "Created",
             regarding: ObjectReference(apiVersion: "punctual.dev/v1alpha1", kind: "ScheduledTask", name: "t"),
             note: "created job t-1", type: "Normal")
@@ -67,14 +68,17 @@ import Testing
         #expect(encoded["apiVersion"] == "events.k8s.io/v1")
         let core = CoreEvent(
             metadata: ObjectMeta(name: "t.2", namespace: "d"), involvedObject: ObjectReference(kind: "Job", name: "j"),
-            reason: "Failed", message: "m", type: "Warning", firstTimestamp: time.date, lastTimestamp: time.date, count: 2)
+            reason: "Failed", message: "m", type: "Warning", firstTimestamp: time.date, lastTimestamp: time.date,
+            count: 2)
         let coreEncoded = try JSONValue(encoding: core)
         #expect(coreEncoded["firstTimestamp"] == "2026-03-08T07:00:00Z")
         #expect(coreEncoded["apiVersion"] == "v1")
-        #expect(try coreEncoded.decode(as: CoreEvent.self) == CoreEvent(
-            metadata: core.metadata, involvedObject: core.involvedObject, reason: "Failed", message: "m",
-            type: "Warning", firstTimestamp: Date(timeIntervalSince1970: 1_772_953_200),
-            lastTimestamp: Date(timeIntervalSince1970: 1_772_953_200), count: 2))
+        #expect(
+            try coreEncoded.decode(as: CoreEvent.self)
+                == CoreEvent(
+                    metadata: core.metadata, involvedObject: core.involvedObject, reason: "Failed", message: "m",
+                    type: "Warning", firstTimestamp: Date(timeIntervalSince1970: 1_772_953_200),
+                    lastTimestamp: Date(timeIntervalSince1970: 1_772_953_200), count: 2))
     }
 
     @Test func resourceTypesOfModels() {

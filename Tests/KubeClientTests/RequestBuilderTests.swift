@@ -25,12 +25,14 @@ import Testing
             expected: "/apis/batch/v1/namespaces/ops/jobs/report-1"),
         PathCase(
             name: "status subresource", resource: .leases, namespace: "kube-system", objectName: "leader",
-            subresource: "status", expected: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/leader/status"),
+            subresource: "status",
+            expected: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/leader/status"),
         PathCase(
             name: "cluster-scoped ignores namespace", resource: .namespaces, namespace: "ignored",
             objectName: "team-a", subresource: nil, expected: "/api/v1/namespaces/team-a"),
         PathCase(
-            name: "custom resource", resource: ResourceType(
+            name: "custom resource",
+            resource: ResourceType(
                 group: "punctual.dev", version: "v1alpha1", plural: "scheduledtasks", kind: "ScheduledTask",
                 isNamespaced: true),
             namespace: "default", objectName: "nightly", subresource: "status",
@@ -64,7 +66,8 @@ import Testing
         #expect(request.isRetryable)
         #expect(
             request.pathAndQuery
-                == "/apis/batch/v1/namespaces/default/jobs?labelSelector=punctual.dev%2Ftask%20in%20%28a%2Cb%29%2C%21legacy"
+                == "/apis/batch/v1/namespaces/default/jobs"
+                + "?labelSelector=punctual.dev%2Ftask%20in%20%28a%2Cb%29%2C%21legacy"
                 + "&fieldSelector=metadata.name%3Dx&limit=50&continue=abc%2B%2F%3D&resourceVersion=0&timeoutSeconds=10")
     }
 
@@ -110,7 +113,9 @@ import Testing
         #expect(put.isRetryable)
         let status = try builder.update(object, namespace: "d", subresource: "status", options: WriteOptions())
         #expect(status.pathAndQuery == "/apis/batch/v1/namespaces/d/jobs/j/status")
-        #expect(throws: KubeError.self) { try builder.update(["metadata": [:]], namespace: "d", options: WriteOptions()) }
+        #expect(throws: KubeError.self) {
+            try builder.update(["metadata": [:]], namespace: "d", options: WriteOptions())
+        }
     }
 
     struct PatchCase: CustomTestStringConvertible, Sendable {

@@ -23,32 +23,45 @@ import Testing
     }()
 
     @Test(arguments: [
-        Case(name: "GET, 503, first attempt → wait 100 ms", attempt: 1, isRetryable: true,
-             outcome: .status(code: 503, retryAfter: nil), expected: .retry(after: .milliseconds(100))),
-        Case(name: "GET, 500, third attempt → wait 400 ms", attempt: 3, isRetryable: true,
-             outcome: .status(code: 500, retryAfter: nil), expected: .retry(after: .milliseconds(400))),
-        Case(name: "last attempt used → give up", attempt: 4, isRetryable: true,
-             outcome: .status(code: 503, retryAfter: nil), expected: .giveUp),
-        Case(name: "429 with Retry-After 5 s → wait exactly 5 s", attempt: 1, isRetryable: true,
-             outcome: .status(code: 429, retryAfter: .seconds(5)), expected: .retry(after: .seconds(5))),
-        Case(name: "Retry-After longer than allowed → capped", attempt: 1, isRetryable: true,
-             outcome: .status(code: 503, retryAfter: .seconds(600)), expected: .retry(after: .seconds(30))),
-        Case(name: "429 without Retry-After → backoff", attempt: 2, isRetryable: true,
-             outcome: .status(code: 429, retryAfter: nil), expected: .retry(after: .milliseconds(200))),
-        Case(name: "connection refused → backoff", attempt: 1, isRetryable: true,
-             outcome: .connectionFailure, expected: .retry(after: .milliseconds(100))),
-        Case(name: "POST not marked safe, 503 → give up", attempt: 1, isRetryable: false,
-             outcome: .status(code: 503, retryAfter: nil), expected: .giveUp),
-        Case(name: "PATCH not marked safe, connection failure → give up", attempt: 1, isRetryable: false,
-             outcome: .connectionFailure, expected: .giveUp),
-        Case(name: "409 conflict is not retried here", attempt: 1, isRetryable: true,
-             outcome: .status(code: 409, retryAfter: nil), expected: .giveUp),
-        Case(name: "404 is not retried", attempt: 1, isRetryable: true,
-             outcome: .status(code: 404, retryAfter: nil), expected: .giveUp),
-        Case(name: "501 is not retried", attempt: 1, isRetryable: true,
-             outcome: .status(code: 501, retryAfter: nil), expected: .giveUp),
-        Case(name: "backoff caps at maxBackoff", attempt: 3, isRetryable: true,
-             outcome: .connectionFailure, expected: .retry(after: .milliseconds(400))),
+        Case(
+            name: "GET, 503, first attempt → wait 100 ms", attempt: 1, isRetryable: true,
+            outcome: .status(code: 503, retryAfter: nil), expected: .retry(after: .milliseconds(100))),
+        Case(
+            name: "GET, 500, third attempt → wait 400 ms", attempt: 3, isRetryable: true,
+            outcome: .status(code: 500, retryAfter: nil), expected: .retry(after: .milliseconds(400))),
+        Case(
+            name: "last attempt used → give up", attempt: 4, isRetryable: true,
+            outcome: .status(code: 503, retryAfter: nil), expected: .giveUp),
+        Case(
+            name: "429 with Retry-After 5 s → wait exactly 5 s", attempt: 1, isRetryable: true,
+            outcome: .status(code: 429, retryAfter: .seconds(5)), expected: .retry(after: .seconds(5))),
+        Case(
+            name: "Retry-After longer than allowed → capped", attempt: 1, isRetryable: true,
+            outcome: .status(code: 503, retryAfter: .seconds(600)), expected: .retry(after: .seconds(30))),
+        Case(
+            name: "429 without Retry-After → backoff", attempt: 2, isRetryable: true,
+            outcome: .status(code: 429, retryAfter: nil), expected: .retry(after: .milliseconds(200))),
+        Case(
+            name: "connection refused → backoff", attempt: 1, isRetryable: true,
+            outcome: .connectionFailure, expected: .retry(after: .milliseconds(100))),
+        Case(
+            name: "POST not marked safe, 503 → give up", attempt: 1, isRetryable: false,
+            outcome: .status(code: 503, retryAfter: nil), expected: .giveUp),
+        Case(
+            name: "PATCH not marked safe, connection failure → give up", attempt: 1, isRetryable: false,
+            outcome: .connectionFailure, expected: .giveUp),
+        Case(
+            name: "409 conflict is not retried here", attempt: 1, isRetryable: true,
+            outcome: .status(code: 409, retryAfter: nil), expected: .giveUp),
+        Case(
+            name: "404 is not retried", attempt: 1, isRetryable: true,
+            outcome: .status(code: 404, retryAfter: nil), expected: .giveUp),
+        Case(
+            name: "501 is not retried", attempt: 1, isRetryable: true,
+            outcome: .status(code: 501, retryAfter: nil), expected: .giveUp),
+        Case(
+            name: "backoff caps at maxBackoff", attempt: 3, isRetryable: true,
+            outcome: .connectionFailure, expected: .retry(after: .milliseconds(400))),
     ])
     func decisions(_ testCase: Case) {
         let decision = Self.policy.decide(

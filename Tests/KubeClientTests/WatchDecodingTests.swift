@@ -41,7 +41,8 @@ import Testing
         let request = RequestBuilder(resource: .jobs).watch(namespace: "default", options: WatchOptions())
         var onSkipped: (@Sendable (String) -> Void)?
         if let skipped { onSkipped = { _ in skipped.add() } }
-        let interpreter = WatchEventInterpreter<T>(request: request, logger: Logger(label: "test"), onSkipped: onSkipped)
+        let interpreter = WatchEventInterpreter<T>(
+            request: request, logger: Logger(label: "test"), onSkipped: onSkipped)
         return try lines.compactMap { try interpreter.interpret($0) }
     }
 

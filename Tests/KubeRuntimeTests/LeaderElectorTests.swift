@@ -9,16 +9,42 @@ import Testing
     let clock = ManualClock(start: testEpoch)
     let store = InMemoryLeaseStore(lockDescription: "default/punctual-test")
     let timeline = LeadershipTimeline()
+    let started = StartedCandidates()
 
     /// Starts candidates one after the other, so the first one acquires the free lease.
     func start(_ names: [String], policy: LeaderElectionConfig.LostLeadershipPolicy = .exit) async throws -> [Candidate]
     {
         var candidates: [Candidate] = []
         for name in names {
-            candidates.append(try Candidate(name: name, store: store, clock: clock, timeline: timeline, policy: policy))
+            let candidate = try Candidate(name: name, store: store, clock: clock, timeline: timeline, policy: policy)
+            candidates.append(candidate)
+            started.add(candidate)
             await settle(clock)
         }
         return candidates
+    }
+
+    /// Moves virtual time to `target` one wake-up at a time. After each step it waits until the
+    /// system is quiet and every standby with a working watch has seen the current record, so
+    /// observations happen at the instant of the change they observe, as in real time.
+    func advance(until target: WallInstant) async {
+        while true {
+            await settleWithObservations()
+            guard let next = clock.nextDeadline, next <= target else { break }
+            clock.advance(to: next)
+        }
+        clock.advance(to: target)
+        await settleWithObservations()
+    }
+
+    private func settleWithObservations() async {
+        await settle(clock)
+        let caughtUp = await eventually {
+            let current = store.current
+            return started.all.allSatisfy { !$0.elector.isWatchingLease || $0.elector.observedRecord == current }
+        }
+        if !caughtUp { Issue.record("a watching standby never observed \(store.current as Any)") }
+        await settle(clock)
     }
 
     /// The instant of the leader's last renewal (its renewTime is written on the shared clock).
@@ -74,13 +100,13 @@ import Testing
         #expect(leader.elector.isLeader)
 
         // A few quiet renewals: nobody else leads, the record stays with the first candidate.
-        await run(clock, until: clock.now.advanced(by: .seconds(31)))
+        await advance(until: clock.now.advanced(by: .seconds(31)))
         #expect(timeline.leading == [leader.name])
         #expect(timeline.starts().count == 1)
         let renewal = try #require(lastRenewal)
         #expect(store.current?.record.holderIdentity == leader.name)
 
-        await run(clock, until: at(renewal, plus: 1))
+        await advance(until: at(renewal, plus: 1))
         switch testCase.fault {
         case .killed: leader.kill()
         case .partitioned: leader.lock.setReachability(.failing)
@@ -89,11 +115,11 @@ import Testing
 
         // Just before the expected takeover nobody else leads...
         if testCase.takeoverAt - 0.001 > 1 {
-            await run(clock, until: at(renewal, plus: testCase.takeoverAt - 0.001))
+            await advance(until: at(renewal, plus: testCase.takeoverAt - 0.001))
             #expect(timeline.starts().count == 1, "a standby took over early")
         }
         // ...and at the instant itself exactly one standby does.
-        await run(clock, until: at(renewal, plus: testCase.takeoverAt))
+        await advance(until: at(renewal, plus: testCase.takeoverAt))
         let takeover = try #require(await eventuallyStarted(count: 2))
         #expect(takeover.at == renewal.addingTimeInterval(testCase.takeoverAt))
         #expect(takeover.candidate != leader.name)
@@ -136,11 +162,11 @@ import Testing
     func conflictsDuringRenewal(_ testCase: ConflictCase) async throws {
         let candidates = try await start(["a", "b"])
         let leader = candidates[0]
-        await run(clock, until: clock.now.advanced(by: .seconds(5)))
+        await advance(until: clock.now.advanced(by: .seconds(5)))
         let renewal = try #require(lastRenewal)
-        await run(clock, until: at(renewal, plus: 1))
+        await advance(until: at(renewal, plus: 1))
         leader.lock.injectConflicts(testCase.conflicts)
-        await run(clock, until: at(renewal, plus: 14))
+        await advance(until: at(renewal, plus: 14))
         if testCase.keepsLeading {
             #expect(timeline.leading == ["a"])
             #expect(leader.elector.isLeader)
@@ -149,7 +175,7 @@ import Testing
             #expect(timeline.leading.isEmpty)
             #expect(timeline.stops(of: "a").first?.at == renewal.addingTimeInterval(10))
             #expect(try await leader.task.value == .lostLeadership)
-            await run(clock, until: at(renewal, plus: 15))
+            await advance(until: at(renewal, plus: 15))
             #expect(await eventually { timeline.leading == ["b"] })
         }
         for candidate in candidates { candidate.task.cancel() }
@@ -157,22 +183,22 @@ import Testing
 
     @Test func lockUnreachableLongerThanRenewDeadline() async throws {
         let candidates = try await start(["a", "b"], policy: .returnToCandidacy)
-        await run(clock, until: clock.now.advanced(by: .seconds(5)))
+        await advance(until: clock.now.advanced(by: .seconds(5)))
         let renewal = try #require(lastRenewal)
-        await run(clock, until: at(renewal, plus: 1))
+        await advance(until: at(renewal, plus: 1))
         for candidate in candidates { candidate.lock.setReachability(.hanging) }
 
-        await run(clock, until: at(renewal, plus: 10))
+        await advance(until: at(renewal, plus: 10))
         #expect(await eventually { timeline.leading.isEmpty })
         #expect(timeline.stops(of: "a").first?.at == renewal.addingTimeInterval(10))
         #expect(candidates.allSatisfy { !$0.elector.isLeader })
 
         // Nobody may lead while the lock is unreachable, however long that lasts.
-        await run(clock, until: at(renewal, plus: 60))
+        await advance(until: at(renewal, plus: 60))
         #expect(timeline.starts().count == 1)
 
         for candidate in candidates { candidate.lock.setReachability(.reachable) }
-        await run(clock, until: at(renewal, plus: 60 + 2))
+        await advance(until: at(renewal, plus: 60 + 2))
         #expect(await eventually { timeline.leading.count == 1 })
         #expect(candidates.filter(\.elector.isLeader).count == 1)
         for candidate in candidates { candidate.task.cancel() }
@@ -184,22 +210,22 @@ import Testing
         let requestsAfterStart = standby.lock.requestCount
 
         // A minute of renewals every 2 s: the standby only watches.
-        await run(clock, until: clock.now.advanced(by: .seconds(60)))
+        await advance(until: clock.now.advanced(by: .seconds(60)))
         #expect(standby.lock.requestCount == requestsAfterStart)
         #expect(standby.elector.observedHolder == "a")
 
         // Its watches fail for 20 s (it can still read): it polls every retryPeriod meanwhile.
         standby.lock.setReachability(.watchesFailing)
         let broken = clock.now
-        await run(clock, until: broken.advanced(by: .seconds(20)))
+        await advance(until: broken.advanced(by: .seconds(20)))
         let polls = standby.lock.requestCount - requestsAfterStart
         #expect((9...11).contains(polls), "expected a poll every 2 s, got \(polls) in 20 s")
 
         // Once the watch is back, polling stops again.
         standby.lock.setReachability(.reachable)
-        await run(clock, until: broken.advanced(by: .seconds(30)))
+        await advance(until: broken.advanced(by: .seconds(30)))
         let afterRecovery = standby.lock.requestCount
-        await run(clock, until: broken.advanced(by: .seconds(90)))
+        await advance(until: broken.advanced(by: .seconds(90)))
         #expect(standby.lock.requestCount == afterRecovery)
         #expect(timeline.leading == ["a"])
         for candidate in candidates { candidate.task.cancel() }
@@ -208,6 +234,7 @@ import Testing
     @Test func leaderGaugeFollowsLeadership() async throws {
         let metrics = TestMetrics()
         let candidate = try Candidate(name: "a", store: store, clock: clock, timeline: timeline, metrics: metrics)
+        started.add(candidate)
         #expect(await eventually { candidate.elector.isLeader })
         let gauge = try metrics.expectGauge("leader", [("name", "punctual-test")])
         #expect(gauge.lastValue == 1)

@@ -105,7 +105,9 @@ public struct DeleteOptions: Sendable, Hashable {
         if preconditionUID != nil || preconditionResourceVersion != nil {
             var preconditions: JSONValue = [:]
             if let preconditionUID { preconditions["uid"] = .string(preconditionUID) }
-            if let preconditionResourceVersion { preconditions["resourceVersion"] = .string(preconditionResourceVersion) }
+            if let preconditionResourceVersion {
+                preconditions["resourceVersion"] = .string(preconditionResourceVersion)
+            }
             body["preconditions"] = preconditions
         }
         return body

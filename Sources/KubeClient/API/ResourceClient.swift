@@ -99,7 +99,8 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
     public func updateStatus(_ object: Object, options: WriteOptions = WriteOptions()) async throws -> Object {
         let body = try encode(object, verb: .update)
         return try decode(
-            try await send(builder.update(body, namespace: namespaceOf(object), subresource: "status", options: options)))
+            try await send(
+                builder.update(body, namespace: namespaceOf(object), subresource: "status", options: options)))
     }
 
     /// Patches an object (or its `status` with `subresource: "status"`).

@@ -25,7 +25,8 @@ public struct WatchStream<Object: KubeObjectRepresentable>: AsyncSequence, Senda
     private let logger: Logger
     private let onSkipped: (@Sendable (String) -> Void)?
 
-    init(body: HTTPClientResponse.Body, request: KubeRequest, logger: Logger, onSkipped: (@Sendable (String) -> Void)?) {
+    init(body: HTTPClientResponse.Body, request: KubeRequest, logger: Logger, onSkipped: (@Sendable (String) -> Void)?)
+    {
         self.body = body
         self.request = request
         self.logger = logger

@@ -22,7 +22,8 @@ extension Kubeconfig {
         }
         let path = (homeDirectory as NSString).appendingPathComponent(".kube/config")
         guard manager.fileExists(atPath: path) else {
-            throw ConfigurationError(file: path, message: "no kubeconfig: the file does not exist and KUBECONFIG is unset")
+            throw ConfigurationError(
+                file: path, message: "no kubeconfig: the file does not exist and KUBECONFIG is unset")
         }
         return try load(paths: [path])
     }

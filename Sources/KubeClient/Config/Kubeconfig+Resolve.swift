@@ -11,7 +11,8 @@ extension Kubeconfig {
     /// - Throws: ``ConfigurationError`` naming the file, context and field at fault.
     public func configuration(context: String? = nil, namespace: String? = nil) throws -> ClientConfiguration {
         guard let contextName = context ?? currentContext.flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw ConfigurationError(field: "current-context", message: "no context given and current-context is not set")
+            throw ConfigurationError(
+                field: "current-context", message: "no context given and current-context is not set")
         }
         guard let contextEntry = contexts[contextName] else {
             let known = contexts.keys.sorted().joined(separator: ", ")
@@ -27,7 +28,8 @@ extension Kubeconfig {
             throw fail("contexts[\(contextName)].context.cluster", contextEntry.file, "the context names no cluster")
         }
         guard let clusterEntry = clusters[clusterName] else {
-            throw fail("contexts[\(contextName)].context.cluster", contextEntry.file, "cluster \"\(clusterName)\" not found")
+            throw fail(
+                "contexts[\(contextName)].context.cluster", contextEntry.file, "cluster \"\(clusterName)\" not found")
         }
         let cluster = clusterEntry.value
         let clusterField = "clusters[\(clusterName)].cluster"
@@ -36,7 +38,9 @@ extension Kubeconfig {
         else {
             throw fail(
                 "\(clusterField).server", clusterEntry.file,
-                "expected an absolute URL such as https://host:6443, got \(cluster.server.map { "\"\($0)\"" } ?? "nothing")")
+                "expected an absolute URL such as https://host:6443, got "
+                    + (cluster.server.map { "\"\($0)\"" } ?? "nothing")
+            )
         }
 
         var tls = TLSSettings(isInsecureSkipVerify: cluster.insecureSkipTLSVerify ?? false)

@@ -73,7 +73,8 @@ extension ResourceType {
         group: "", version: "v1", plural: "secrets", kind: "Secret", isNamespaced: true)
     public static let configMaps = ResourceType(
         group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", isNamespaced: true)
-    public static let jobs = ResourceType(group: "batch", version: "v1", plural: "jobs", kind: "Job", isNamespaced: true)
+    public static let jobs = ResourceType(
+        group: "batch", version: "v1", plural: "jobs", kind: "Job", isNamespaced: true)
     public static let leases = ResourceType(
         group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", isNamespaced: true)
     public static let events = ResourceType(

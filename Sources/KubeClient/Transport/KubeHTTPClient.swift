@@ -36,12 +36,17 @@ public final class KubeHTTPClient: Sendable {
     /// The largest successful answer read into memory (a big LIST page).
     static let maxBody = 256 << 20
 
-    /// - Throws: ``ConfigurationError`` when the TLS material cannot be parsed.
+    /// Everything that can fail is checked before the `HTTPClient` exists: an `HTTPClient`
+    /// dropped without `shutdown()` is a programming error (it traps in debug builds).
+    ///
+    /// - Throws: ``ConfigurationError`` when the TLS material cannot be parsed or the rate
+    ///   limit is out of range.
     public init(
         configuration: ClientConfiguration, credentials: any CredentialProvider, clock: any WallClock,
         logger: Logger, observer: (any RequestObserver)? = nil,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) throws {
+        self.rateLimiter = try ClientRateLimiter(qps: configuration.qps, burst: configuration.burst, clock: clock)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.tlsConfiguration = try Self.tlsConfiguration(configuration.tls)
         httpConfiguration.redirectConfiguration = .disallow
@@ -56,7 +61,6 @@ public final class KubeHTTPClient: Sendable {
         self.userAgent = configuration.userAgent
         self.requestTimeout = configuration.requestTimeout
         self.credentials = credentials
-        self.rateLimiter = try ClientRateLimiter(qps: configuration.qps, burst: configuration.burst, clock: clock)
         self.retryPolicy = configuration.retryPolicy
         self.clock = clock
         self.observer = observer
@@ -64,7 +68,8 @@ public final class KubeHTTPClient: Sendable {
         self.random = random
     }
 
-    /// Closes all connections. Call once, when the client is no longer used.
+    /// Closes all connections. Call exactly once, when the client is no longer used; a client
+    /// released without it traps in debug builds (AsyncHTTPClient's leak check).
     public func shutdown() async throws {
         try await httpClient.shutdown()
     }
@@ -101,7 +106,8 @@ public final class KubeHTTPClient: Sendable {
             let failure: KubeError
             do {
                 let response = try await httpClient.execute(
-                    try await httpRequest(for: request), deadline: timeout.map { .now() + $0.timeAmount } ?? .distantFuture,
+                    try await httpRequest(for: request),
+                    deadline: timeout.map { .now() + $0.timeAmount } ?? .distantFuture,
                     logger: logger)
                 let code = Int(response.status.code)
                 record(request, code: code, attempt: attempt, since: started)
@@ -115,8 +121,11 @@ public final class KubeHTTPClient: Sendable {
                             message: "reading the answer failed: \(error)")
                     }
                 }
-                let body = (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data(buffer: $0) } ?? Data()
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+                let body =
+                    (try? await response.body.collect(upTo: Self.maxErrorBody)).map { Data(buffer: $0) } ?? Data()
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map {
+                    Duration.seconds($0)
+                }
                 failure = KubeError.from(response: code, body: body, retryAfter: retryAfter, request: request)
                 if code == 401, !hasRefreshedCredentials, await credentials.invalidate() {
                     hasRefreshedCredentials = true
@@ -188,7 +197,8 @@ public final class KubeHTTPClient: Sendable {
                 guard !roots.isEmpty else { throw ConfigurationError(message: "no PEM certificate found") }
                 tls.trustRoots = .certificates(roots)
             } catch {
-                throw ConfigurationError(field: "certificate-authority", message: "not a PEM certificate bundle: \(error)")
+                throw ConfigurationError(
+                    field: "certificate-authority", message: "not a PEM certificate bundle: \(error)")
             }
         }
         if let certificate = settings.clientCertificateData, let key = settings.clientKeyData {

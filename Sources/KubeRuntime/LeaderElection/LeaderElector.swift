@@ -82,12 +82,18 @@ public final class LeaderElector: Sendable {
     /// The holder this candidate last observed, if any ("" when the lease is free).
     public var observedHolder: String? { state.withLock { $0.observed?.record.holderIdentity } }
 
+    /// The record this candidate last read, wrote or watched, with its resourceVersion.
+    public var observedRecord: VersionedLeaderElectionRecord? { state.withLock { $0.observed } }
+
+    /// Whether a standby currently has a working watch on the lock (otherwise it also polls).
+    public var isWatchingLease: Bool { state.withLock { $0.isWatchHealthy } }
+
     /// Whether the candidacy loop is running (for a readiness check: "election loop alive").
     public var isRunning: Bool { state.withLock { $0.isRunning } }
 
     // MARK: - Running
 
-    /// Competes for the lease and runs `leading` while it is held.
+    /// Competes for the lease and runs `leading` while it is held. Call it once per elector.
     ///
     /// - Parameter leading: the leader work. It is cancelled when leadership ends and must
     ///   return promptly when cancelled.

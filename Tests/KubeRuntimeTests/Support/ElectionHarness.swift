@@ -63,29 +63,14 @@ final class Candidate: Sendable {
         self.name = name
         let lock = InMemoryLeaseLock(store: store)
         self.lock = lock
-        let config = try LeaderElectionConfig(
-            lockNamespace: "default",
-            lockName: "punctual-test",
-            identity: name,
-            onLostLeadership: policy
-        )
-        var logger = Logger(label: "test.election")
-        logger.logLevel = .critical
-        let elector = LeaderElector(
-            config: config,
+        (elector, task) = try startCandidate(
+            name: name,
             lock: lock,
             clock: clock,
-            logger: logger,
-            metricsFactory: metrics
+            timeline: timeline,
+            metrics: metrics,
+            policy: policy
         )
-        self.elector = elector
-        self.task = Task {
-            try await elector.run {
-                timeline.record(name, .started, at: clock.currentDate)
-                await suspendUntilCancelled()
-                timeline.record(name, .stopped, at: clock.currentDate)
-            }
-        }
     }
 
     /// A crash: the process vanishes without releasing anything.
@@ -93,4 +78,44 @@ final class Candidate: Sendable {
         lock.setReachability(.failing)
         task.cancel()
     }
+}
+
+/// Starts an elector for `name` on `lock` whose leader work records itself in `timeline` and
+/// runs until cancelled.
+func startCandidate(
+    name: String,
+    lock: any LeaseLock,
+    clock: ManualClock,
+    timeline: LeadershipTimeline,
+    metrics: TestMetrics = TestMetrics(),
+    policy: LeaderElectionConfig.LostLeadershipPolicy = .exit,
+    releaseOnCancel: Bool = true
+) throws -> (LeaderElector, Task<LeaderElectionOutcome, any Error>) {
+    let config = try LeaderElectionConfig(
+        lockNamespace: "default",
+        lockName: "punctual-test",
+        identity: name,
+        releaseOnCancel: releaseOnCancel,
+        onLostLeadership: policy
+    )
+    var logger = Logger(label: "test.election")
+    logger.logLevel = .critical
+    let elector = LeaderElector(config: config, lock: lock, clock: clock, logger: logger, metricsFactory: metrics)
+    let task = Task {
+        try await elector.run {
+            timeline.record(name, .started, at: clock.currentDate)
+            await suspendUntilCancelled()
+            timeline.record(name, .stopped, at: clock.currentDate)
+        }
+    }
+    return (elector, task)
+}
+
+/// The candidates a test started, for helpers that wait on all of them.
+final class StartedCandidates: Sendable {
+    private let candidates = Mutex<[Candidate]>([])
+
+    func add(_ candidate: Candidate) { candidates.withLock { $0.append(candidate) } }
+
+    var all: [Candidate] { candidates.withLock { $0 } }
 }
