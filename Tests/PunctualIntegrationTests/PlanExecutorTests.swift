@@ -124,8 +124,8 @@ import Testing
             #expect(fixture.writer.overlay(for: fixture.task) == second)
             try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { await fixture.writer.run(workers: 1) }
-                try await fixture.world.eventually("the status is written") {
-                    try fixture.world.task("exec").status?.missedRuns == 1
+                try await fixture.world.eventually("the status is written and acknowledged") {
+                    try fixture.world.task("exec").status?.missedRuns == 1 && !fixture.writer.hasPendingWrites
                 }
                 group.cancelAll()
             }

@@ -132,11 +132,11 @@ public final class ScheduledTaskController: Service {
     public func run() async throws {
         let outcome: LeaderElectionOutcome? = try await withThrowingTaskGroup(of: LeaderElectionOutcome?.self) {
             group in
-            for informer in tasks { group.addTask { try await informer.run()
+            for informer in tasks { group.addTask { await informer.run()
                     return nil } }
-            for informer in jobs { group.addTask { try await informer.run()
+            for informer in jobs { group.addTask { await informer.run()
                     return nil } }
-            for informer in pods { group.addTask { try await informer.run()
+            for informer in pods { group.addTask { await informer.run()
                     return nil } }
             group.addTask {
                 try await cancelWhenGracefulShutdown {

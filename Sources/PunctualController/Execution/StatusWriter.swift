@@ -152,6 +152,9 @@ public final class StatusWriter: Sendable {
             markWritten(key, status: entry.desired, version: written.metadata.resourceVersion)
             onWritten(key)
             return .done
+        } catch where error is CancellationError || Task.isCancelled {
+            // Stopping (leadership lost or shutdown): a new leader decides and writes again.
+            return .done
         } catch {
             let failure = ExecutionError(
                 operation: .writeStatus, task: key, disposition: .classify(error, operation: .writeStatus),
