@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeRuntime
 import KubeSim
+import MetricsTestKit
 import PunctualController
 import Testing
 
@@ -16,7 +17,8 @@ import Testing
     @Test func minutelyTaskCreatesOneJobPerSlotAndStatusFollows() async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("tick"))
-            let controller = world.controller()
+            let metrics = TestMetrics()
+            let controller = world.controller(metrics: metrics)
             try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await world.eventually("the informers synced") { controller.hasSynced }
@@ -33,6 +35,14 @@ import Testing
                 #expect(status?.lastScheduleTime == Self.slot(2))
                 #expect(status?.nextScheduleTime == Self.slot(3))
                 #expect(status?.observedGeneration == 1)
+                let succeeded = try metrics.expectCounter(ControllerMetrics.runsName, [("result", "Succeeded")])
+                #expect(succeeded.totalValue == 3)
+                let skews = try metrics.expectTimer(ControllerMetrics.jobCreationSkewName).values
+                #expect(skews.count == 3)
+                // Measured when the create returns, while the test keeps moving virtual time in
+                // 1 s steps: a few steps at most, never a schedule interval.
+                #expect(skews.allSatisfy { $0 < 5_000_000_000 }, "created on time for each slot: \(skews)")
+                #expect(try metrics.expectTimer(ControllerMetrics.runStartSkewName).values.count == 3)
                 group.cancelAll()
             }
         }
@@ -57,6 +67,43 @@ import Testing
                 #expect(Set(slots).count == 3, "one Job per slot, got \(jobs.compactMap(\.metadata.name))")
                 #expect(jobs.allSatisfy { $0.metadata.annotations?[ScheduledTask.attemptAnnotation] == "1" })
                 group.cancelAll()
+            }
+        }
+    }
+
+    @Test func onlyTheLeaderReconcilesAndASuccessorContinues() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(minutelyTask("relay", guarantee: "OnceOnly"))
+            let first = world.controller(elector: try world.elector(identity: "first"), identity: "first")
+            let second = world.controller(elector: try world.elector(identity: "second"), identity: "second")
+            let (secondMayStart, startSecond) = AsyncStream<Void>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { outer async throws in
+                outer.addTask {
+                    for await _ in secondMayStart { break }
+                    try await second.run()
+                }
+                try await withThrowingTaskGroup(of: Void.self) { inner async throws in
+                    inner.addTask { try await first.run() }
+                    try await world.eventually("the first controller leads") { first.isLeading }
+                    startSecond.yield()
+                    try await world.eventually("the second controller stands by") { second.hasSynced }
+                    #expect(!second.isLeading)
+                    try await world.advance(by: .seconds(2 * 60))
+                    try await world.eventually("two slots ran") { try world.jobs().count == 2 }
+                    // Graceful stop of the leader: it releases the Lease.
+                    inner.cancelAll()
+                }
+                try await world.eventually("the standby took over") { second.isLeading }
+                try await world.advance(by: .seconds(2 * 60))
+                try await world.eventually("four slots succeeded") {
+                    (try world.task("relay").status?.runs ?? []).filter { $0.phase == .succeeded }.count == 4
+                }
+                let runs = (try world.task("relay").status?.runs ?? []).filter { $0.phase == .succeeded }
+                #expect(runs.map(\.scheduledTime) == (0..<4).map { Self.slot($0) })
+                #expect(runs.map(\.job) == (0..<4).map { JobNaming.name(task: "relay", slot: Self.slot($0)) })
+                // The default successfulJobsLimit (3) pruned the oldest Job.
+                #expect(try world.jobs().count == 3)
+                outer.cancelAll()
             }
         }
     }

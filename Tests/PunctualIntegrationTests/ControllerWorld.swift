@@ -65,12 +65,24 @@ final class ControllerWorld: Sendable {
     }
 
     /// A controller on this world's clock (no leader election unless an elector is given).
-    func controller(elector: LeaderElector? = nil, identity: String = "test") -> ScheduledTaskController {
+    func controller(
+        elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics()
+    ) -> ScheduledTaskController {
         var logger = Logger(label: "test.controller")
         logger.logLevel = .critical
         return ScheduledTaskController(
             client: client, clock: clock, configuration: .init(workers: 2), elector: elector,
-            decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: TestMetrics(), logger: logger)
+            decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: metrics, logger: logger)
+    }
+
+    /// A leader-election candidate over a real Lease in `default`, with client-go's timings.
+    func elector(identity: String) throws -> LeaderElector {
+        var logger = Logger(label: "test.election")
+        logger.logLevel = .critical
+        return LeaderElector(
+            config: try LeaderElectionConfig(lockNamespace: "default", lockName: "punctual", identity: identity),
+            lock: KubeLeaseLock(client: client, namespace: "default", name: "punctual"), clock: clock, logger: logger,
+            metricsFactory: TestMetrics())
     }
 
     // MARK: - Objects
