@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "PunctualController", "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -2,8 +2,10 @@ import Foundation
 import KubeClient
 import KubeRuntime
 import KubeSim
+import Logging
 import MetricsTestKit
 import PunctualController
+import ServiceLifecycle
 import Testing
 
 /// The real controller over HTTP against KubeSim with the simulated Job runtime, in virtual time.
@@ -208,6 +210,32 @@ import Testing
             GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: "default", name: "pause"
         ) { object in
             object.set(path: ["spec", "suspend"], to: .bool(suspend))
+        }
+    }
+}
+
+/// The controller as a `Service`: graceful shutdown (what SIGTERM triggers in `punctual
+/// controller`) stops reconciling and releases the Lease so a standby takes over at once.
+@Suite struct ControllerShutdownTests {
+    @Test func gracefulShutdownReleasesTheLease() async throws {
+        try await ControllerWorld.with(start: ControllerIntegrationTests.start) { world async throws in
+            let controller = world.controller(elector: try world.elector(identity: "solo"), identity: "solo")
+            var logger = Logger(label: "test.group")
+            logger.logLevel = .critical
+            let services = ServiceGroup(services: [controller], gracefulShutdownSignals: [], logger: logger)
+            let leases = GroupResource(group: "coordination.k8s.io", resource: "leases")
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await services.run() }
+                try await world.eventually("leading") { controller.isLeading }
+                let held = try world.store.get(leases, namespace: "default", name: "punctual")
+                #expect(held[path: ["spec", "holderIdentity"]] == "solo")
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+            #expect(!controller.isLeading)
+            let released = try world.store.get(leases, namespace: "default", name: "punctual")
+            let holder = released[path: ["spec", "holderIdentity"]]?.stringValue
+            #expect(holder == nil || holder == "", "released, got holder \(holder ?? "")")
         }
     }
 }
