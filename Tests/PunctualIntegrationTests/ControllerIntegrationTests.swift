@@ -163,9 +163,13 @@ import Testing
                 try await world.advance(by: .seconds(30 + 25))
                 try await world.eventually("the slot is Missed and its Job deleted") {
                     let status = try world.task("stuck").status
-                    let missed = (status?.runs ?? []).contains { $0.scheduledTime == Self.slot(0) && $0.phase == .missed }
+                    let missed = (status?.runs ?? []).contains {
+                        $0.scheduledTime == Self.slot(0) && $0.phase == .missed
+                    }
                     let name = JobNaming.name(task: "stuck", slot: Self.slot(0))
-                    let alive = try world.jobs().contains { $0.metadata.name == name && $0.metadata.deletionTimestamp == nil }
+                    let alive = try world.jobs().contains {
+                        $0.metadata.name == name && $0.metadata.deletionTimestamp == nil
+                    }
                     return missed && !alive
                 }
                 #expect(try world.task("stuck").status?.missedRuns == 1)
@@ -185,14 +189,18 @@ import Testing
                 try await world.eventually("the first slot ran") { try world.jobs().count == 1 }
                 try setSuspend(true, world: world)
                 try await world.eventually("Suspended is recorded") {
-                    try world.task("pause").status?.conditions?.contains { $0.type == "Suspended" && $0.status == "True" }
+                    try world.task("pause").status?.conditions?.contains {
+                        $0.type == "Suspended" && $0.status == "True"
+                    }
                         ?? false
                 }
                 try await world.advance(by: .seconds(5 * 60), step: .seconds(5))
                 #expect(try world.jobs().count == 1)
                 try setSuspend(false, world: world)
                 try await world.eventually("resumed") {
-                    try world.task("pause").status?.conditions?.contains { $0.type == "Suspended" && $0.status == "False" }
+                    try world.task("pause").status?.conditions?.contains {
+                        $0.type == "Suspended" && $0.status == "False"
+                    }
                         ?? false
                 }
                 try await world.advance(by: .seconds(60))
@@ -227,6 +235,8 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await services.run() }
                 try await world.eventually("leading") { controller.isLeading }
+                // Let one renewal cycle complete, so the shutdown does not race the acquisition.
+                try await world.advance(by: .seconds(3))
                 let held = try world.store.get(leases, namespace: "default", name: "punctual")
                 #expect(held[path: ["spec", "holderIdentity"]] == "solo")
                 await services.triggerGracefulShutdown()

@@ -53,11 +53,15 @@ import Testing
             try await withController(world) { _ in
                 try await world.advance(by: .seconds(35))
                 try await world.eventually("the first run is active") {
-                    try liveJobs(world).compactMap(\.metadata.name) == [JobNaming.name(task: "swap", slot: Self.slot(0))]
+                    try liveJobs(world).compactMap(\.metadata.name) == [
+                        JobNaming.name(task: "swap", slot: Self.slot(0))
+                    ]
                 }
                 try await world.advance(by: .seconds(60))
                 try await world.eventually("the second slot replaced the first") {
-                    try liveJobs(world).compactMap(\.metadata.name) == [JobNaming.name(task: "swap", slot: Self.slot(1))]
+                    try liveJobs(world).compactMap(\.metadata.name) == [
+                        JobNaming.name(task: "swap", slot: Self.slot(1))
+                    ]
                 }
                 let status = try world.task("swap").status
                 #expect(status?.active?.map(\.name) == [JobNaming.name(task: "swap", slot: Self.slot(1))])
@@ -102,11 +106,13 @@ import Testing
     }
 
     static let downtimeCases: [DowntimeCase] = [
-        DowntimeCase(name: "OnceMost: every slot Missed, none run late", guarantee: "OnceMost", extra: [:], expectedJobSlots: []),
+        DowntimeCase(
+            name: "OnceMost: every slot Missed, none run late", guarantee: "OnceMost", extra: [:], expectedJobSlots: []),
         DowntimeCase(
             name: "OnceOnly: slots inside the catch-up window run late, oldest first", guarantee: "OnceOnly",
             extra: ["catchUpWindowSeconds": 7200], expectedJobSlots: [1, 0]),
-        DowntimeCase(name: "Unlimited: only the latest missed slot", guarantee: "Unlimited", extra: [:], expectedJobSlots: [0]),
+        DowntimeCase(
+            name: "Unlimited: only the latest missed slot", guarantee: "Unlimited", extra: [:], expectedJobSlots: [0]),
     ]
 
     @Test(arguments: downtimeCases)

@@ -29,7 +29,8 @@ final class ControllerWorld: Sendable {
     }
 
     /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
-    static func with<T: Sendable>(start: Date, _ body: @Sendable (ControllerWorld) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(start: Date, _ body: @Sendable (ControllerWorld) async throws -> T) async throws -> T
+    {
         let clock = ManualClock(start: start)
         let store = SimStore(clock: clock, admission: [Admission()])
         let crd = try #require(try JSONValue.yamlDocuments(String(contentsOf: crdPath, encoding: .utf8)).first)
@@ -93,8 +94,10 @@ final class ControllerWorld: Sendable {
     }
 
     func task(_ name: String, namespace: String = "default") throws -> ScheduledTask {
-        try store.get(GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: namespace, name: name)
-            .decode(as: ScheduledTask.self)
+        try store.get(
+            GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: namespace, name: name
+        )
+        .decode(as: ScheduledTask.self)
     }
 
     func jobs(namespace: String = "default") throws -> [Job] {

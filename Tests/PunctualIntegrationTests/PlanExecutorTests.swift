@@ -41,7 +41,8 @@ import Testing
 
     @Test func secondCreateOfTheSameJobIsAlreadyDone() async throws {
         try await withFixture { fixture async throws in
-            let plan = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
+            let plan = Plan(
+                actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
             let first = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
             let second = await fixture.executor.execute(plan, for: fixture.task, jobs: [])
             #expect(first.created == [creation(for: fixture.task).name])
@@ -72,7 +73,8 @@ import Testing
 
     @Test func deleteWithAStaleUIDLeavesTheNewJobAlone() async throws {
         try await withFixture { fixture async throws in
-            let create = Plan(actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
+            let create = Plan(
+                actions: [.createJob(creation(for: fixture.task))], status: ScheduledTaskStatus(), requeueAt: nil)
             _ = await fixture.executor.execute(create, for: fixture.task, jobs: [])
             var stale = try #require(try fixture.world.jobs().first)
             stale.metadata.uid = "uid-of-an-older-job"

@@ -132,12 +132,24 @@ public final class ScheduledTaskController: Service {
     public func run() async throws {
         let outcome: LeaderElectionOutcome? = try await withThrowingTaskGroup(of: LeaderElectionOutcome?.self) {
             group in
-            for informer in tasks { group.addTask { await informer.run()
-                    return nil } }
-            for informer in jobs { group.addTask { await informer.run()
-                    return nil } }
-            for informer in pods { group.addTask { await informer.run()
-                    return nil } }
+            for informer in tasks {
+                group.addTask {
+                    await informer.run()
+                    return nil
+                }
+            }
+            for informer in jobs {
+                group.addTask {
+                    await informer.run()
+                    return nil
+                }
+            }
+            for informer in pods {
+                group.addTask {
+                    await informer.run()
+                    return nil
+                }
+            }
             group.addTask {
                 try await cancelWhenGracefulShutdown {
                     try await self.compete()
@@ -177,7 +189,8 @@ public final class ScheduledTaskController: Service {
     /// The leading scope: every task is enqueued (a new leader rebuilds its view from the
     /// cluster), then workers and status writers run until cancelled.
     func lead() async {
-        logger.info("leading: reconciling ScheduledTasks", metadata: ["tasks": "\(tasks.map(\.cache.count).reduce(0, +))"])
+        logger.info(
+            "leading: reconciling ScheduledTasks", metadata: ["tasks": "\(tasks.map(\.cache.count).reduce(0, +))"])
         for informer in tasks {
             for task in informer.cache.objects { enqueue(task) }
         }

@@ -152,7 +152,7 @@ public final class StatusWriter: Sendable {
             markWritten(key, status: entry.desired, version: written.metadata.resourceVersion)
             onWritten(key)
             return .done
-        } catch where error is CancellationError || Task.isCancelled {
+        } catch  where error is CancellationError || Task.isCancelled {
             // Stopping (leadership lost or shutdown): a new leader decides and writes again.
             return .done
         } catch {
@@ -195,8 +195,9 @@ public final class StatusWriter: Sendable {
 
     // MARK: - Keys and versions
 
+    /// The work-queue key of a task, `namespace/name`, as the informer cache files it.
     static func key(of task: ScheduledTask) -> String {
-        "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
+        ObjectCache<ScheduledTask>.key(of: task)
     }
 
     static func split(_ key: String) -> (namespace: String, name: String) {

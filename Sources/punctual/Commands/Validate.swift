@@ -42,7 +42,8 @@ extension Punctual {
 
         private func loadValidator() throws(CommandLineError) -> ManifestValidator {
             let documents = try ManifestDocuments.parse(try read(crd), file: crd)
-            guard let definition = documents.first(where: { $0.value["kind"]?.stringValue == "CustomResourceDefinition" })
+            guard
+                let definition = documents.first(where: { $0.value["kind"]?.stringValue == "CustomResourceDefinition" })
             else { throw CommandLineError("\(crd): no CustomResourceDefinition in the file") }
             return try ManifestValidator(crd: definition.value, source: crd)
         }
