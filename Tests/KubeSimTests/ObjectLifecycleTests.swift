@@ -164,6 +164,29 @@ import Testing
         }
     }
 
+    @Test func jobsGetTheDefaultsOfARealServer() async throws {
+        try await SimHarness.with { sim in
+            var job = Fixtures.job("j")
+            job.set(path: ["spec", "backoffLimit"], to: nil)
+            let created = try await sim.request(.POST, Fixtures.jobs, body: job).body
+            let spec = created["spec"]
+            #expect(spec?["backoffLimit"] == 6 && spec?["completions"] == 1 && spec?["parallelism"] == 1)
+            #expect(spec?["completionMode"] == "NonIndexed" && spec?["suspend"] == false)
+            #expect(spec?[path: ["selector", "matchLabels", "batch.kubernetes.io/controller-uid"]] == .string(created.uid))
+            let labels = spec?[path: ["template", "metadata", "labels"]]
+            #expect(labels?["job-name"] == "j" && labels?["controller-uid"] == .string(created.uid))
+            let container = spec?[path: ["template", "spec", "containers"]]?.arrayValue?.first
+            #expect(container?["imagePullPolicy"] == "Always")
+            #expect(spec?[path: ["template", "spec", "restartPolicy"]] == "Never")
+
+            var edited = created
+            edited.set(path: ["spec", "selector"], to: nil)
+            edited.set(path: ["spec", "backoffLimit"], to: nil)
+            let updated = try await sim.request(.PUT, Fixtures.jobs + "/j", body: edited).body
+            #expect(updated == created)  // defaults re-applied, selector kept: a no-op
+        }
+    }
+
     @Test func dryRunValidatesAndAnswersButStoresNothing() async throws {
         try await SimHarness.with { sim in
             let versionBefore = sim.store.currentResourceVersion

@@ -102,6 +102,7 @@ struct StoreState {
         metadata["resourceVersion"] = nil
         if Self.tracksGeneration(type) { metadata["generation"] = 1 } else { metadata["generation"] = nil }
         object["metadata"] = .object(metadata)
+        object = Self.withDefaults(object, type: type, old: nil)
         object = initialStatus(of: object, type: type)
         object = try admit(.create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun)
         if isDryRun { return object }
@@ -217,6 +218,7 @@ struct StoreState {
                 metadata[field] = oldMetadata[field]
             }
             object["metadata"] = .object(metadata)
+            object = Self.withDefaults(object, type: type, old: old)
             if type.isCustomResourceDefinition { object["status"] = definitionStatus(object) }
         }
         object.set(path: ["metadata", "resourceVersion"], to: old[path: ["metadata", "resourceVersion"]])
