@@ -19,6 +19,10 @@ import Testing
             #expect(reply.body.resourceVersion > 0)
             let fetched = try await sim.request(.GET, Fixtures.configMaps + "/a")
             #expect(fetched.body == reply.body)
+            var copy = fetched.body
+            copy.set(path: ["metadata", "name"], to: "b")
+            let withVersion = try await sim.request(.POST, Fixtures.configMaps, body: copy)
+            #expect(withVersion.status == 400)
         }
     }
 

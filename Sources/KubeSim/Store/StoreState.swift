@@ -78,6 +78,9 @@ struct StoreState {
             throw Status.badRequest(
                 "the namespace of the provided object does not match the namespace sent on the request")
         }
+        if let version = metadata["resourceVersion"]?.stringValue, !version.isEmpty {
+            throw Status.badRequest("resourceVersion should not be set on objects to be created")
+        }
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
