@@ -3,7 +3,7 @@ import KubeClient
 // MARK: - Defaulting of built-in types, as the real API server does on every write
 
 extension StoreState {
-    /// Fills the defaults a real API server adds to Jobs and Pods, so clients and controllers see the
+    /// Fills the defaults a real API server adds to Jobs, Pods and Secrets, so clients and controllers see the
     /// same objects here as on a cluster (`backoffLimit: 6`, the generated selector and labels, and
     /// the usual pod-spec defaults). Other resources are returned unchanged.
     ///
@@ -11,6 +11,10 @@ extension StoreState {
     static func withDefaults(_ input: JSONValue, type: ResourceType, old: JSONValue?) -> JSONValue {
         switch (type.group, type.resource) {
         case ("batch", "jobs"): return jobDefaults(input, old: old)
+        case ("", "secrets"):
+            var secret = input
+            if (secret["type"]?.stringValue ?? "").isEmpty { secret["type"] = "Opaque" }
+            return secret
         case ("", "pods"):
             var pod = input
             if let spec = pod["spec"] { pod["spec"] = podSpecDefaults(spec) }
