@@ -106,6 +106,14 @@ import Testing
         }
     }
 
+    @Test func withoutABookmarkIntervalTheServerDoesNotSleepOnTheClock() async throws {
+        let clock = Fixtures.clock()
+        try await SimHarness.with(clock: clock, configuration: APIServer.Configuration(bookmarkInterval: nil)) { sim in
+            _ = try await sim.request(.GET, "/version")
+            #expect(clock.sleeperCount == 0)
+        }
+    }
+
     @Test func selectorsTurnMatchChangesIntoAddedAndDeleted() async throws {
         try await SimHarness.with { sim in
             let version = sim.store.currentResourceVersion
