@@ -86,7 +86,8 @@ public final class RawJSONClient: Sendable {
     }
 
     /// Sends raw bytes (e.g. a protobuf body) and collects the response.
-    public func requestBytes(_ method: Method, _ path: String, body: [UInt8], contentType: String) async throws -> Reply {
+    public func requestBytes(_ method: Method, _ path: String, body: [UInt8], contentType: String) async throws -> Reply
+    {
         var request = try makeRequest(method, path, body: nil, contentType: contentType, headers: [:])
         request.headers.replaceOrAdd(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))

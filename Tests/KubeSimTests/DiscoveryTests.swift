@@ -1,8 +1,9 @@
 import Foundation
 import KubeClient
-@testable import KubeSim
 import PunctualTestSupport
 import Testing
+
+@testable import KubeSim
 
 /// Discovery documents, CRDs coming and going, and Table output.
 @Suite struct DiscoveryTests {
@@ -102,7 +103,10 @@ import Testing
             #expect(reference.hasPrefix("/openapi/v3/apis/example.dev/v1?hash="))
             let document = try await sim.request(.GET, reference).body
             let patch = document[path: ["paths", "/apis/example.dev/v1/namespaces/{namespace}/widgets/{name}", "patch"]]
-            #expect(patch?["x-kubernetes-group-version-kind"] == ["group": "example.dev", "version": "v1", "kind": "Widget"])
+            #expect(
+                patch?["x-kubernetes-group-version-kind"] == [
+                    "group": "example.dev", "version": "v1", "kind": "Widget",
+                ])
             #expect(patch?["parameters"]?.arrayValue?.contains { $0["name"] == "fieldValidation" } == true)
             let core = try await sim.request(.GET, "/openapi/v3/api/v1").body
             #expect(core[path: ["paths", "/api/v1/namespaces/{name}", "patch"]] != nil)
@@ -113,21 +117,25 @@ import Testing
     @Test func protobufBodiesAreRefusedWithUnsupportedMediaType() async throws {
         try await SimHarness.with { sim in
             let reply = try await sim.request(
-                .POST, Fixtures.configMaps, body: Fixtures.configMap("a"), contentType: "application/vnd.kubernetes.protobuf")
+                .POST, Fixtures.configMaps, body: Fixtures.configMap("a"),
+                contentType: "application/vnd.kubernetes.protobuf")
             #expect(reply.status == 415)
             #expect(reply.body["reason"] == "UnsupportedMediaType")
         }
     }
 
     static let tableAccept =
-        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+        + "application/json"
 
     @Test func customResourceTablesUsePrinterColumnsWithAgesOnTheClock() async throws {
         let clock = Fixtures.clock()
         try await SimHarness.with(clock: clock) { sim in
             _ = try await sim.request(.POST, Fixtures.crds, body: Fixtures.widgetDefinition())
             _ = try await sim.request(.POST, Fixtures.widgets, body: Fixtures.widget("w", size: 3))
-            let conditions: JSONValue = ["status": ["conditions": [["type": "Other", "status": "False"], ["type": "Ready", "status": "True"]]]]
+            let conditions: JSONValue = [
+                "status": ["conditions": [["type": "Other", "status": "False"], ["type": "Ready", "status": "True"]]]
+            ]
             _ = try await sim.request(
                 .PATCH, Fixtures.widgets + "/w/status", body: conditions, contentType: "application/merge-patch+json")
             clock.advance(by: .seconds(5 * 60 + 30))
@@ -146,12 +154,14 @@ import Testing
         try await SimHarness.with { sim in
             _ = try await sim.request(.POST, Fixtures.jobs, body: Fixtures.job("j"))
             let jobs = try await sim.request(.GET, Fixtures.jobs + "/j", headers: ["Accept": Self.tableAccept]).body
-            #expect(jobs["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
-                == ["Name", "Status", "Completions", "Duration", "Age"])
+            #expect(
+                jobs["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                    == ["Name", "Status", "Completions", "Duration", "Age"])
             #expect(jobs["rows"]?.arrayValue?.first?["cells"] == ["j", "Running", "0/1", "", "0s"])
             _ = try await sim.request(.POST, Fixtures.pods, body: Fixtures.pod("p"))
             let pods = try await sim.request(
-                .GET, Fixtures.pods + "?includeObject=Object", headers: ["Accept": Self.tableAccept]).body
+                .GET, Fixtures.pods + "?includeObject=Object", headers: ["Accept": Self.tableAccept]
+            ).body
             #expect(pods["rows"]?.arrayValue?.first?["cells"] == ["p", "0/1", "Pending", "0", "0s"])
             #expect(pods["rows"]?.arrayValue?.first?[path: ["object", "kind"]] == "Pod")
         }
