@@ -145,6 +145,26 @@ public struct WatchConnection: Sendable {
     /// Closes the connection.
     public func close() { reader.cancel() }
 
+    /// Every event until the server ends the stream, failing if that takes longer than `timeout` of real time.
+    public func untilEnd(timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
+        try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
+            group.addTask {
+                var collected: [RawWatchEvent] = []
+                for try await event in events { collected.append(event) }
+                return collected
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next(), let events = result else {
+                throw RawJSONClient.ClientError(description: "the watch did not end within \(timeout)")
+            }
+            return events
+        }
+    }
+
     /// The next `count` events, failing if the stream ends first or `timeout` of real time passes.
     public func next(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
         try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in

@@ -61,6 +61,7 @@ import Testing
             #expect(widgets?["shortNames"] == ["wdg"] && widgets?["categories"] == ["all"])
             #expect(discovery["resources"]?.arrayValue?.contains { $0["name"] == "widgets/status" } == true)
 
+            let watch = try await sim.http.watch(Fixtures.widgets + "?watch=1")
             let created = try await sim.request(.POST, Fixtures.widgets, body: Fixtures.widget("w", size: 3))
             #expect(created.status == 201 && created.body.generation == 1)
             let status = try await sim.request(
@@ -69,6 +70,8 @@ import Testing
             #expect(status.body[path: ["status", "phase"]] == "Ready" && status.body.generation == 1)
 
             #expect(try await sim.request(.DELETE, Fixtures.crds + "/widgets.example.dev").status == 200)
+            let seen = try await watch.untilEnd().map(\.type)  // it ends: the resource is gone
+            #expect(seen == [.added, .modified, .deleted])
             #expect(try await sim.request(.GET, Fixtures.widgets).status == 404)
             #expect(try await sim.request(.GET, "/apis/example.dev/v1").status == 404)
             #expect(sim.store.resourceType(GroupResource(group: "example.dev", resource: "widgets")) == nil)

@@ -57,7 +57,7 @@ import Testing
             #expect(events.first?.type == .error)
             #expect(events.first?.object["code"] == 410)
             #expect(events.first?.object["reason"] == "Expired")
-            let rest = try await collectUntilEnd(watch)
+            let rest = try await watch.untilEnd()
             #expect(rest.isEmpty)
         }
     }
@@ -146,7 +146,7 @@ import Testing
             let watch = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=1&timeoutSeconds=60")
             try await waitForSleepers(clock, count: 2)  // the bookmark ticker and this watch's timeout
             clock.advance(by: .seconds(60))
-            let rest = try await collectUntilEnd(watch)
+            let rest = try await watch.untilEnd()
             #expect(rest.allSatisfy { $0.type == .added })
         }
     }
@@ -158,8 +158,8 @@ import Testing
             try await waitForSubscriptions(sim, count: 2)
             let reply = try await sim.request(.POST, "/sim/faults/close-watches")
             #expect(reply.status == 200)
-            _ = try await collectUntilEnd(first)
-            _ = try await collectUntilEnd(second)
+            _ = try await first.untilEnd()
+            _ = try await second.untilEnd()
             #expect(sim.store.subscriptionCount == 0)
         }
     }
@@ -192,25 +192,6 @@ import Testing
     }
 
     // MARK: - Helpers
-
-    private func collectUntilEnd(_ watch: WatchConnection) async throws -> [RawWatchEvent] {
-        try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
-            group.addTask {
-                var events: [RawWatchEvent] = []
-                for try await event in watch.events { events.append(event) }
-                return events
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let events = first else {
-                throw RawJSONClient.ClientError(description: "the watch did not end")
-            }
-            return events
-        }
-    }
 
     private func waitForSubscriptions(_ sim: SimHarness, count: Int) async throws {
         for _ in 0..<500 where sim.store.subscriptionCount < count {

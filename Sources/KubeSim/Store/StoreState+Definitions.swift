@@ -125,5 +125,6 @@ extension StoreState {
         }
         buckets.removeValue(forKey: resource)
         types.removeValue(forKey: resource)
+        hub.close(onlyWatching: resource)
     }
 }
