@@ -147,32 +147,29 @@ public struct WatchConnection: Sendable {
 
     /// Every event until the server ends the stream, failing if that takes longer than `timeout` of real time.
     public func untilEnd(timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
-        try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
-            group.addTask {
-                var collected: [RawWatchEvent] = []
-                for try await event in events { collected.append(event) }
-                return collected
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let result = try await group.next(), let events = result else {
-                throw RawJSONClient.ClientError(description: "the watch did not end within \(timeout)")
-            }
-            return events
-        }
+        try await collect(upTo: nil, timeout: timeout, waitingFor: "the end of the watch")
     }
 
     /// The next `count` events, failing if the stream ends first or `timeout` of real time passes.
     public func next(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
+        let events = try await collect(upTo: count, timeout: timeout, waitingFor: "\(count) watch events")
+        guard events.count == count else {
+            throw RawJSONClient.ClientError(
+                description: "watch ended after \(events.count) of \(count) events: \(events.map(\.type))")
+        }
+        return events
+    }
+
+    /// Reads events until `limit` (or the end of the stream), racing a real-time deadline.
+    private func collect(upTo limit: Int?, timeout: Duration, waitingFor what: String) async throws
+        -> [RawWatchEvent]
+    {
         try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
             group.addTask {
                 var collected: [RawWatchEvent] = []
                 for try await event in events {
                     collected.append(event)
-                    if collected.count == count { break }
+                    if collected.count == limit { break }
                 }
                 return collected
             }
@@ -182,11 +179,7 @@ public struct WatchConnection: Sendable {
             }
             defer { group.cancelAll() }
             guard let result = try await group.next(), let events = result else {
-                throw RawJSONClient.ClientError(description: "timed out waiting for \(count) watch events")
-            }
-            guard events.count == count else {
-                throw RawJSONClient.ClientError(
-                    description: "watch ended after \(events.count) of \(count) events: \(events.map(\.type))")
+                throw RawJSONClient.ClientError(description: "timed out after \(timeout) waiting for \(what)")
             }
             return events
         }
