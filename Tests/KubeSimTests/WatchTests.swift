@@ -151,6 +151,18 @@ import Testing
         }
     }
 
+    @Test func theLegacyWatchPathWatchesOneObject() async throws {
+        try await SimHarness.with { sim in
+            let version = sim.store.currentResourceVersion
+            let watch = try await sim.http.watch("/api/v1/watch/namespaces/default/configmaps/b?resourceVersion=\(version)")
+            defer { watch.close() }
+            _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a"))
+            _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b"))
+            let events = try await watch.next(1)
+            #expect(events.map(\.object.name) == ["b"])
+        }
+    }
+
     @Test func closeAllWatchesEndsEveryStream() async throws {
         try await SimHarness.with { sim in
             let first = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=1")
