@@ -45,7 +45,7 @@ extension APIServer {
                 resources: [type.groupResource], namespace: path.namespace.isEmpty ? nil : path.namespace,
                 from: start, bufferLimit: configuration.watchBufferLimit)
         } catch {
-            guard error.code == 410 else { throw error }
+            guard error.code == 410 || error.code == 504 else { throw error }
             // A real server answers 200 and reports the expiry as the stream's only event.
             let event = RawWatchEvent(type: .error, object: (try? JSONValue(encoding: error)) ?? .null)
             return Self.streamingResponse(ResponseBody(byteBuffer: Self.line(event)))
@@ -71,7 +71,9 @@ extension APIServer {
                     var lines: [ByteBuffer] = []
                     if change.type == .bookmark {
                         if filter.allowsBookmarks {
-                            lines.append(Self.line(RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
+                            lines.append(
+                                Self.line(
+                                    RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
                         }
                     } else if let (eventType, object) = filter.event(for: change) {
                         let rendered = presenter.watchObject(object, isFirst: isFirst)
@@ -80,7 +82,8 @@ extension APIServer {
                     }
                     if sendsInitialEvents && filter.allowsBookmarks && delivered == subscription.initialEventCount {
                         lines.append(
-                            Self.line(RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
+                            Self.line(
+                                RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
                     }
                     do {
                         for line in lines { try await writer.write(line) }

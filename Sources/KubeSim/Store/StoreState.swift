@@ -78,6 +78,9 @@ struct StoreState {
             throw Status.badRequest(
                 "the namespace of the provided object does not match the namespace sent on the request")
         }
+        if let version = metadata["resourceVersion"]?.stringValue, !version.isEmpty {
+            throw Status.badRequest("resourceVersion should not be set on objects to be created")
+        }
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
@@ -102,6 +105,7 @@ struct StoreState {
         metadata["resourceVersion"] = nil
         if Self.tracksGeneration(type) { metadata["generation"] = 1 } else { metadata["generation"] = nil }
         object["metadata"] = .object(metadata)
+        object = Self.withDefaults(object, type: type, old: nil)
         object = initialStatus(of: object, type: type)
         object = try admit(.create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun)
         if isDryRun { return object }
@@ -211,12 +215,14 @@ struct StoreState {
             if type.hasStatus { object["status"] = old["status"] }
             var metadata = object["metadata"]?.objectValue ?? [:]
             let oldMetadata = old["metadata"]?.objectValue ?? [:]
-            for field in ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "generation", "generateName"]
-            {
+            for field in [
+                "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                "deletionGracePeriodSeconds", "generation", "generateName",
+            ] {
                 metadata[field] = oldMetadata[field]
             }
             object["metadata"] = .object(metadata)
+            object = Self.withDefaults(object, type: type, old: old)
             if type.isCustomResourceDefinition { object["status"] = definitionStatus(object) }
         }
         object.set(path: ["metadata", "resourceVersion"], to: old[path: ["metadata", "resourceVersion"]])
@@ -244,7 +250,8 @@ struct StoreState {
         index(object, key: key)
         if type.isCustomResourceDefinition { registerDefinition(object) }
         hub.publish(
-            StoreEvent(type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
+            StoreEvent(
+                type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
         return object
     }
 
