@@ -78,6 +78,19 @@ hack::wait_for_pattern() {
     return 1
 }
 
+# hack::eventually SECONDS CMD...: retries CMD (its own timeouts apply) every 0.2 s until it
+# succeeds; returns 1 if it never does within SECONDS.
+hack::eventually() {
+    local seconds="$1" tries=0
+    shift
+    while ((tries < seconds * 5)); do
+        "$@" && return 0
+        sleep 0.2
+        tries=$((tries + 1))
+    done
+    return 1
+}
+
 # hack::assert_contains HAYSTACK NEEDLE WHAT: fails with a message naming WHAT.
 hack::assert_contains() {
     if [[ "$1" != *"$2"* ]]; then

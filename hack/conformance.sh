@@ -142,15 +142,8 @@ data:
 YAML
 k get configmap beta-dependent >/dev/null || hack::fail "the dependent ConfigMap is missing"
 k delete wgt beta --wait=true --timeout=20s >/dev/null || hack::fail "deleting the owner failed"
-gone=""
-for _ in $(seq 1 50); do
-    if ! k get configmap beta-dependent >/dev/null 2>&1; then
-        gone=yes
-        break
-    fi
-    sleep 0.2
-done
-[[ -n "$gone" ]] || hack::fail "the dependent ConfigMap survived its owner's deletion"
+configmap_gone() { ! k get configmap beta-dependent >/dev/null 2>&1; }
+hack::eventually 10 configmap_gone || hack::fail "the dependent ConfigMap survived its owner's deletion"
 
 hack::log "kubectl: Jobs on the simulated runtime"
 k apply -f hack/conformance/jobs.yaml >/dev/null || hack::fail "applying the Jobs failed"
@@ -169,15 +162,8 @@ exit_code="$(k get pods -l job-name=conformance-fails \
     -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.exitCode}')"
 hack::assert_equals "$exit_code" "3" "the failed pod's exit code"
 k delete job conformance-succeeds --cascade=background >/dev/null || hack::fail "deleting the Job failed"
-gone=""
-for _ in $(seq 1 50); do
-    if [[ -z "$(k get pods -l job-name=conformance-succeeds -o name)" ]]; then
-        gone=yes
-        break
-    fi
-    sleep 0.2
-done
-[[ -n "$gone" ]] || hack::fail "the Job's pods survived the Job's deletion"
+pods_gone() { [[ -z "$(k get pods -l job-name=conformance-succeeds -o name)" ]]; }
+hack::eventually 10 pods_gone || hack::fail "the Job's pods survived the Job's deletion"
 
 # MARK: - Python client
 

@@ -100,10 +100,7 @@ struct RuntimeLoop {
             wake = earliest(wake, plan.wakeAt)
             return wake
         } catch {
-            logger.debug(
-                "simulated Job controller write failed; retrying",
-                metadata: ["job": "\(namespace)/\(name)", "error": "\(error)"])
-            return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+            return retryLater(after: error, writing: "job", "\(namespace)/\(name)", now: now)
         }
     }
 
@@ -147,10 +144,7 @@ struct RuntimeLoop {
             try releaseUncounted([pod], includingRunning: true)
             return wake
         } catch {
-            logger.debug(
-                "simulated kubelet write failed; retrying",
-                metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
-            return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+            return retryLater(after: error, writing: "pod", "\(namespace)/\(name)", now: now)
         }
     }
 
@@ -221,6 +215,14 @@ struct RuntimeLoop {
     }
 
     // MARK: - Helpers
+
+    /// Logs a failed write (usually a conflict with another writer) and says when to try again.
+    private func retryLater(after error: Status, writing kind: String, _ key: String, now: Date) -> Date {
+        logger.debug(
+            "simulated cluster write failed; retrying",
+            metadata: [kind: "\(key)", "error": "\(error.message ?? "")", "code": "\(error.code ?? 0)"])
+        return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+    }
 
     private func earliest(_ lhs: Date?, _ rhs: Date?) -> Date? {
         switch (lhs, rhs) {
