@@ -123,6 +123,26 @@ extension JSONValue {
             #expect(finished.phase == "Succeeded")
             #expect(finished[path: ["metadata", "finalizers"]] == nil)
             #expect(finished.containerState?[path: ["terminated", "reason"]] == "Completed")
+            #expect(try sim.pods(of: "report").count == 1, "exactly one pod for one completion")
+        }
+    }
+
+    @Test func parallelPodsRunUntilEnoughCompletions() async throws {
+        try await RuntimeHarness.with { sim in
+            try sim.createJob("batch", spec: ["completions": 3, "parallelism": 2])
+            try await sim.eventually("two pods run") {
+                try sim.pods(of: "batch").filter { $0.phase == "Running" }.count == 2
+            }
+            sim.advance(seconds: 1)
+            try await sim.eventually("two succeed and a third runs") {
+                let pods = try sim.pods(of: "batch")
+                return pods.filter { $0.phase == "Succeeded" }.count == 2
+                    && pods.filter { $0.phase == "Running" }.count == 1
+            }
+            sim.advance(seconds: 1)
+            try await sim.eventually("the Job completes") { try sim.condition("Complete", of: "batch") != nil }
+            #expect(try sim.job("batch")[path: ["status", "succeeded"]] == 3)
+            #expect(try sim.pods(of: "batch").count == 3)
         }
     }
 
