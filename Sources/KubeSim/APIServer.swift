@@ -33,8 +33,10 @@ public final class APIServer: Service, Sendable {
         public var bearerToken: String?
         /// Serve HTTPS with these files instead of HTTP.
         public var tls: TLSFiles?
-        /// How often watchers that allow bookmarks get a BOOKMARK, on the simulation clock.
-        public var bookmarkInterval: Duration
+        /// How often watchers that allow bookmarks get a BOOKMARK, on the simulation clock; `nil`
+        /// sends none. The ticker is one permanent sleeper on a `ManualClock`, as is every watch
+        /// with `timeoutSeconds`; tests counting sleepers should account for them.
+        public var bookmarkInterval: Duration?
         /// Events buffered per watch before a watcher that does not keep up is closed.
         public var watchBufferLimit: Int
         /// The largest request body accepted.
@@ -42,7 +44,7 @@ public final class APIServer: Service, Sendable {
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, bearerToken: String? = nil, tls: TLSFiles? = nil,
-            bookmarkInterval: Duration = .seconds(60), watchBufferLimit: Int = 10_000,
+            bookmarkInterval: Duration? = .seconds(60), watchBufferLimit: Int = 10_000,
             maxBodyBytes: Int = 16 * 1024 * 1024
         ) {
             self.host = host
@@ -93,7 +95,11 @@ public final class APIServer: Service, Sendable {
     public init(store: SimStore, configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.store = store
         self.configuration = configuration
-        self.logger = logger ?? Logger(label: "KubeSim")
+        self.logger = logger ?? {
+            var quiet = Logger(label: "KubeSim")
+            quiet.logLevel = .warning
+            return quiet
+        }()
         faults = FaultInjector(clock: store.clock, store: store)
     }
 
@@ -210,6 +216,10 @@ struct BookmarkService: Service {
         let clock = server.store.clock
         let interval = server.configuration.bookmarkInterval
         await withGracefulShutdownHandler {
+            guard let interval else {
+                try? await gracefulShutdown()
+                return
+            }
             // The clock may be virtual and never advance again: stop waiting on shutdown.
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {

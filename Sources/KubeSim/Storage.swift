@@ -244,7 +244,8 @@ public final class SimStore: Sendable {
     ///   - namespace: only this namespace; `nil` or empty for all.
     ///   - from: where to start (see ``WatchStart``).
     ///   - bufferLimit: events buffered before a slow subscriber is closed; `nil` is unbounded.
-    /// - Throws: 410 Expired when `from` is a resourceVersion older than the retained history.
+    /// - Throws: 410 Expired when `from` is a resourceVersion older than the retained history, 504
+    ///   Timeout (cause `ResourceVersionTooLarge`) when it is newer than the store.
     public func subscribe(
         resources: Set<GroupResource>? = nil, namespace: String? = nil, from start: WatchStart = .now,
         bufferLimit: Int? = nil
@@ -267,6 +268,16 @@ public final class SimStore: Sendable {
                 }
                 initial.sort { $0.resourceVersion < $1.resourceVersion }
             case .after(let revision):
+                if revision > state.revision {
+                    // What a real server answers (after a short wait) to a version from its future,
+                    // typically from a client that outlived a restarted simulator: relist.
+                    throw Status.failure(
+                        code: 504, reason: "Timeout",
+                        message: "Timeout: Too large resource version: \(revision), current: \(state.revision)",
+                        details: Status.Details(
+                            causes: [Status.Cause(reason: "ResourceVersionTooLarge", message: "Too large resource version")],
+                            retryAfterSeconds: 1))
+                }
                 if revision < state.hub.compactedRevision {
                     throw Status.expired(
                         "too old resource version: \(revision) (\(state.hub.compactedRevision + 1))")

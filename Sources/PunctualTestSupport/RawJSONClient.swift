@@ -82,6 +82,18 @@ public final class RawJSONClient: Sendable {
         headers: [String: String] = [:]
     ) async throws -> Reply {
         let request = try makeRequest(method, path, body: body, contentType: contentType, headers: headers)
+        return try await collect(request)
+    }
+
+    /// Sends raw bytes (e.g. a protobuf body) and collects the response.
+    public func requestBytes(_ method: Method, _ path: String, body: [UInt8], contentType: String) async throws -> Reply {
+        var request = try makeRequest(method, path, body: nil, contentType: contentType, headers: [:])
+        request.headers.replaceOrAdd(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await collect(request)
+    }
+
+    private func collect(_ request: HTTPClientRequest) async throws -> Reply {
         let response = try await client.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let text = String(buffer: buffer)

@@ -94,6 +94,31 @@ import Testing
         }
     }
 
+    @Test func openAPIV3AdvertisesServerSideFieldValidationPerKind() async throws {
+        try await SimHarness.with { sim in
+            _ = try await sim.request(.POST, Fixtures.crds, body: Fixtures.widgetDefinition())
+            let root = try await sim.request(.GET, "/openapi/v3").body
+            let reference = root[path: ["paths", "apis/example.dev/v1", "serverRelativeURL"]]?.stringValue ?? ""
+            #expect(reference.hasPrefix("/openapi/v3/apis/example.dev/v1?hash="))
+            let document = try await sim.request(.GET, reference).body
+            let patch = document[path: ["paths", "/apis/example.dev/v1/namespaces/{namespace}/widgets/{name}", "patch"]]
+            #expect(patch?["x-kubernetes-group-version-kind"] == ["group": "example.dev", "version": "v1", "kind": "Widget"])
+            #expect(patch?["parameters"]?.arrayValue?.contains { $0["name"] == "fieldValidation" } == true)
+            let core = try await sim.request(.GET, "/openapi/v3/api/v1").body
+            #expect(core[path: ["paths", "/api/v1/namespaces/{name}", "patch"]] != nil)
+            #expect(try await sim.request(.GET, "/openapi/v2").status == 404)
+        }
+    }
+
+    @Test func protobufBodiesAreRefusedWithUnsupportedMediaType() async throws {
+        try await SimHarness.with { sim in
+            let reply = try await sim.request(
+                .POST, Fixtures.configMaps, body: Fixtures.configMap("a"), contentType: "application/vnd.kubernetes.protobuf")
+            #expect(reply.status == 415)
+            #expect(reply.body["reason"] == "UnsupportedMediaType")
+        }
+    }
+
     static let tableAccept =
         "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
 

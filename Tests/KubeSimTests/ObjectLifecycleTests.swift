@@ -19,6 +19,10 @@ import Testing
             #expect(reply.body.resourceVersion > 0)
             let fetched = try await sim.request(.GET, Fixtures.configMaps + "/a")
             #expect(fetched.body == reply.body)
+            var copy = fetched.body
+            copy.set(path: ["metadata", "name"], to: "b")
+            let withVersion = try await sim.request(.POST, Fixtures.configMaps, body: copy)
+            #expect(withVersion.status == 400)
         }
     }
 
@@ -161,6 +165,29 @@ import Testing
 
             let noStatus = try await sim.request(.GET, Fixtures.configMaps + "/x/status")
             #expect(noStatus.status == 404)
+        }
+    }
+
+    @Test func jobsGetTheDefaultsOfARealServer() async throws {
+        try await SimHarness.with { sim in
+            var job = Fixtures.job("j")
+            job.set(path: ["spec", "backoffLimit"], to: nil)
+            let created = try await sim.request(.POST, Fixtures.jobs, body: job).body
+            let spec = created["spec"]
+            #expect(spec?["backoffLimit"] == 6 && spec?["completions"] == 1 && spec?["parallelism"] == 1)
+            #expect(spec?["completionMode"] == "NonIndexed" && spec?["suspend"] == false)
+            #expect(spec?[path: ["selector", "matchLabels", "batch.kubernetes.io/controller-uid"]] == .string(created.uid))
+            let labels = spec?[path: ["template", "metadata", "labels"]]
+            #expect(labels?["job-name"] == "j" && labels?["controller-uid"] == .string(created.uid))
+            let container = spec?[path: ["template", "spec", "containers"]]?.arrayValue?.first
+            #expect(container?["imagePullPolicy"] == "Always")
+            #expect(spec?[path: ["template", "spec", "restartPolicy"]] == "Never")
+
+            var edited = created
+            edited.set(path: ["spec", "selector"], to: nil)
+            edited.set(path: ["spec", "backoffLimit"], to: nil)
+            let updated = try await sim.request(.PUT, Fixtures.jobs + "/j", body: edited).body
+            #expect(updated == created)  // defaults re-applied, selector kept: a no-op
         }
     }
 

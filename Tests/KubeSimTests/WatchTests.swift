@@ -61,6 +61,16 @@ import Testing
         }
     }
 
+    @Test func aResourceVersionFromTheFutureGetsATooLargeErrorEvent() async throws {
+        try await SimHarness.with { sim in
+            let future = sim.store.currentResourceVersion + 100
+            let watch = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=\(future)")
+            let event = try await watch.next(1).first
+            #expect(event?.type == .error && event?.object["code"] == 504)
+            #expect(event?.object[path: ["details", "causes"]]?.arrayValue?.first?["reason"] == "ResourceVersionTooLarge")
+        }
+    }
+
     @Test func compactionMakesOldVersionsExpireAndRecentOnesStillWork() async throws {
         try await SimHarness.with { sim in
             let old = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body
@@ -93,6 +103,14 @@ import Testing
             #expect(bookmark.first?.object["kind"] == "ConfigMap")
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a"))
             #expect(try await plain.next(1).map(\.type) == [.added])  // no bookmark before the change
+        }
+    }
+
+    @Test func withoutABookmarkIntervalTheServerDoesNotSleepOnTheClock() async throws {
+        let clock = Fixtures.clock()
+        try await SimHarness.with(clock: clock, configuration: APIServer.Configuration(bookmarkInterval: nil)) { sim in
+            _ = try await sim.request(.GET, "/version")
+            #expect(clock.sleeperCount == 0)
         }
     }
 

@@ -199,17 +199,14 @@ extension APIServer {
     }
 
     static func optionalBody(of request: inout Request, limit: Int) async throws -> JSONValue? {
-        let contentType = (request.headers[.contentType] ?? "").lowercased()
-        if contentType.contains("protobuf") || contentType.contains("cbor") {
-            // Only JSON is spoken. kubectl's imperative generators (`kubectl create configmap`,
-            // `create namespace`) send protobuf; manifests (`create -f`, `apply -f`) go as JSON.
-            throw Status.unsupportedMediaType(
-                "KubeSim accepts JSON request bodies only, not \(contentType); with kubectl, create objects from "
-                    + "manifests (kubectl create -f / apply -f) instead of the imperative generators")
-        }
         let buffer = try await request.collectBody(upTo: limit)
         guard buffer.readableBytes > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
         else { return nil }
+        let contentType = (request.headers[.contentType] ?? "").lowercased()
+        if contentType.hasPrefix("application/vnd.kubernetes.protobuf") { return try ProtobufBody.decode(bytes) }
+        if contentType.contains("cbor") || contentType.contains("protobuf") {
+            throw Status.unsupportedMediaType("KubeSim accepts JSON request bodies, not \(contentType)")
+        }
         do {
             return try JSONValue.parse(Data(bytes))
         } catch {

@@ -45,7 +45,7 @@ extension APIServer {
                 resources: [type.groupResource], namespace: path.namespace.isEmpty ? nil : path.namespace,
                 from: start, bufferLimit: configuration.watchBufferLimit)
         } catch {
-            guard error.code == 410 else { throw error }
+            guard error.code == 410 || error.code == 504 else { throw error }
             // A real server answers 200 and reports the expiry as the stream's only event.
             let event = RawWatchEvent(type: .error, object: (try? JSONValue(encoding: error)) ?? .null)
             return Self.streamingResponse(ResponseBody(byteBuffer: Self.line(event)))

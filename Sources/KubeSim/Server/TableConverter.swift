@@ -6,9 +6,9 @@ import KubeClient
 /// Custom resources get a Name column plus the CRD's `additionalPrinterColumns` (or Name and Age
 /// when it declares none), exactly as the real apiextensions server builds them; `date` columns are
 /// shown as an age computed on the injected clock. Built-ins get the columns kubectl users know
-/// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces:
-/// Status, Age), everything else Name and Age. Rows carry the object as PartialObjectMetadata, or
-/// whole with `includeObject=Object`, or not at all with `includeObject=None`.
+/// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces: Status,
+/// Age; configmaps and secrets: Data), everything else Name and Age. Rows carry the object as
+/// PartialObjectMetadata, or whole with `includeObject=Object`, or not at all with `includeObject=None`.
 struct TableConverter {
     /// How much of each object a row carries (`includeObject=`).
     enum IncludeObject: String {
@@ -93,6 +93,11 @@ struct TableConverter {
                 }, age]
         case ("", "namespaces"):
             return [name, stringColumn("Status") { $0[path: ["status", "phase"]]?.stringValue ?? "" }, age]
+        case ("", "configmaps"):
+            return [name, stringColumn("Data") { String(Self.dataCount($0)) }, age]
+        case ("", "secrets"):
+            return [name, stringColumn("Type") { $0["type"]?.stringValue ?? "" },
+                stringColumn("Data") { String(Self.dataCount($0)) }, age]
         case ("coordination.k8s.io", "leases"):
             return [name, stringColumn("Holder") { $0[path: ["spec", "holderIdentity"]]?.stringValue ?? "" }, age]
         default:
@@ -176,6 +181,11 @@ struct TableConverter {
             if let reason = status[path: ["state", "terminated", "reason"]]?.stringValue { return reason }
         }
         return pod[path: ["status", "phase"]]?.stringValue ?? "Unknown"
+    }
+
+    /// Entries of `data` plus `binaryData` (ConfigMaps and Secrets).
+    static func dataCount(_ object: JSONValue) -> Int {
+        (object["data"]?.objectValue?.count ?? 0) + (object["binaryData"]?.objectValue?.count ?? 0)
     }
 
     static func podRestarts(_ pod: JSONValue) -> Int64 {

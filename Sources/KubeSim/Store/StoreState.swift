@@ -78,6 +78,9 @@ struct StoreState {
             throw Status.badRequest(
                 "the namespace of the provided object does not match the namespace sent on the request")
         }
+        if let version = metadata["resourceVersion"]?.stringValue, !version.isEmpty {
+            throw Status.badRequest("resourceVersion should not be set on objects to be created")
+        }
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
@@ -102,6 +105,7 @@ struct StoreState {
         metadata["resourceVersion"] = nil
         if Self.tracksGeneration(type) { metadata["generation"] = 1 } else { metadata["generation"] = nil }
         object["metadata"] = .object(metadata)
+        object = Self.withDefaults(object, type: type, old: nil)
         object = initialStatus(of: object, type: type)
         object = try admit(.create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun)
         if isDryRun { return object }
@@ -217,6 +221,7 @@ struct StoreState {
                 metadata[field] = oldMetadata[field]
             }
             object["metadata"] = .object(metadata)
+            object = Self.withDefaults(object, type: type, old: old)
             if type.isCustomResourceDefinition { object["status"] = definitionStatus(object) }
         }
         object.set(path: ["metadata", "resourceVersion"], to: old[path: ["metadata", "resourceVersion"]])
