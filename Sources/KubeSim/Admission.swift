@@ -20,11 +20,6 @@ import KubeClient
 public struct Admission: Sendable {
     public init() {}
 
-    /// The operation being admitted.
-    public enum Operation: Sendable {
-        case create, update
-    }
-
     /// What the admitted object is.
     public struct Target: Sendable {
         public var group: String
@@ -49,7 +44,8 @@ public struct Admission: Sendable {
     ///   - operation: create or update; some defaults apply on create only.
     /// - Returns: the object to store.
     /// - Throws: a 422 `Invalid` ``Status`` with one cause per failing field.
-    public func admit(_ object: JSONValue, as target: Target, operation: Operation) throws(Status) -> JSONValue {
+    public func admit(_ object: JSONValue, as target: Target, operation: AdmissionOperation) throws(Status) -> JSONValue
+    {
         var object = object
         var errors: [FieldError]
         if let schemaJSON = target.customSchema {
@@ -75,7 +71,8 @@ public struct Admission: Sendable {
         return object
     }
 
-    private func admitBuiltIn(_ object: inout JSONValue, target: Target, operation: Operation) -> [FieldError] {
+    private func admitBuiltIn(_ object: inout JSONValue, target: Target, operation: AdmissionOperation) -> [FieldError]
+    {
         switch (target.group, target.kind) {
         case ("batch", "Job"):
             if operation == .create { BuiltInDefaults.prepareJobForCreate(&object) }
