@@ -11,6 +11,6 @@ extension Admission: AdmissionPlugin {
         let version = apiVersion.split(separator: "/").last.map(String.init) ?? type.preferredVersion
         let schema = type.definitionUID == nil ? nil : type.schemas[version] ?? type.schemas[type.preferredVersion]
         let target = Target(group: type.group, version: version, kind: type.kind, customSchema: schema)
-        return try admit(request.object, as: target, operation: request.operation)
+        return try admit(request.object, as: target)
     }
 }

@@ -7,10 +7,11 @@ import KubeClient
 /// - Custom resources: the CRD version's `openAPIV3Schema` (see ``OpenAPISchema`` for the subset)
 ///   defaults, prunes unknown fields, then validates; `metadata.name` must be a DNS-1123 subdomain.
 /// - Jobs (batch/v1): containers with name and image, restartPolicy `Never` or `OnFailure`,
-///   non-negative counts, a name short enough for the `batch.kubernetes.io/job-name` label; on
-///   create the server-side defaults (completions, parallelism, backoffLimit, selector, the
-///   controller-uid and job-name labels) are filled in as the Job registry does.
-/// - Pods: containers with name and image, a supported restartPolicy; pod defaults.
+///   non-negative counts, a name short enough for the `batch.kubernetes.io/job-name` label.
+/// - Pods: containers with name and image, a supported restartPolicy.
+///
+/// The server-side defaults of Jobs and Pods (backoffLimit, selector, generated labels, pod-spec
+/// defaults) are applied by the store before admission runs (`StoreState+Defaults`).
 /// - CustomResourceDefinitions: group, names, scope, one storage version, structural schemas.
 /// - Other built-ins: `metadata.name` rules only.
 ///
@@ -41,11 +42,9 @@ public struct Admission: Sendable {
     /// - Parameters:
     ///   - object: the object as it would be stored (name, uid already assigned by the store).
     ///   - target: its group, version, kind and, for a custom resource, the schema.
-    ///   - operation: create or update; some defaults apply on create only.
     /// - Returns: the object to store.
     /// - Throws: a 422 `Invalid` ``Status`` with one cause per failing field.
-    public func admit(_ object: JSONValue, as target: Target, operation: AdmissionOperation) throws(Status) -> JSONValue
-    {
+    public func admit(_ object: JSONValue, as target: Target) throws(Status) -> JSONValue {
         var object = object
         var errors: [FieldError]
         if let schemaJSON = target.customSchema {
@@ -62,7 +61,7 @@ public struct Admission: Sendable {
             errors = NameValidation.validateMetadataName(of: object, rule: .subdomain)
             errors += schema.validate(object)
         } else {
-            errors = admitBuiltIn(&object, target: target, operation: operation)
+            errors = validateBuiltIn(object, target: target)
         }
         guard errors.isEmpty else {
             throw Self.invalidStatus(
@@ -71,16 +70,12 @@ public struct Admission: Sendable {
         return object
     }
 
-    private func admitBuiltIn(_ object: inout JSONValue, target: Target, operation: AdmissionOperation) -> [FieldError]
-    {
+    private func validateBuiltIn(_ object: JSONValue, target: Target) -> [FieldError] {
         switch (target.group, target.kind) {
         case ("batch", "Job"):
-            if operation == .create { BuiltInDefaults.prepareJobForCreate(&object) }
-            BuiltInDefaults.applyPodSpecDefaults(&object, at: ["spec", "template", "spec"])
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
                 + BuiltInValidation.validateJob(object)
         case ("", "Pod"):
-            BuiltInDefaults.applyPodSpecDefaults(&object, at: ["spec"])
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
                 + BuiltInValidation.validatePod(object)
         case ("", "Namespace"):

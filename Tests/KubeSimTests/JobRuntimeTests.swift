@@ -102,6 +102,7 @@ extension JSONValue {
             #expect(pod[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["controller"] == true)
             #expect(pod[path: ["metadata", "finalizers"]] == ["batch.kubernetes.io/job-tracking"])
             #expect(pod[path: ["metadata", "annotations", "sim.punctual.dev/run-seconds"]] == "5")
+            #expect(try sim.job("report")[path: ["metadata", "labels", "app"]] == "test")
             try await sim.eventually("the Job counts one active pod") {
                 try sim.job("report")[path: ["status", "active"]] == 1
             }
