@@ -95,16 +95,19 @@ public final class APIServer: Service, Sendable {
     public init(store: SimStore, configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.store = store
         self.configuration = configuration
-        self.logger = logger ?? {
-            var quiet = Logger(label: "KubeSim")
-            quiet.logLevel = .warning
-            return quiet
-        }()
+        self.logger =
+            logger
+            ?? {
+                var quiet = Logger(label: "KubeSim")
+                quiet.logLevel = .warning
+                return quiet
+            }()
         faults = FaultInjector(clock: store.clock, store: store)
     }
 
     /// Creates a server with a fresh store on `clock`.
-    public convenience init(clock: any WallClock, configuration: Configuration = Configuration(), logger: Logger? = nil) {
+    public convenience init(clock: any WallClock, configuration: Configuration = Configuration(), logger: Logger? = nil)
+    {
         self.init(store: SimStore(clock: clock), configuration: configuration, logger: logger)
     }
 
@@ -154,7 +157,8 @@ public final class APIServer: Service, Sendable {
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key),
                 trustRoots: .certificates(roots))
         } else {
-            tls = .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            tls = .makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         }
         return try .tls(.http1(), tlsConfiguration: tls)
     }
@@ -179,7 +183,8 @@ public final class APIServer: Service, Sendable {
         }
         for await url in bound { return url }
         if case .failure(let error) = await task.result {
-            throw StartError(description: "KubeSim could not listen on \(configuration.host):\(configuration.port): \(error)")
+            throw StartError(
+                description: "KubeSim could not listen on \(configuration.host):\(configuration.port): \(error)")
         }
         throw StartError(description: "KubeSim stopped before listening on \(configuration.host):\(configuration.port)")
     }

@@ -275,7 +275,9 @@ public final class SimStore: Sendable {
                         code: 504, reason: "Timeout",
                         message: "Timeout: Too large resource version: \(revision), current: \(state.revision)",
                         details: Status.Details(
-                            causes: [Status.Cause(reason: "ResourceVersionTooLarge", message: "Too large resource version")],
+                            causes: [
+                                Status.Cause(reason: "ResourceVersionTooLarge", message: "Too large resource version")
+                            ],
                             retryAfterSeconds: 1))
                 }
                 if revision < state.hub.compactedRevision {

@@ -29,9 +29,11 @@ import Testing
     @Test func resourceVersionsIncreaseAcrossAllResources() async throws {
         try await SimHarness.with { sim in
             var versions: [Int64] = []
-            versions.append(try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body.resourceVersion)
+            versions.append(
+                try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body.resourceVersion)
             versions.append(try await sim.request(.POST, Fixtures.jobs, body: Fixtures.job("j")).body.resourceVersion)
-            versions.append(try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b")).body.resourceVersion)
+            versions.append(
+                try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b")).body.resourceVersion)
             let patched = try await sim.request(
                 .PATCH, Fixtures.configMaps + "/a", body: ["data": ["k": "w"]],
                 contentType: "application/merge-patch+json")
@@ -126,9 +128,15 @@ import Testing
     }
 
     @Test(arguments: [
-        GenerationCase(name: "spec change → bumped", patch: ["spec": ["backoffLimit": 3]], subresource: "", expectedGeneration: 2),
-        GenerationCase(name: "label change → same", patch: ["metadata": ["labels": ["a": "b"]]], subresource: "", expectedGeneration: 1),
-        GenerationCase(name: "status write → same", patch: ["status": ["active": 1]], subresource: "/status", expectedGeneration: 1),
+        GenerationCase(
+            name: "spec change → bumped", patch: ["spec": ["backoffLimit": 3]], subresource: "",
+            expectedGeneration: 2),
+        GenerationCase(
+            name: "label change → same", patch: ["metadata": ["labels": ["a": "b"]]], subresource: "",
+            expectedGeneration: 1),
+        GenerationCase(
+            name: "status write → same", patch: ["status": ["active": 1]], subresource: "/status",
+            expectedGeneration: 1),
     ])
     func generationCountsSpecChangesOnly(_ testCase: GenerationCase) async throws {
         try await SimHarness.with { sim in
@@ -176,7 +184,8 @@ import Testing
             let spec = created["spec"]
             #expect(spec?["backoffLimit"] == 6 && spec?["completions"] == 1 && spec?["parallelism"] == 1)
             #expect(spec?["completionMode"] == "NonIndexed" && spec?["suspend"] == false)
-            #expect(spec?[path: ["selector", "matchLabels", "batch.kubernetes.io/controller-uid"]] == .string(created.uid))
+            #expect(
+                spec?[path: ["selector", "matchLabels", "batch.kubernetes.io/controller-uid"]] == .string(created.uid))
             let labels = spec?[path: ["template", "metadata", "labels"]]
             #expect(labels?["job-name"] == "j" && labels?["controller-uid"] == .string(created.uid))
             let container = spec?[path: ["template", "spec", "containers"]]?.arrayValue?.first

@@ -63,12 +63,14 @@ import Testing
 
     @Test func otherKindsAndGarbageAreRefused() async throws {
         try await SimHarness.with { sim in
-            let job = Self.envelope(apiVersion: "batch/v1", kind: "Job", object: Message().field(1, Message().field(1, "j").bytes))
+            let job = Self.envelope(
+                apiVersion: "batch/v1", kind: "Job", object: Message().field(1, Message().field(1, "j").bytes))
             let refused = try await sim.http.requestBytes(
                 .POST, Fixtures.jobs, body: job, contentType: "application/vnd.kubernetes.protobuf")
             #expect(refused.status == 415)
             let garbage = try await sim.http.requestBytes(
-                .POST, Fixtures.configMaps, body: [0x6B, 0x38, 0x73, 0x00, 0x0A, 0xFF], contentType: "application/vnd.kubernetes.protobuf")
+                .POST, Fixtures.configMaps, body: [0x6B, 0x38, 0x73, 0x00, 0x0A, 0xFF],
+                contentType: "application/vnd.kubernetes.protobuf")
             #expect(garbage.status == 400 || garbage.status == 415)
         }
     }

@@ -21,7 +21,9 @@ extension APIServer {
     private func route(_ request: inout Request) async throws -> Response {
         let rawPath = request.uri.path
         guard let path = APIPath(rawPath) else { throw Status.pathNotFound(rawPath) }
-        if case .health = path { return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok"))) }
+        if case .health = path {
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+        }
         try authenticate(request)
         let query = QueryParameters(request.uri.query)
         if case .simulator(let segments) = path {
@@ -48,7 +50,8 @@ extension APIServer {
         case .openAPI(let rest):
             // Only v3 is served; see OpenAPIDocuments for why that is what kubectl needs.
             if rest == "v3" { return Self.json(OpenAPIDocuments.root(types)) }
-            guard rest.hasPrefix("v3/"), let document = OpenAPIDocuments.groupVersion(String(rest.dropFirst(3)), types: types)
+            guard rest.hasPrefix("v3/"),
+                let document = OpenAPIDocuments.groupVersion(String(rest.dropFirst(3)), types: types)
             else { throw Status.pathNotFound(rawPath) }
             return Self.json(document)
         case .resource(let resourcePath):
@@ -101,7 +104,8 @@ extension APIServer {
         }
         let isDryRun = query["dryRun"] == "All"
         let view = ResponseView(accept: request.headers[.accept])
-        let presenter = Presenter(type: type, version: path.version, view: view, now: store.clock.currentDate,
+        let presenter = Presenter(
+            type: type, version: path.version, view: view, now: store.clock.currentDate,
             include: TableConverter.IncludeObject(rawValue: query["includeObject"] ?? "") ?? .metadata)
         let resource = path.groupResource
         switch (verb, path.name) {
@@ -162,7 +166,9 @@ extension APIServer {
             options.fieldSelector.terms.append(.init(field: "metadata.name", value: name, isNegated: false))
         }
         if let text = query["limit"], !text.isEmpty {
-            guard let limit = Int(text), limit >= 0 else { throw Status.badRequest("limit must be a non-negative integer") }
+            guard let limit = Int(text), limit >= 0 else {
+                throw Status.badRequest("limit must be a non-negative integer")
+            }
             options.limit = limit
         }
         options.continueToken = query["continue"]
@@ -200,7 +206,8 @@ extension APIServer {
 
     static func optionalBody(of request: inout Request, limit: Int) async throws -> JSONValue? {
         let buffer = try await request.collectBody(upTo: limit)
-        guard buffer.readableBytes > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
+        guard buffer.readableBytes > 0,
+            let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
         else { return nil }
         let contentType = (request.headers[.contentType] ?? "").lowercased()
         if contentType.hasPrefix("application/vnd.kubernetes.protobuf") { return try ProtobufBody.decode(bytes) }

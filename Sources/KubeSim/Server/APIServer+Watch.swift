@@ -71,7 +71,9 @@ extension APIServer {
                     var lines: [ByteBuffer] = []
                     if change.type == .bookmark {
                         if filter.allowsBookmarks {
-                            lines.append(Self.line(RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
+                            lines.append(
+                                Self.line(
+                                    RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
                         }
                     } else if let (eventType, object) = filter.event(for: change) {
                         let rendered = presenter.watchObject(object, isFirst: isFirst)
@@ -80,7 +82,8 @@ extension APIServer {
                     }
                     if sendsInitialEvents && filter.allowsBookmarks && delivered == subscription.initialEventCount {
                         lines.append(
-                            Self.line(RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
+                            Self.line(
+                                RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
                     }
                     do {
                         for line in lines { try await writer.write(line) }

@@ -17,7 +17,9 @@ enum OpenAPIDocuments {
     static func root(_ types: [ResourceType]) -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for (groupVersion, members) in grouped(types) {
-            let prefix = groupVersion.group.isEmpty ? "api/\(groupVersion.version)" : "apis/\(groupVersion.group)/\(groupVersion.version)"
+            let prefix =
+                groupVersion.group.isEmpty
+                ? "api/\(groupVersion.version)" : "apis/\(groupVersion.group)/\(groupVersion.version)"
             paths[prefix] = ["serverRelativeURL": .string("/openapi/v3/\(prefix)?hash=\(hash(members))")]
         }
         return ["paths": .object(paths)]
@@ -75,7 +77,8 @@ enum OpenAPIDocuments {
     /// A stable hash of what a group version serves, so clients re-fetch a document when a CRD changes it.
     private static func hash(_ types: [ResourceType]) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        let text = types.map { "\($0.resource)|\($0.kind)|\($0.isNamespaced)|\($0.versions)" }.sorted().joined(separator: ";")
+        let text = types.map { "\($0.resource)|\($0.kind)|\($0.isNamespaced)|\($0.versions)" }.sorted().joined(
+            separator: ";")
         for byte in text.utf8 {
             value ^= UInt64(byte)
             value = value &* 0x100_0000_01b3

@@ -12,7 +12,9 @@ import KubeClient
 enum ProtobufBody {
     static func decode(_ bytes: [UInt8]) throws(Status) -> JSONValue {
         let magic: [UInt8] = [0x6B, 0x38, 0x73, 0x00]
-        guard bytes.count > 4, Array(bytes[0..<4]) == magic else { throw unsupported("missing the k8s protobuf prefix") }
+        guard bytes.count > 4, Array(bytes[0..<4]) == magic else {
+            throw unsupported("missing the k8s protobuf prefix")
+        }
         let unknown = try fields(bytes[4...])
         guard let typeMeta = unknown.first(where: { $0.number == 1 })?.bytes,
             let raw = unknown.first(where: { $0.number == 2 })?.bytes
@@ -34,12 +36,16 @@ enum ProtobufBody {
         case ("v1", "ConfigMap"):
             result["data"] = try stringMap(object.filter { $0.number == 2 })
             result["binaryData"] = try stringMap(object.filter { $0.number == 3 }, base64: true)
-            if let immutable = object.first(where: { $0.number == 4 }) { result["immutable"] = .bool(immutable.varint != 0) }
+            if let immutable = object.first(where: { $0.number == 4 }) {
+                result["immutable"] = .bool(immutable.varint != 0)
+            }
         case ("v1", "Secret"):
             result["data"] = try stringMap(object.filter { $0.number == 2 }, base64: true)
             if let type = object.first(where: { $0.number == 3 })?.string { result["type"] = .string(type) }
             result["stringData"] = try stringMap(object.filter { $0.number == 4 })
-            if let immutable = object.first(where: { $0.number == 5 }) { result["immutable"] = .bool(immutable.varint != 0) }
+            if let immutable = object.first(where: { $0.number == 5 }) {
+                result["immutable"] = .bool(immutable.varint != 0)
+            }
         default:
             throw unsupported("protobuf bodies of \(kind) \(apiVersion) are not decoded")
         }

@@ -33,10 +33,12 @@ public struct FieldSelector: Hashable, Sendable {
             if term.isEmpty { continue }
             let parsed: Term
             if let range = term.range(of: "!=") {
-                parsed = Term(field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
+                parsed = Term(
+                    field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
                     isNegated: true)
             } else if let range = term.range(of: "==") ?? term.range(of: "=") {
-                parsed = Term(field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
+                parsed = Term(
+                    field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
                     isNegated: false)
             } else {
                 throw Status.badRequest("invalid field selector term \"\(term)\": expected field=value or field!=value")

@@ -24,9 +24,10 @@ public enum Patch: Sendable {
     ///
     /// - Throws: 415 for server-side apply or an unknown type, 400 for a malformed body.
     public init(contentType: String, body: JSONValue) throws(Status) {
-        let mediaType = contentType.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType =
+            contentType.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
         switch mediaType {
         case "application/merge-patch+json", "application/strategic-merge-patch+json":
             self = .merge(body)
@@ -185,7 +186,9 @@ struct JSONPointer {
             default:
                 throw missing()
             }
-        } whole: { value }
+        } whole: {
+            value
+        }
     }
 
     func removing(from document: JSONValue) throws(Status) -> JSONValue {
@@ -201,7 +204,9 @@ struct JSONPointer {
             default:
                 throw missing()
             }
-        } whole: { .null }
+        } whole: {
+            .null
+        }
     }
 
     /// Walks to the parent of the last token and lets `change` rebuild it; `whole` handles the empty pointer.

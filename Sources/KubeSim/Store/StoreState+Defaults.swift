@@ -40,7 +40,8 @@ extension StoreState {
         var templateLabels = spec["template"]?[path: ["metadata", "labels"]]?.objectValue ?? [:]
         if spec["manualSelector"]?.boolValue != true {
             if spec["selector"] == nil {
-                spec["selector"] = old?[path: ["spec", "selector"]]
+                spec["selector"] =
+                    old?[path: ["spec", "selector"]]
                     ?? ["matchLabels": ["batch.kubernetes.io/controller-uid": .string(uid)]]
             }
             for (key, value) in [
@@ -83,7 +84,8 @@ extension StoreState {
             let image = container["image"]?.stringValue ?? ""
             let lastComponent = image.split(separator: "/").last.map(String.init) ?? image
             let tag = lastComponent.contains("@") ? nil : lastComponent.split(separator: ":").dropFirst().first
-            container["imagePullPolicy"] = (tag == nil || tag == "latest") && !lastComponent.contains("@") ? "Always" : "IfNotPresent"
+            container["imagePullPolicy"] =
+                (tag == nil || tag == "latest") && !lastComponent.contains("@") ? "Always" : "IfNotPresent"
         }
         if container["terminationMessagePath"] == nil { container["terminationMessagePath"] = "/dev/termination-log" }
         if container["terminationMessagePolicy"] == nil { container["terminationMessagePolicy"] = "File" }

@@ -47,13 +47,16 @@ extension StoreState {
         let plural = spec?[path: ["names", "plural"]]?.stringValue ?? ""
         if group.isEmpty { causes.append(Self.required("spec.group")) }
         if plural.isEmpty { causes.append(Self.required("spec.names.plural")) }
-        if (spec?[path: ["names", "kind"]]?.stringValue ?? "").isEmpty { causes.append(Self.required("spec.names.kind")) }
+        if (spec?[path: ["names", "kind"]]?.stringValue ?? "").isEmpty {
+            causes.append(Self.required("spec.names.kind"))
+        }
         if (spec?["versions"]?.arrayValue ?? []).isEmpty { causes.append(Self.required("spec.versions")) }
         if !group.isEmpty, !plural.isEmpty, definition.metadataName != "\(plural).\(group)" {
             causes.append(
                 Status.Cause(
                     reason: "FieldValueInvalid",
-                    message: "Invalid value: \"\(definition.metadataName)\": must be spec.names.plural+\".\"+spec.group",
+                    message:
+                        "Invalid value: \"\(definition.metadataName)\": must be spec.names.plural+\".\"+spec.group",
                     field: "metadata.name"))
         }
         if let scope = spec?["scope"]?.stringValue, scope != "Namespaced", scope != "Cluster" {
@@ -122,5 +125,6 @@ extension StoreState {
         }
         buckets.removeValue(forKey: resource)
         types.removeValue(forKey: resource)
+        hub.close(onlyWatching: resource)
     }
 }

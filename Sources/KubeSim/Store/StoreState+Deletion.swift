@@ -74,7 +74,8 @@ extension StoreState {
         let uid = stored.metadataUID
         keysByUID.removeValue(forKey: uid)
         hub.publish(
-            StoreEvent(type: .deleted, resource: key.resource, object: object, previous: stored, resourceVersion: revision))
+            StoreEvent(
+                type: .deleted, resource: key.resource, object: object, previous: stored, resourceVersion: revision))
         if type.isCustomResourceDefinition { unregisterDefinition(stored) }
         if type.isNamespace { removeContents(ofNamespace: key.name) }
         collectDependents(ofRemoved: uid)
@@ -113,7 +114,8 @@ extension StoreState {
         else { return }
         var updated = owner
         let remaining = owner.finalizers.filter { $0 != Self.foregroundFinalizer }
-        updated.set(path: ["metadata", "finalizers"], to: remaining.isEmpty ? nil : .array(remaining.map { .string($0) }))
+        updated.set(
+            path: ["metadata", "finalizers"], to: remaining.isEmpty ? nil : .array(remaining.map { .string($0) }))
         if remaining.isEmpty {
             remove(key, finalState: updated, type: type)
         } else {

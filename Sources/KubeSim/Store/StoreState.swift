@@ -215,9 +215,10 @@ struct StoreState {
             if type.hasStatus { object["status"] = old["status"] }
             var metadata = object["metadata"]?.objectValue ?? [:]
             let oldMetadata = old["metadata"]?.objectValue ?? [:]
-            for field in ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "generation", "generateName"]
-            {
+            for field in [
+                "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                "deletionGracePeriodSeconds", "generation", "generateName",
+            ] {
                 metadata[field] = oldMetadata[field]
             }
             object["metadata"] = .object(metadata)
@@ -249,7 +250,8 @@ struct StoreState {
         index(object, key: key)
         if type.isCustomResourceDefinition { registerDefinition(object) }
         hub.publish(
-            StoreEvent(type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
+            StoreEvent(
+                type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
         return object
     }
 
