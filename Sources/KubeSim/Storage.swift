@@ -81,8 +81,11 @@ public final class SimStore: Sendable {
     /// - Parameters:
     ///   - clock: the injected clock, shared with the rest of the simulation.
     ///   - historyLimit: how many changes are retained for watches resuming from a resourceVersion.
-    ///   - admission: plug-ins run before every create and update (see ``AdmissionPlugin``).
-    public init(clock: any WallClock, historyLimit: Int = 10_000, admission: [any AdmissionPlugin] = []) {
+    ///   - admission: plug-ins run before every create and update (see ``AdmissionPlugin``); by
+    ///     default KubeSim's validation and defaulting (``Admission``), `[]` stores objects unchecked.
+    public init(
+        clock: any WallClock, historyLimit: Int = 10_000, admission: [any AdmissionPlugin] = [Admission()]
+    ) {
         self.clock = clock
         state = Mutex(StoreState(historyLimit: historyLimit, admission: admission, now: { clock.currentDate }))
         let namespaces = GroupResource(group: "", resource: "namespaces")

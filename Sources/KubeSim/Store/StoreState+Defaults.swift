@@ -57,6 +57,10 @@ extension StoreState {
             spec["template"] = template
         }
         job["spec"] = .object(spec)
+        // A Job without labels takes its pod template's (SetDefaults_Job in apis/batch/v1).
+        if (input[path: ["metadata", "labels"]]?.objectValue ?? [:]).isEmpty && !templateLabels.isEmpty {
+            job.set(path: ["metadata", "labels"], to: .object(templateLabels))
+        }
         return job
     }
 

@@ -54,8 +54,10 @@ extension Punctual {
             let tls = zip(tlsCert, tlsKey).map {
                 APIServer.TLSFiles(certificatePath: $0, privateKeyPath: $1, clientCAPath: clientCA)
             }
+            let clock = SystemClock()
+            let store = SimStore(clock: clock, admission: [Admission()])
             let server = APIServer(
-                clock: SystemClock(),
+                store: store,
                 configuration: APIServer.Configuration(host: host, port: port, bearerToken: token, tls: tls),
                 logger: logger)
             let listening = ClosureService {
@@ -64,8 +66,11 @@ extension Punctual {
                     FileHandle.standardOutput.write(Data("KubeSim listening on \(url.absoluteString)\n".utf8))
                 }
             }
-            let group = ServiceGroup(
-                services: [listening], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            var services: [any Service] = [listening]
+            if !noRuntime {
+                services.append(JobRuntime(store: store, clock: clock, logger: logger))
+            }
+            let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         }
     }

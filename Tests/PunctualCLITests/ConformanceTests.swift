@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Runs `hack/conformance.sh`: `punctual sim` checked by the real clients (kubectl and the official
+/// Python client). Skipped, with the reason recorded, when either client is missing; CI installs
+/// both (`.ci/run`). Set `PUNCTUAL_SKIP_CONFORMANCE=1` to skip it on purpose.
+@Suite(.serialized) struct ConformanceTests {
+    /// The repository root, found from this file's path.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The directory of the running test binary, where SwiftPM also puts the `punctual` executable.
+    static let productsDirectory: URL = {
+        let binary = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+        var directory = binary.deletingLastPathComponent()
+        // On Darwin the binary sits inside `X.xctest/Contents/MacOS`.
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS"
+            || directory.lastPathComponent == "Contents"
+        {
+            directory.deleteLastPathComponent()
+        }
+        return directory
+    }()
+
+    /// Why the conformance run cannot happen here, or `nil` when it can.
+    static let missingPrerequisite: String? = {
+        if ProcessInfo.processInfo.environment["PUNCTUAL_SKIP_CONFORMANCE"] == "1" {
+            return "PUNCTUAL_SKIP_CONFORMANCE=1"
+        }
+        if run("/usr/bin/env", ["kubectl", "version", "--client"]) != 0 { return "kubectl is not installed" }
+        if run("/usr/bin/env", ["python3", "-c", "import kubernetes"]) != 0 {
+            return "the Python kubernetes client is not installed (pip install kubernetes)"
+        }
+        return nil
+    }()
+
+    @Test(
+        "kubectl and the Python client work against punctual sim",
+        .enabled(if: missingPrerequisite == nil, "\(missingPrerequisite ?? "")"),
+        .timeLimit(.minutes(5)))
+    func conformanceScript() throws {
+        var environment = ProcessInfo.processInfo.environment
+        let binary = Self.productsDirectory.appendingPathComponent("punctual").path
+        if FileManager.default.isExecutableFile(atPath: binary) {
+            environment["PUNCTUAL_BIN"] = binary
+        }
+        let output = Self.repositoryRoot.appendingPathComponent(".build/conformance.log")
+        let status = Self.run(
+            "/usr/bin/env", ["timeout", "--kill-after=10", "280", "bash", "hack/conformance.sh"], environment: environment,
+            output: output)
+        let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        #expect(status == 0, "hack/conformance.sh failed (exit \(status)):\n\(log.suffix(4_000))")
+    }
+
+    /// Runs a process to completion in the repository root; output goes to `output` or is discarded.
+    @discardableResult
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, output: URL? = nil
+    ) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        if let output {
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            let handle = try? FileHandle(forWritingTo: output)
+            process.standardOutput = handle ?? FileHandle.nullDevice
+            process.standardError = handle ?? FileHandle.nullDevice
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        do {
+            try process.run()
+        } catch {
+            return -1
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
