@@ -53,7 +53,7 @@ extension DecisionState {
             }
         }
         hold(held)
-        if selection.isTruncated { due(at: now) }
+        if selection.isTruncated { hasMoreWorkNow = true }
     }
 
     /// Records the slots the selection gave up on, once: individually (the newest, up to
@@ -94,6 +94,12 @@ extension DecisionState {
         status.active = active
         activeNames.insert(request.name)
         if request.trigger == nil { advanceLastSchedule(to: request.slot) }
+        // The run's starting deadline, measured as startingDeadline(of:) will measure it once
+        // the Job is observed; requeue for it even if no watch event arrives before then.
+        if let limit = pendingLimit(for: request.slot) {
+            let isLateByDesign = request.attempt > 1 || request.trigger != nil || spec.effectiveGuarantee == .onceOnly
+            self.due(at: (isLateByDesign ? max(due, stamp) : due).addingTimeInterval(limit))
+        }
         let lateness = now.timeIntervalSince(due)
         let late = lateness > settings.latenessThreshold ? "created \(Int(lateness.rounded()))s late" : nil
         record(

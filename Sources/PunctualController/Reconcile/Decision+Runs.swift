@@ -57,7 +57,10 @@ extension DecisionState {
         if run.isActive { activeNames.insert(run.jobName) }
         status.retries?.removeAll { $0.job == run.jobName }
         if let trigger = run.trigger {
-            status.lastTrigger = trigger
+            // Only the value still on the task: an older trigger's Job must not re-arm it.
+            if trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation] {
+                status.lastTrigger = trigger
+            }
         } else {
             advanceLastSchedule(to: run.slot)
         }
@@ -71,7 +74,9 @@ extension DecisionState {
             conclude(run)
             return
         }
-        if run.phase == .running && before?.phase != .running {
+        // Only a known Pending entry turns into Started: an entry that scrolled out of the capped
+        // history must not announce the start again on every reconcile.
+        if run.phase == .running, let before, before.phase == .pending {
             let skew = run.startedAt.map { Int($0.timeIntervalSince(run.slot).rounded()) } ?? 0
             event(.normal, "Started", "Job \(run.jobName) is running, \(skew)s after slot \(describe(run.slot))")
         }
