@@ -37,17 +37,20 @@ struct DecisionCrashSafetyTests {
             task: retrying.scheduled(through: slot).editingStatus {
                 $0.retries = [
                     .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended.plus(seconds: 30),
+                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
+                        notBefore: ended.plus(seconds: 30),
                         startupFailures: 0, runFailures: 1)
                 ]
             }, jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
-            events: ["Adopted"], check: { plan in
+            events: ["Adopted"],
+            check: { plan in
                 #expect(plan.status.retries == nil)
                 #expect(plan.status.active?.map(\.name) == [jobName(slot, attempt: 2)])
             }),
         DecisionCase(
             name: "crash after creating a manual run, before recording the trigger → adopted, fires once",
-            task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual], now: Instants.halfPast.plus(seconds: 2),
+            task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual],
+            now: Instants.halfPast.plus(seconds: 2),
             events: ["Adopted"], noEvents: ["Triggered"],
             check: { plan in #expect(plan.status.lastTrigger == "rerun") }),
         DecisionCase(
@@ -76,7 +79,10 @@ struct DecisionCrashSafetyTests {
         DecisionCase(
             name: "old finished Jobs that scrolled out of status.runs are history, not adopted",
             task: task.scheduled(through: slot),
-            jobs: [Job.fixture(for: task, slot: Instants.previousHour).succeeded(at: Instants.previousHour.plus(minutes: 1))],
+            jobs: [
+                Job.fixture(for: task, slot: Instants.previousHour).succeeded(
+                    at: Instants.previousHour.plus(minutes: 1))
+            ],
             now: slot.plus(minutes: 10), noEvents: ["Adopted", "Succeeded"]),
         DecisionCase(
             name: "a Job of a deleted namesake task (other owner uid) is ignored",

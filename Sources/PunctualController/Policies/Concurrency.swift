@@ -39,7 +39,8 @@ extension DecisionState {
                 continue
             }
             if hasCapacity {
-                createJob(.init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
+                createJob(
+                    .init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
                 continue
             }
             switch spec.effectiveConcurrencyPolicy {
@@ -47,7 +48,8 @@ extension DecisionState {
                 skip(slot: slot, trigger: nil)
             case .replace:
                 replaceActiveRuns(by: slot)
-                createJob(.init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
+                createJob(
+                    .init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
             case .queue:
                 held.append(slot)
             }
@@ -90,7 +92,8 @@ extension DecisionState {
                     name: request.name, slot: request.slot, attempt: request.attempt,
                     job: JobBuilder.job(for: observation.task, request))))
         var active = status.active ?? []
-        active.append(.init(name: request.name, scheduledTime: request.slot, attempt: request.attempt, createdAt: stamp))
+        active.append(
+            .init(name: request.name, scheduledTime: request.slot, attempt: request.attempt, createdAt: stamp))
         status.active = active
         activeNames.insert(request.name)
         if request.trigger == nil { advanceLastSchedule(to: request.slot) }
@@ -116,7 +119,8 @@ extension DecisionState {
     mutating func skip(slot: Date, trigger: String?) {
         let policy = spec.effectiveConcurrencyPolicy
         let running = activeNames.sorted().joined(separator: ", ")
-        let message = "\(running) still active (concurrencyPolicy \(policy.rawValue)"
+        let message =
+            "\(running) still active (concurrencyPolicy \(policy.rawValue)"
             + (policy == .allow ? ", maxConcurrent \(spec.maxConcurrent ?? 0))" : ")")
         record(
             .init(
@@ -149,7 +153,8 @@ extension DecisionState {
     private mutating func hold(_ held: [Date]) {
         let before = Set(previous.queued ?? [])
         for slot in held where !before.contains(slot) {
-            event(.normal, "Queued", "slot \(describe(slot)) waits for a running run to finish (concurrencyPolicy Queue)")
+            event(
+                .normal, "Queued", "slot \(describe(slot)) waits for a running run to finish (concurrencyPolicy Queue)")
         }
         if let window = creationWindow, let oldest = held.first {
             due(at: dueInstant(of: oldest).addingTimeInterval(window + 1))

@@ -46,10 +46,12 @@ extension DecisionState {
             return false
         }
         let attempt = run.attempt + 1
-        let name = run.trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
+        let name =
+            run.trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
             ?? JobNaming.name(task: taskName, slot: run.slot, attempt: attempt)
         let wait = RetryBudget.backoff(afterAttempt: run.attempt, backoffSeconds: spec.backoffSeconds)
-        let notBefore = Date(timeIntervalSince1970: failedAt.addingTimeInterval(wait).timeIntervalSince1970.rounded(.up))
+        let notBefore = Date(
+            timeIntervalSince1970: failedAt.addingTimeInterval(wait).timeIntervalSince1970.rounded(.up))
         var retries = status.retries ?? []
         retries.removeAll { $0.job == name }
         retries.append(
@@ -59,7 +61,8 @@ extension DecisionState {
         status.retries = retries
         event(
             .normal, "Retrying",
-            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) at \(describe(notBefore))")
+            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) at \(describe(notBefore))"
+        )
         return true
     }
 

@@ -117,8 +117,10 @@ extension DecisionState {
             countFailure(isTimeout ? "DeadlineExceeded" : "RunFailed", phase: run.phase.runPhase)
             event(
                 .warning, isTimeout ? "DeadlineExceeded" : "Failed",
-                "Job \(run.jobName) for slot \(describe(run.slot)) \(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)")
-            alert(isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)
+                "Job \(run.jobName) for slot \(describe(run.slot)) \(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)"
+            )
+            alert(
+                isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)
             considerRetry(of: run, kind: kind, failedAt: finished)
         case .pending, .running:
             break

@@ -100,7 +100,8 @@ extension DecisionState {
             let old = conditions[index]
             conditions[index] = .init(
                 type: type, status: value, reason: reason, message: message,
-                lastTransitionTime: old.status == value ? old.lastTransitionTime : stamp, observedGeneration: generation)
+                lastTransitionTime: old.status == value ? old.lastTransitionTime : stamp, observedGeneration: generation
+            )
         } else {
             conditions.append(
                 .init(
@@ -139,10 +140,12 @@ extension DecisionState {
                 ConditionType.failing, true, reason: reason ?? "RunFailed",
                 message: "\(failures) failed, missed or timed-out runs since the latest success")
         } else {
-            setCondition(ConditionType.failing, false, reason: "NoFailures", message: "no failure since the latest success")
+            setCondition(
+                ConditionType.failing, false, reason: "NoFailures", message: "no failure since the latest success")
         }
         if schedule == nil {
-            setCondition(ConditionType.ready, false, reason: "InvalidSpec", message: "the spec is invalid; see InvalidSpec")
+            setCondition(
+                ConditionType.ready, false, reason: "InvalidSpec", message: "the spec is invalid; see InvalidSpec")
         } else if isSuspended {
             setCondition(ConditionType.ready, false, reason: "Suspended", message: "spec.suspend is true")
         } else {

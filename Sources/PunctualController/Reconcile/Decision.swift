@@ -133,7 +133,8 @@ struct DecisionState {
 
     /// The task's fixed jitter offset, in whole seconds.
     var jitter: TimeInterval {
-        Jitter.offset(seed: observation.task.metadata.uid ?? "\(observation.task.metadata.namespace ?? "")/\(taskName)",
+        Jitter.offset(
+            seed: observation.task.metadata.uid ?? "\(observation.task.metadata.namespace ?? "")/\(taskName)",
             jitterSeconds: spec.effectiveJitterSeconds)
     }
 

@@ -47,7 +47,8 @@ struct ScenarioTests {
         world.run(until: Self.back.plus(minutes: 30, hours: 2).plus(seconds: 5))
         let after = world.created.dropFirst(before).map(\.slot)
         #expect(Array(after.prefix(row.startedOnReturn.count)) == row.startedOnReturn)
-        #expect(Array(after.dropFirst(row.startedOnReturn.count)) == [Self.back.plus(hours: 1), Self.back.plus(hours: 2)])
+        #expect(
+            Array(after.dropFirst(row.startedOnReturn.count)) == [Self.back.plus(hours: 1), Self.back.plus(hours: 2)])
         #expect(world.task.status?.missedRuns == row.missed)
         #expect(Set(world.createdSlots).count == world.createdSlots.count, "a slot was created twice")
         #expect(world.conflicts == 0)
@@ -66,7 +67,9 @@ struct ScenarioTests {
                 Instants.at("2026-03-08T07:00:00Z"),  // 02:30 does not exist: 03:00 EDT
                 Instants.at("2026-03-09T06:30:00Z"),  // 02:30 EDT
             ])
-        let autumn = task.schedule("30 1 * * *").with { $0.metadata.creationTimestamp = Instants.at("2026-10-30T12:00:00Z") }
+        let autumn = task.schedule("30 1 * * *").with {
+            $0.metadata.creationTimestamp = Instants.at("2026-10-30T12:00:00Z")
+        }
         var fall = World(task: autumn, now: Instants.at("2026-10-31T00:00:00Z"))
         fall.run(until: Instants.at("2026-11-03T00:00:00Z"))
         #expect(
@@ -155,18 +158,21 @@ struct ScenarioTests {
                 Instants.topOfTheHour.plus(hours: 7),
             ])
         #expect(world.task.status?.missedRuns == 0)
-        #expect(world.events.map(\.reason).filter { ["Suspended", "Resumed"].contains($0) } == ["Suspended", "Resumed"])
+        #expect(
+            world.events.map(\.reason).filter { ["Suspended", "Resumed"].contains($0) } == ["Suspended", "Resumed"])
     }
 
     @Test("schedule edit at 10:35 (hourly → every 15 min): the next run is 10:45, nothing before it")
     func scheduleEdit() {
-        var world = World(task: Self.hourly.guarantee(.onceOnly).catchUpWindow(3600).scheduled(through: Self.start), now: Self.start)
+        var world = World(
+            task: Self.hourly.guarantee(.onceOnly).catchUpWindow(3600).scheduled(through: Self.start), now: Self.start)
         world.run(until: Instants.topOfTheHour.plus(minutes: 35))
         world.task = world.task.schedule("*/15 * * * *").generation(2)
         world.run(until: Instants.nextHour.plus(minutes: 1))
         #expect(
             world.createdSlots == [
-                Instants.previousHour, Instants.topOfTheHour, Instants.topOfTheHour.plus(minutes: 45), Instants.nextHour,
+                Instants.previousHour, Instants.topOfTheHour, Instants.topOfTheHour.plus(minutes: 45),
+                Instants.nextHour,
             ])
         #expect(!world.createdSlots.contains(Instants.topOfTheHour.plus(minutes: 15)))
         #expect(!world.createdSlots.contains(Instants.topOfTheHour.plus(minutes: 30)))
@@ -180,7 +186,10 @@ struct ScenarioTests {
         world.script = { _ in .stuck(reason: "ImagePullBackOff", message: "Back-off pulling image \"nope\"") }
         world.run(until: Instants.topOfTheHour.plus(minutes: 30))
         #expect(world.createdSlots == [Self.start, Instants.previousHour, Instants.topOfTheHour])
-        #expect(world.deleted.map(\.reason) == [.startingDeadlineExceeded, .startingDeadlineExceeded, .startingDeadlineExceeded])
+        #expect(
+            world.deleted.map(\.reason) == [
+                .startingDeadlineExceeded, .startingDeadlineExceeded, .startingDeadlineExceeded,
+            ])
         #expect(world.task.status?.missedRuns == 3)
         #expect(world.runs(.skipped).isEmpty)
         #expect(world.runs(.missed).allSatisfy { $0.message?.contains("ImagePullBackOff") == true })

@@ -147,9 +147,13 @@ struct World {
         let job = simulated.job.started(at: simulated.created)
         let startAt = simulated.created.addingTimeInterval(script.pendingFor)
         let endAt = startAt.addingTimeInterval(script.runsFor)
-        let killAt = simulated.job.spec?.activeDeadlineSeconds.map { simulated.created.addingTimeInterval(TimeInterval($0)) }
+        let killAt = simulated.job.spec?.activeDeadlineSeconds.map {
+            simulated.created.addingTimeInterval(TimeInterval($0))
+        }
         if let killAt, killAt <= now, killAt < endAt {
-            let pod = startAt < killAt ? job.pod.running(since: startAt) : job.pod.waiting(reason: script.pendingReason, message: "")
+            let pod =
+                startAt < killAt
+                ? job.pod.running(since: startAt) : job.pod.waiting(reason: script.pendingReason, message: "")
             return (job.deadlineExceeded(at: killAt), pod)
         }
         if now < startAt {
@@ -166,7 +170,9 @@ struct World {
             let startAt = simulated.created.addingTimeInterval(simulated.script.pendingFor)
             let instants = [
                 startAt, startAt.addingTimeInterval(simulated.script.runsFor),
-                simulated.job.spec?.activeDeadlineSeconds.map { simulated.created.addingTimeInterval(TimeInterval($0)) },
+                simulated.job.spec?.activeDeadlineSeconds.map {
+                    simulated.created.addingTimeInterval(TimeInterval($0))
+                },
             ]
             return instants.compactMap { $0 }.filter { $0.timeIntervalSince1970.isFinite && $0 > now }
         }.min()
