@@ -34,14 +34,9 @@ struct DecisionCrashSafetyTests {
             task: task.scheduled(through: Instants.previousHour), jobs: [first], now: slot),
         DecisionCase(
             name: "crash after creating a retry, before removing it from status.retries → adopted",
-            task: retrying.scheduled(through: slot).editingStatus {
-                $0.retries = [
-                    .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
-                        notBefore: ended.plus(seconds: 30),
-                        startupFailures: 0, runFailures: 1)
-                ]
-            }, jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
+            task: retrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
             events: ["Adopted"],
             check: { plan in
                 #expect(plan.status.retries == nil)

@@ -131,23 +131,15 @@ struct DecisionRunTests {
             check: { plan in #expect(plan.status.retries?.first?.runFailures == 1) }),
         DecisionCase(
             name: "backoff not over → nothing, requeue at its end",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [
-                    .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
-                        notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1)
-                ]
-            }, jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 10),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 10),
             requeueAt: .at(ended.plus(seconds: 30))),
         DecisionCase(
             name: "backoff over → attempt 2 created with the failure counts on the Job",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [
-                    .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
-                        notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1)
-                ]
-            }, jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 30),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 30),
             creates: [jobName(slot, attempt: 2)], events: ["Retried"],
             check: { plan in
                 #expect(plan.status.retries == nil)
@@ -157,13 +149,9 @@ struct DecisionRunTests {
             }),
         DecisionCase(
             name: "backoff over but attempt 1 still terminating → never two attempts alive: wait",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [
-                    .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended,
-                        startupFailures: 1, runFailures: 0)
-                ]
-            }, jobs: [job.deleting(since: ended)], now: ended.plus(seconds: 30)),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended, startupFailures: 1, runFailures: 0), jobs: [job.deleting(since: ended)],
+            now: ended.plus(seconds: 30)),
         DecisionCase(
             name: "attempt 3 fails, failure budget 2 spent → RetriesExhausted recorded and alerted",
             task: onceOnlyRetrying.withActiveRun(slot: slot, attempt: 3),

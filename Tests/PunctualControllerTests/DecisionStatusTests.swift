@@ -62,7 +62,9 @@ struct DecisionStatusTests {
                 finished(3, succeeded: true),
             ],
             now: Instants.halfPast,
-            deletes: [jobName(slot.plus(hours: -4)) + ":HistoryLimit", jobName(slot.plus(hours: -3)) + ":HistoryLimit"]),
+            deletes: [
+                jobName(slot.plus(hours: -4)) + ":HistoryLimit", jobName(slot.plus(hours: -3)) + ":HistoryLimit",
+            ]),
         DecisionCase(
             name: "history: failed limit 0 deletes closed failures but not a slot whose retry is pending",
             task: task.guarantee(.onceOnly).history(failed: 0).scheduled(through: slot).editingStatus {

@@ -32,7 +32,9 @@ struct SpecValidationTests {
             problems: ["spec.retry.backoffSeconds: must be ≥ 0, got -5"]),
         Case(
             name: "OnceMost with retry", task: base.guarantee(.onceMost).retry(failure: 1),
-            problems: ["spec.retry: OnceMost never retries a slot: retry budgets need guarantee OnceOnly or Unlimited"]),
+            problems: [
+                "spec.retry: OnceMost never retries a slot: retry budgets need guarantee OnceOnly or Unlimited"
+            ]),
         Case(
             name: "maxConcurrent with Forbid", task: base.concurrency(.forbid, max: 2),
             problems: ["spec.maxConcurrent: applies only to concurrencyPolicy Allow or Queue, got Forbid"]),
@@ -62,7 +64,8 @@ struct SpecValidationTests {
                 $0.spec.jobTemplate.set(path: ["spec", "template", "spec", "restartPolicy"], to: "Always")
             },
             problems: [
-                "spec.jobTemplate.spec.template.spec.restartPolicy: a Job's pods must use Never or OnFailure, got Always"
+                "spec.jobTemplate.spec.template.spec.restartPolicy: "
+                    + "a Job's pods must use Never or OnFailure, got Always"
             ]),
         Case(
             name: "receiver with two kinds",

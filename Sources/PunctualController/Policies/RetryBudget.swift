@@ -61,7 +61,8 @@ extension DecisionState {
         status.retries = retries
         event(
             .normal, "Retrying",
-            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) at \(describe(notBefore))"
+            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) "
+                + "at \(describe(notBefore))"
         )
         return true
     }

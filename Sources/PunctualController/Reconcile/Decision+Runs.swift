@@ -117,7 +117,8 @@ extension DecisionState {
             countFailure(isTimeout ? "DeadlineExceeded" : "RunFailed", phase: run.phase.runPhase)
             event(
                 .warning, isTimeout ? "DeadlineExceeded" : "Failed",
-                "Job \(run.jobName) for slot \(describe(run.slot)) \(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)"
+                "Job \(run.jobName) for slot \(describe(run.slot)) "
+                    + "\(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)"
             )
             alert(
                 isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)

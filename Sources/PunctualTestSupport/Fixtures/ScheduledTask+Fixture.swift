@@ -116,4 +116,19 @@ extension ScheduledTask {
             status.runs = runs
         }
     }
+
+    /// A status with attempt `attempt` of `slot` waiting for its backoff to end at `notBefore`.
+    public func withPendingRetry(
+        slot: Date, attempt: Int = 2, notBefore: Date, startupFailures: Int = 0, runFailures: Int = 0
+    ) -> ScheduledTask {
+        let name = JobNaming.name(task: metadata.name ?? "", slot: slot, attempt: attempt)
+        return editingStatus { status in
+            status.retries =
+                (status.retries ?? []) + [
+                    .init(
+                        scheduledTime: slot, attempt: attempt, job: name, notBefore: notBefore,
+                        startupFailures: startupFailures, runFailures: runFailures)
+                ]
+        }
+    }
 }
