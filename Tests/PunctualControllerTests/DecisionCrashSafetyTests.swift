@@ -69,7 +69,7 @@ struct DecisionCrashSafetyTests {
                         scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .missed, completionTime: ended,
                         reason: "StartingDeadlineExceeded")
                 ]
-            }, jobs: [first], now: ended.plus(seconds: 10), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            }, jobs: [first], now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             noEvents: ["Adopted", "Missed"]),
         DecisionCase(
             name: "old finished Jobs that scrolled out of status.runs are history, not adopted",

@@ -203,3 +203,42 @@ struct DecisionRunTests {
         #expect(RetryBudget.backoff(afterAttempt: row.attempt, backoffSeconds: row.base) == row.wait)
     }
 }
+
+extension DecisionRunTests {
+    @Test("OnceOnly: a successful attempt closes the slot; no retry, none later")
+    func successClosesTheSlot() {
+        let second = Job.fixture(
+            for: Self.task,
+            request: .init(name: jobName(Self.slot, attempt: 2), slot: Self.slot, attempt: 2, runFailures: 1))
+        DecisionCase(
+            name: "attempt 2 succeeded",
+            task: Self.onceOnlyRetrying.withActiveRun(slot: Self.slot, attempt: 2),
+            jobs: [
+                Self.job.started(at: Self.slot).failed(at: Self.ended),
+                second.succeeded(at: Self.ended.plus(minutes: 5)),
+            ],
+            now: Self.ended.plus(minutes: 5), noEvents: ["Retrying"],
+            runs: ["10:00 #2 Succeeded Completed"], requeueAt: .at(Instants.nextHour),
+            check: { plan in
+                #expect(plan.status.retries == nil)
+                #expect(plan.status.active == nil)
+            }
+        ).verify()
+    }
+
+    @Test("RetriesExhausted is recorded on the run entry, keeping the failure cause")
+    func exhaustedOnTheEntry() {
+        let plan = Decision.plan(
+            for: Observation(
+                task: Self.onceOnlyRetrying.withActiveRun(slot: Self.slot, attempt: 3),
+                jobs: [Self.thirdAttempt.started(at: Self.ended).failed(at: Self.ended.plus(minutes: 1))],
+                pods: [
+                    Self.thirdAttempt.pod.terminated(
+                        exitCode: 1, started: Self.ended, finished: Self.ended.plus(minutes: 1), message: "boom")
+                ],
+                now: Self.ended.plus(minutes: 2)))
+        let entry = plan.status.runs?.last
+        #expect(entry?.reason == "RetriesExhausted")
+        #expect(entry?.message == "BackoffLimitExceeded: exit code 1 (Error): boom")
+    }
+}

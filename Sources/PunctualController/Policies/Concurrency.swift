@@ -83,13 +83,16 @@ extension DecisionState {
         alert(.missed, slot: newest.slot, attempt: 1, job: nil, message)
     }
 
-    /// Creates the Job of a run (the deterministic name is the lock: a 409 from the create means
-    /// another controller, or this one before a crash, already created it) and records it active.
+    /// Creates the Job of a run and records it active (and the slot as scheduled) in status.
     mutating func createJob(_ request: JobBuilder.Request, due: Date, reason: String = "Created") {
+        // The Job name is the lock: a 409 means already done, which closes the crash window
+        // between creating the Job and writing status (the executor creates before it writes
+        // status; the next decision adopts a Job status does not know), and makes a second
+        // controller acting at the same time harmless.
         actions.append(
             .createJob(
                 JobCreation(
-                    name: request.name, slot: request.slot, attempt: request.attempt,
+                    name: request.name, slot: request.slot, attempt: request.attempt, tier: spec.effectiveTier,
                     job: JobBuilder.job(for: observation.task, request))))
         var active = status.active ?? []
         active.append(

@@ -43,6 +43,11 @@ extension DecisionState {
             event(.warning, "RetriesExhausted", message)
             alert(.retriesExhausted, slot: run.slot, attempt: run.attempt, job: run.jobName, message)
             failureReason = "RetriesExhausted"
+            if let index = status.runs?.lastIndex(where: { $0.job == run.jobName }), var entry = status.runs?[index] {
+                entry.message = [entry.reason, entry.message].compactMap { $0 }.joined(separator: ": ")
+                entry.reason = "RetriesExhausted"
+                status.runs?[index] = entry
+            }
             return false
         }
         let attempt = run.attempt + 1

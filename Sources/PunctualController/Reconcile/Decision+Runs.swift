@@ -144,6 +144,13 @@ extension DecisionState {
     /// the delete was lost in a crash or an error, so it is sent again.
     private mutating func repeatDeletionIfNeeded(_ run: ObservedRun, entry: ScheduledTaskStatus.Run) {
         guard run.isActive, let reason = JobDeletion.Reason(rawValue: entry.reason ?? "") else { return }
+        // The cache lags behind our own delete for a moment; only a Job still alive well after
+        // the decision to delete it means the delete was lost.
+        let decidedAt = entry.completionTime ?? stamp
+        guard now >= decidedAt.addingTimeInterval(settings.vanishedJobGrace) else {
+            due(at: decidedAt.addingTimeInterval(settings.vanishedJobGrace))
+            return
+        }
         actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: reason)))
     }
 
