@@ -44,6 +44,17 @@ struct DecisionStatusTests {
             conditions: ["InvalidSpec=False/Valid", "Ready=True/Scheduled"],
             check: { plan in #expect(plan.status.observedGeneration == 2) }),
         DecisionCase(
+            name: "invalid since creation, fixed at 10:30 → slots before the fix are neither run nor missed",
+            task: ScheduledTask.fixture(created: Instants.midnight).guarantee(.onceOnly).catchUpWindow(86_400)
+                .generation(2).status(
+                    Decision.plan(
+                        for: Observation(
+                            task: ScheduledTask.fixture(schedule: "nope", created: Instants.midnight),
+                            now: Instants.midnight.plus(minutes: 1))
+                    ).status),
+            now: Instants.halfPast, noEvents: ["Missed"], requeueAt: .at(Instants.nextHour), missedRuns: 0,
+            check: { plan in #expect(plan.status.schedule?.since == Instants.halfPast) }),
+        DecisionCase(
             name: "pod template names its PriorityClass → noted once per generation",
             task: task.templatePriorityClass("batch").tier(.high).scheduled(through: slot), now: Instants.halfPast,
             events: ["PriorityClassFromTemplate"]),

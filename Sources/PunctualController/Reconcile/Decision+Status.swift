@@ -34,8 +34,12 @@ extension DecisionState {
         let zone = spec.effectiveTimeZone
         guard let current = previous.schedule else {
             // First sight: slots count from the task's creation, so a task created while no
-            // controller ran still catches up (OnceOnly) or records its misses.
-            let since = observation.task.metadata.creationTimestamp ?? stamp
+            // controller ran still catches up (OnceOnly) or records its misses. A task that was
+            // invalid until now was just edited: like any edit, it starts from now.
+            let wasInvalid = previous.conditions?.contains {
+                $0.type == ConditionType.invalidSpec && $0.status == "True"
+            }
+            let since = wasInvalid == true ? stamp : observation.task.metadata.creationTimestamp ?? stamp
             status.schedule = .init(expression: expression, timeZone: zone, since: since)
             return
         }
