@@ -105,3 +105,20 @@ extension Job {
         return copy
     }
 }
+
+extension DecisionCrashSafetyTests {
+    @Test("Replace with runsLimit 1: the replaced Job, still in a lagging cache, is not adopted back")
+    func replacedJobNotAdopted() {
+        let task = Self.task.concurrency(.replace).history(runs: 1).withActiveRun(slot: Instants.previousHour)
+        let old = Job.fixture(for: Self.task, slot: Instants.previousHour).started(at: Instants.previousHour)
+        let first = Decision.plan(for: Observation(task: task, jobs: [old], now: Instants.justAfterTheHour))
+        #expect(first.jobDeletions.map(\.name) == [jobName(Instants.previousHour)])
+        // The watch event of the status write arrives before the cache sees the deletion.
+        DecisionCase(
+            name: "lagging cache", task: task.status(first.status),
+            jobs: [old, Job.fixture(for: Self.task, slot: Self.slot)],
+            now: Instants.justAfterTheHour.plus(seconds: 1), noEvents: ["Adopted", "Replaced"],
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Self.slot)]) }
+        ).verify()
+    }
+}

@@ -27,16 +27,20 @@ extension DecisionState {
                 repeatDeletionIfNeeded(run, entry: known)
                 continue
             }
-            guard !run.phase.isFinished || isUnrecorded(run) else { continue }
+            // Jobs status does not know are adopted only when they belong to work status has not
+            // caught up with. Others for older slots are ones we deleted (Replace, a starting
+            // deadline) whose history entry already scrolled out, or history: never adopt those,
+            // or their disappearance would later read as a vanished run.
+            guard isUnrecorded(run) else { continue }
             adopt(run)
             follow(run)
         }
         closeVanishedRuns(knownActive)
     }
 
-    /// A finished Job that status does not mention: recorded only if it belongs to work status
-    /// has not caught up with (a crash between its create and the status write). Older finished
-    /// Jobs are history that scrolled out of `status.runs`.
+    /// Whether a Job status does not mention belongs to work status has not caught up with (a
+    /// crash between its create and the status write): a slot after lastScheduleTime, a retry
+    /// status still waits for, or a manual run of the trigger value not yet recorded.
     private func isUnrecorded(_ run: ObservedRun) -> Bool {
         if previous.retries?.contains(where: { $0.job == run.jobName }) == true { return true }
         if let trigger = run.trigger {
