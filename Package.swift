@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Cron", targets: ["Cron"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "KubeRuntime", targets: ["KubeRuntime"]),
+        .library(name: "PunctualController", targets: ["PunctualController"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
     ],
     dependencies: [
@@ -59,6 +60,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PunctualController",
+            dependencies: [
+                "Cron", "KubeClient", "KubeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "KubeSim",
             dependencies: [
                 "KubeClient",
@@ -74,7 +84,7 @@ let package = Package(
         .target(
             name: "PunctualTestSupport",
             dependencies: [
-                "Cron", "KubeClient", "KubeSim",
+                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -86,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "punctual",
             dependencies: [
-                "Cron", "KubeClient", "KubeRuntime", "KubeSim",
+                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,6 +135,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PunctualControllerTests",
+            dependencies: ["PunctualController", "Cron", "KubeClient", "PunctualTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

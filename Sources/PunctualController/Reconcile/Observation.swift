@@ -1,0 +1,69 @@
+import Foundation
+import KubeClient
+
+/// Everything one reconcile decision sees: the task, the Jobs and Pods labelled with its name,
+/// the current instant and the controller's settings.
+///
+/// Built by the controller from its informer caches; tests build it from fixtures. Nothing else
+/// is consulted, which is what makes ``Decision`` a pure function.
+public struct Observation: Sendable {
+    public var task: ScheduledTask
+    /// Jobs labelled `punctual.dev/task=<name>` in the task's namespace (the decision ignores
+    /// those controlled by another object, e.g. a deleted task's namesake).
+    public var jobs: [Job]
+    /// Pods labelled `punctual.dev/task=<name>`.
+    public var pods: [Pod]
+    public var now: Date
+    public var settings: ControllerSettings
+
+    public init(
+        task: ScheduledTask, jobs: [Job] = [], pods: [Pod] = [], now: Date, settings: ControllerSettings = .init()
+    ) {
+        self.task = task
+        self.jobs = jobs
+        self.pods = pods
+        self.now = now
+        self.settings = settings
+    }
+
+    /// The task's runs as seen in its Jobs and Pods, oldest slot first.
+    public var runs: [ObservedRun] {
+        let uid = task.metadata.uid
+        return jobs.filter { job in
+            guard let owner = job.metadata.ownerReferences?.first(where: { $0.controller == true }) else { return true }
+            return uid == nil || owner.uid == uid
+        }
+        .compactMap { job in ObservedRun(job: job, pods: pods) }
+        .sorted { ($0.slot, $0.attempt, $0.jobName) < ($1.slot, $1.attempt, $1.jobName) }
+    }
+}
+
+/// Controller-wide settings the decision needs; defaults suit production.
+public struct ControllerSettings: Sendable, Hashable {
+    /// How long a run may stay Pending when the task sets no `startingDeadlineSeconds`;
+    /// `nil` means one schedule interval (the slot's distance to the next slot).
+    public var defaultPendingLimit: TimeInterval?
+    /// How late a OnceMost slot without `startingDeadlineSeconds` may still be created. Later
+    /// than this it was missed while no controller ran, and is recorded Missed, not run late.
+    public var onTimeWindow: TimeInterval
+    /// The most catch-up slots created in one reconcile; the rest follow immediately after.
+    public var maximumCatchUpSlots: Int
+    /// The most missed slots counted one by one after a downtime; beyond it the count is a floor.
+    public var maximumCountedMisses: Int
+    /// How long an active run's Job may be absent from the cache before it is judged deleted.
+    public var vanishedJobGrace: TimeInterval
+    /// Lateness of a Job create above which it is recorded on the run and its event.
+    public var latenessThreshold: TimeInterval
+
+    public init(
+        defaultPendingLimit: TimeInterval? = nil, onTimeWindow: TimeInterval = 300, maximumCatchUpSlots: Int = 64,
+        maximumCountedMisses: Int = 1000, vanishedJobGrace: TimeInterval = 60, latenessThreshold: TimeInterval = 5
+    ) {
+        self.defaultPendingLimit = defaultPendingLimit
+        self.onTimeWindow = onTimeWindow
+        self.maximumCatchUpSlots = maximumCatchUpSlots
+        self.maximumCountedMisses = maximumCountedMisses
+        self.vanishedJobGrace = vanishedJobGrace
+        self.latenessThreshold = latenessThreshold
+    }
+}

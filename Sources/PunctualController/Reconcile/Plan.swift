@@ -1,0 +1,170 @@
+import Foundation
+import KubeClient
+
+/// What one reconcile decided: actions for the executor, the status to write and when to look
+/// at the task again.
+///
+/// The executor performs ``actions`` in order. They are sorted by ``Action/DispatchClass``, so
+/// Job creates (the only actions whose delay makes a run late) come before the status write,
+/// events, alerts and deletes when the API budget is short.
+public struct Plan: Sendable, Hashable {
+    public var actions: [Action]
+    /// The status after this decision (also in an ``Action/updateStatus(_:)`` when it changed).
+    public var status: ScheduledTaskStatus
+    /// The exact next instant anything is due (a slot plus jitter, a starting deadline, the end
+    /// of a backoff, an active deadline or long-running mark, a queued slot's expiry); nil when
+    /// nothing is, e.g. for an invalid or suspended task without runs.
+    public var requeueAt: Date?
+
+    public init(actions: [Action], status: ScheduledTaskStatus, requeueAt: Date?) {
+        self.actions = actions.enumerated()
+            .sorted { ($0.element.dispatchClass, $0.offset) < ($1.element.dispatchClass, $1.offset) }
+            .map(\.element)
+        self.status = status
+        self.requeueAt = requeueAt
+    }
+
+    /// The events of the plan, in order.
+    public var events: [PlannedEvent] {
+        actions.compactMap { if case .emitEvent(let event) = $0 { event } else { nil } }
+    }
+
+    /// The Jobs the plan creates, in order.
+    public var jobCreations: [JobCreation] {
+        actions.compactMap { if case .createJob(let creation) = $0 { creation } else { nil } }
+    }
+
+    /// The Jobs the plan deletes.
+    public var jobDeletions: [JobDeletion] {
+        actions.compactMap { if case .deleteJob(let deletion) = $0 { deletion } else { nil } }
+    }
+
+    /// The alerts the plan records.
+    public var alerts: [PlannedAlert] {
+        actions.compactMap { if case .alert(let alert) = $0 { alert } else { nil } }
+    }
+
+    /// Whether the plan writes status.
+    public var writesStatus: Bool {
+        actions.contains { if case .updateStatus = $0 { true } else { false } }
+    }
+}
+
+/// One thing the executor does.
+public enum Action: Sendable, Hashable {
+    /// Create a Job. A 409 means another controller (or this one before a crash) already did.
+    case createJob(JobCreation)
+    /// Delete a Job with propagation `Background`.
+    case deleteJob(JobDeletion)
+    /// Record a Kubernetes Event on the task.
+    case emitEvent(PlannedEvent)
+    /// Hand an alert to the alert dispatcher.
+    case alert(PlannedAlert)
+    /// Write the task's status subresource (only present when it changed).
+    case updateStatus(ScheduledTaskStatus)
+
+    /// The order in which the executor spends its API budget, lowest first.
+    public enum DispatchClass: Int, Sendable, Hashable, Comparable {
+        case jobCreate = 0
+        case statusWrite = 1
+        case event = 2
+        case alert = 3
+        case jobDelete = 4
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public var dispatchClass: DispatchClass {
+        switch self {
+        case .createJob: .jobCreate
+        case .updateStatus: .statusWrite
+        case .emitEvent: .event
+        case .alert: .alert
+        case .deleteJob: .jobDelete
+        }
+    }
+}
+
+/// A Job to create: the complete object (template fields passed through untouched) plus the
+/// run it belongs to.
+public struct JobCreation: Sendable, Hashable {
+    public var name: String
+    public var slot: Date
+    public var attempt: Int
+    /// The task's tier: when many Jobs are due at once, the executor creates higher tiers first.
+    public var tier: ScheduledTaskSpec.Priority.Tier
+    /// The batch/v1 Job, ready to POST.
+    public var job: JSONValue
+
+    public init(
+        name: String, slot: Date, attempt: Int, tier: ScheduledTaskSpec.Priority.Tier = .normal, job: JSONValue
+    ) {
+        self.name = name
+        self.slot = slot
+        self.attempt = attempt
+        self.tier = tier
+        self.job = job
+    }
+}
+
+/// A Job to delete, and why.
+public struct JobDeletion: Sendable, Hashable {
+    public enum Reason: String, Sendable, Hashable {
+        /// Concurrency policy Replace started a newer slot.
+        case replaced = "Replaced"
+        /// The run was still Pending past its starting deadline.
+        case startingDeadlineExceeded = "StartingDeadlineExceeded"
+        /// A finished Job beyond the history limits.
+        case historyLimit = "HistoryLimit"
+    }
+
+    public var name: String
+    public var reason: Reason
+    /// Always `Background`: the Job goes at once, the garbage collector removes its Pods.
+    public var propagationPolicy: String
+
+    public init(name: String, reason: Reason, propagationPolicy: String = "Background") {
+        self.name = name
+        self.reason = reason
+        self.propagationPolicy = propagationPolicy
+    }
+}
+
+/// An Event on the task.
+public struct PlannedEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case normal = "Normal"
+        case warning = "Warning"
+    }
+
+    public var type: Kind
+    /// CamelCase, e.g. `Created`, `Missed`, `RetriesExhausted`.
+    public var reason: String
+    public var message: String
+
+    public init(type: Kind, reason: String, message: String) {
+        self.type = type
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// An alert for the dispatcher (only kinds in `spec.alerting.on` are planned).
+public struct PlannedAlert: Sendable, Hashable {
+    public typealias Kind = ScheduledTaskSpec.Alerting.AlertKind
+
+    public var kind: Kind
+    /// The slot of the run the alert is about.
+    public var scheduledTime: Date
+    public var attempt: Int
+    public var job: String?
+    public var message: String
+
+    public init(kind: Kind, scheduledTime: Date, attempt: Int, job: String?, message: String) {
+        self.kind = kind
+        self.scheduledTime = scheduledTime
+        self.attempt = attempt
+        self.job = job
+        self.message = message
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import KubeClient
+
+/// A `punctual.dev/v1alpha1` ScheduledTask: a cron schedule, a Job template, and the guarantees,
+/// deadlines, retry budgets, priority, history and alerting that plain CronJob lacks.
+///
+/// Read through `KubeObject<ScheduledTask>` so that fields this version does not model survive a
+/// read-modify-write; the controller itself writes only `status`, through the status subresource.
+public struct ScheduledTask: KubeResource, Hashable {
+    public static let resourceType = ResourceType(
+        group: "punctual.dev", version: "v1alpha1", plural: "scheduledtasks", kind: "ScheduledTask",
+        isNamespaced: true)
+
+    public var apiVersion: String = "punctual.dev/v1alpha1"
+    public var kind: String = "ScheduledTask"
+    public var metadata: ObjectMeta
+    public var spec: ScheduledTaskSpec
+    public var status: ScheduledTaskStatus?
+
+    public init(metadata: ObjectMeta, spec: ScheduledTaskSpec, status: ScheduledTaskStatus? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+}
+
+// MARK: - Labels and annotations (part of the contract: users select and script on them)
+
+extension ScheduledTask {
+    /// The label on every Job and Pod created for a task; its value is the task's name.
+    public static let taskLabel = "punctual.dev/task"
+    /// The annotation on a Job naming the slot it runs, as RFC 3339 UTC.
+    public static let scheduledTimeAnnotation = "punctual.dev/scheduled-time"
+    /// The annotation on a Job giving the attempt number (1 for the first).
+    public static let attemptAnnotation = "punctual.dev/attempt"
+    /// Setting this annotation on a task to a new value starts one extra run now. Jobs started by
+    /// hand carry it too, with the value that started them.
+    public static let triggerAnnotation = "punctual.dev/trigger"
+    /// The annotation on a retry Job counting the slot's earlier start-up failures.
+    public static let startupFailuresAnnotation = "punctual.dev/startup-failures"
+    /// The annotation on a retry Job counting the slot's earlier run failures.
+    public static let runFailuresAnnotation = "punctual.dev/run-failures"
+}

@@ -1,0 +1,124 @@
+import Foundation
+import KubeClient
+import PunctualController
+import PunctualTestSupport
+import Testing
+
+/// The decision is level-triggered: whatever write a crash (or a second controller) cut short,
+/// the next decision neither doubles nor drops the run.
+@Suite("Decision: crash points")
+struct DecisionCrashSafetyTests {
+    static let task = ScheduledTask.fixture()
+    static let slot = Instants.topOfTheHour
+    static let first = Job.fixture(for: task, slot: slot)
+    static let ended = slot.plus(minutes: 2)
+    static let retrying = task.guarantee(.onceOnly).retry(failure: 2, backoff: 30)
+    static let retryJob = Job.fixture(
+        for: task, request: .init(name: jobName(slot, attempt: 2), slot: slot, attempt: 2, runFailures: 1),
+        created: ended.plus(seconds: 30))
+    static let manual = Job.fixture(for: task, slot: Instants.halfPast, trigger: "rerun")
+
+    static let cases: [DecisionCase] = [
+        DecisionCase(
+            name: "crash after the Job create, before the status write → Job adopted, not recreated",
+            task: task.scheduled(through: Instants.previousHour), jobs: [first], now: slot.plus(seconds: 5),
+            events: ["Adopted"], noEvents: ["Created"], lastScheduleTime: slot,
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
+        DecisionCase(
+            name: "crash after the create; the Job finished before the next reconcile → adopted and concluded",
+            task: task.scheduled(through: Instants.previousHour), jobs: [first.started(at: slot).succeeded(at: ended)],
+            now: ended.plus(seconds: 1), events: ["Adopted", "Succeeded"], runs: ["10:00 Succeeded Completed"],
+            lastScheduleTime: slot, check: { plan in #expect(plan.status.active == nil) }),
+        DecisionCase(
+            name: "two controllers: the second sees the first's Job for the slot → no second create",
+            task: task.scheduled(through: Instants.previousHour), jobs: [first], now: slot),
+        DecisionCase(
+            name: "crash after creating a retry, before removing it from status.retries → adopted",
+            task: retrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
+            events: ["Adopted"],
+            check: { plan in
+                #expect(plan.status.retries == nil)
+                #expect(plan.status.active?.map(\.name) == [jobName(slot, attempt: 2)])
+            }),
+        DecisionCase(
+            name: "crash after creating a manual run, before recording the trigger → adopted, fires once",
+            task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual],
+            now: Instants.halfPast.plus(seconds: 2),
+            events: ["Adopted"], noEvents: ["Triggered"],
+            check: { plan in #expect(plan.status.lastTrigger == "rerun") }),
+        DecisionCase(
+            name: "active run whose Job vanished → closed as JobDeleted, never recreated or retried",
+            task: retrying.withActiveRun(slot: slot), now: slot.plus(minutes: 5), events: ["JobDeleted"],
+            runs: ["10:00 Failed JobDeleted"],
+            check: { plan in
+                #expect(plan.status.active == nil)
+                #expect(plan.status.retries == nil)
+            }),
+        DecisionCase(
+            name: "active run just created, not yet in the cache → not judged vanished; requeue after the grace",
+            task: task.withActiveRun(slot: slot, createdAt: slot), now: slot.plus(seconds: 2), noEvents: ["JobDeleted"],
+            requeueAt: .at(slot.plus(seconds: 60)),
+            check: { plan in #expect(plan.status.active?.count == 1) }),
+        DecisionCase(
+            name: "deadline delete recorded but lost → delete sent again",
+            task: task.scheduled(through: slot).editingStatus {
+                $0.runs = [
+                    .init(
+                        scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .missed, completionTime: ended,
+                        reason: "StartingDeadlineExceeded")
+                ]
+            }, jobs: [first], now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            noEvents: ["Adopted", "Missed"]),
+        DecisionCase(
+            name: "old finished Jobs that scrolled out of status.runs are history, not adopted",
+            task: task.scheduled(through: slot),
+            jobs: [
+                Job.fixture(for: task, slot: Instants.previousHour).succeeded(
+                    at: Instants.previousHour.plus(minutes: 1))
+            ],
+            now: slot.plus(minutes: 10), noEvents: ["Adopted", "Succeeded"]),
+        DecisionCase(
+            name: "a Job of a deleted namesake task (other owner uid) is ignored",
+            task: task.scheduled(through: Instants.previousHour),
+            jobs: [first.with { $0.metadata.ownerReferences?[0].uid = "uid-old" }], now: slot.plus(seconds: 3),
+            creates: [jobName(slot)]),
+    ]
+
+    @Test(arguments: cases)
+    func decide(_ row: DecisionCase) { row.verify() }
+
+    @Test("the same observation always gives the same plan (pure, no hidden state)")
+    func deterministic() {
+        let observation = Observation(
+            task: Self.task.jitter(300).scheduled(through: Instants.topOfTheHour.plus(days: -2)), jobs: [Self.first],
+            now: Instants.halfPast)
+        #expect(Decision.plan(for: observation) == Decision.plan(for: observation))
+    }
+}
+
+extension Job {
+    func with(_ change: (inout Job) -> Void) -> Job {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}
+
+extension DecisionCrashSafetyTests {
+    @Test("Replace with runsLimit 1: the replaced Job, still in a lagging cache, is not adopted back")
+    func replacedJobNotAdopted() {
+        let task = Self.task.concurrency(.replace).history(runs: 1).withActiveRun(slot: Instants.previousHour)
+        let old = Job.fixture(for: Self.task, slot: Instants.previousHour).started(at: Instants.previousHour)
+        let first = Decision.plan(for: Observation(task: task, jobs: [old], now: Instants.justAfterTheHour))
+        #expect(first.jobDeletions.map(\.name) == [jobName(Instants.previousHour)])
+        // The watch event of the status write arrives before the cache sees the deletion.
+        DecisionCase(
+            name: "lagging cache", task: task.status(first.status),
+            jobs: [old, Job.fixture(for: Self.task, slot: Self.slot)],
+            now: Instants.justAfterTheHour.plus(seconds: 1), noEvents: ["Adopted", "Replaced"],
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Self.slot)]) }
+        ).verify()
+    }
+}
