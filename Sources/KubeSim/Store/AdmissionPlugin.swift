@@ -17,8 +17,8 @@ public enum Subresource: String, Sendable, Hashable {
 /// One write about to be stored, as shown to admission plug-ins.
 public struct AdmissionRequest: Sendable {
     public var operation: AdmissionOperation
-    /// The resource written, including a custom resource's schema (``ResourceType/schemas``).
-    public var resourceType: ResourceType
+    /// The resource written, including a custom resource's schema (``ServedResource/schemas``).
+    public var resourceType: ServedResource
     public var subresource: Subresource
     /// The object as it would be stored (metadata such as uid and generation already filled in).
     public var object: JSONValue
@@ -27,7 +27,7 @@ public struct AdmissionRequest: Sendable {
     public var isDryRun: Bool
 
     public init(
-        operation: AdmissionOperation, resourceType: ResourceType, subresource: Subresource, object: JSONValue,
+        operation: AdmissionOperation, resourceType: ServedResource, subresource: Subresource, object: JSONValue,
         oldObject: JSONValue?, isDryRun: Bool
     ) {
         self.operation = operation

@@ -4,7 +4,7 @@ import KubeClient
 
 extension StoreState {
     /// Derives the served resource from a CRD object, or `nil` if the CRD is not usable.
-    static func resourceType(definedBy definition: JSONValue) -> ResourceType? {
+    static func resourceType(definedBy definition: JSONValue) -> ServedResource? {
         guard let spec = definition["spec"], let group = spec["group"]?.stringValue,
             let names = spec["names"], let plural = names["plural"]?.stringValue,
             let kind = names["kind"]?.stringValue
@@ -27,7 +27,7 @@ extension StoreState {
                 format: column["format"]?.stringValue ?? "", description: column["description"]?.stringValue ?? "",
                 priority: Int(column["priority"]?.intValue ?? 0))
         }
-        var type = ResourceType(
+        var type = ServedResource(
             group: group, versions: ordered.compactMap { $0["name"]?.stringValue }, resource: plural,
             singular: names["singular"]?.stringValue ?? kind.lowercased(), kind: kind,
             isNamespaced: spec["scope"]?.stringValue != "Cluster",
