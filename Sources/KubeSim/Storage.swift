@@ -125,7 +125,9 @@ public final class SimStore: Sendable {
     /// A page of objects matching the options, in (namespace, name) order.
     ///
     /// - Throws: 410 Expired for a continue token older than the history, 400 for a malformed token.
-    public func list(_ resource: GroupResource, options: StoreListQuery = StoreListQuery()) throws(Status) -> ListResult {
+    public func list(
+        _ resource: GroupResource, options: StoreListQuery = StoreListQuery()
+    ) throws(Status) -> ListResult {
         let (listRevision, startAfter) = try ContinueToken.decode(options.continueToken)
         return try state.withLock { state throws(Status) -> ListResult in
             let type = try state.type(of: resource)

@@ -44,7 +44,8 @@ public struct AdmissionRequest: Sendable {
 /// Plug-ins run in order on every create and update (including patches and `/status` writes, and
 /// dry runs) after the store has applied its own rules (status separation, metadata, generation),
 /// and before anything is stored or an event is sent. A plug-in returns the object to store (it may
-/// default fields) or throws a ``Status``, typically `Status.invalid(...)` (422 with causes).
+/// default fields) or throws a ``Status``, typically
+/// ``Admission/invalidStatus(kind:group:name:errors:)`` (422 with causes).
 ///
 /// - Important: plug-ins run while the store holds its lock, so that a patch is computed, validated
 ///   and stored atomically. They must be fast and must not call back into the ``SimStore``.

@@ -84,13 +84,9 @@ struct StoreState {
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
-                throw Status.invalid(
+                throw Admission.invalidStatus(
                     kind: type.kind, group: type.group, name: "",
-                    causes: [
-                        Status.Cause(
-                            reason: "FieldValueRequired", message: "Required value: name or generateName is required",
-                            field: "metadata.name")
-                    ])
+                    errors: [.required("metadata.name", "name or generateName is required")])
             }
             name = uniqueName(prefix: prefix, resource: resource, namespace: namespace)
         }
