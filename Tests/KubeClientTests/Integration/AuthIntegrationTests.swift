@@ -1,8 +1,7 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Testing
-
-import class KubeSim.APIServer
 
 @Suite struct AuthIntegrationTests {
     @Test func bearerTokenIsRequiredAndAccepted() async throws {

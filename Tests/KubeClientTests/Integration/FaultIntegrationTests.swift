@@ -1,9 +1,8 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Synchronization
 import Testing
-
-import class KubeSim.FaultInjector
 
 @Suite struct FaultIntegrationTests {
     static let map = ConfigMap(metadata: ObjectMeta(name: "m", namespace: "default"), data: ["k": "v"])

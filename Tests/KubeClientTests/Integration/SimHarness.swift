@@ -1,11 +1,9 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Logging
 import Synchronization
 import Testing
-
-import class KubeSim.APIServer
-import class KubeSim.ManualClock
 
 /// An in-process KubeSim on 127.0.0.1 and a KubeClient talking to it over real HTTP.
 ///
