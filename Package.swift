@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

@@ -6,7 +6,7 @@ import Testing
 @Suite struct AuthIntegrationTests {
     @Test func bearerTokenIsRequiredAndAccepted() async throws {
         let server = APIServer.Configuration(bearerToken: "s3cret")
-        try await SimHarness.with(server: server) { sim in
+        try await ClientHarness.with(server: server) { sim in
             await #expect {
                 try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             } throws: { error in
@@ -14,7 +14,7 @@ import Testing
                 return error.code == 401
             }
         }
-        try await SimHarness.with(server: server, configure: { $0.credentials = .token("s3cret") }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.credentials = .token("s3cret") }) { sim in
             let list = try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             #expect(list.items.isEmpty)
         }
@@ -25,7 +25,7 @@ import Testing
         defer { directory.remove() }
         let tokenPath = try directory.write("token", "old-token")
         let server = APIServer.Configuration(bearerToken: "new-token")
-        try await SimHarness.with(
+        try await ClientHarness.with(
             server: server, configure: { $0.credentials = .tokenFile(path: tokenPath, reloadInterval: .seconds(60)) }
         ) { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
@@ -119,7 +119,7 @@ import Testing
         let trusted = try certificates.trustedClient()
 
         // CA trusted and client certificate presented: works.
-        try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
             #expect(sim.url.scheme == "https")
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             _ = try await maps.create(ConfigMap(metadata: ObjectMeta(name: "over-tls")))
@@ -136,7 +136,7 @@ import Testing
             ),
         ]
         for (name, tls) in failures {
-            try await SimHarness.with(
+            try await ClientHarness.with(
                 server: server,
                 configure: {
                     $0.tls = tls
@@ -156,7 +156,7 @@ import Testing
         var insecure = trusted
         insecure.certificateAuthorityData = nil
         insecure.isInsecureSkipVerify = true
-        try await SimHarness.with(server: server, configure: { $0.tls = insecure }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = insecure }) { sim in
             let list = try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             #expect(list.items.isEmpty)
         }
@@ -178,7 +178,7 @@ import Testing
             executable: true)
         let trustOnly = TLSSettings(certificateAuthorityData: try certificates.data(certificates.caCertificate))
         let trusted = try certificates.trustedClient()
-        try await SimHarness.with(server: certificates.mutualTLSServer, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: certificates.mutualTLSServer, configure: { $0.tls = trusted }) { sim in
             let configuration = ClientConfiguration(
                 server: sim.url, tls: trustOnly,
                 credentials: .exec(ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: plugin)))
@@ -196,7 +196,7 @@ import Testing
         defer { certificates.directory.remove() }
         let server = certificates.mutualTLSServer
         let trusted = try certificates.trustedClient()
-        try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
             let kubeconfig = try certificates.directory.write(
                 "kubeconfig",
                 """
