@@ -98,8 +98,14 @@ public struct ServedResource: Hashable, Sendable {
     /// The preferred (storage) version.
     public var preferredVersion: String { versions.first ?? "v1" }
 
+    /// The client's wire description of this resource read through `version`: the same
+    /// group, plural, kind and scope KubeClient builds its URLs from.
+    public func resourceType(version: String) -> ResourceType {
+        ResourceType(group: group, version: version, plural: resource, kind: kind, isNamespaced: isNamespaced)
+    }
+
     /// `batch/v1`, or `v1` for the core group.
-    public func apiVersion(_ version: String) -> String { group.isEmpty ? version : "\(group)/\(version)" }
+    public func apiVersion(_ version: String) -> String { resourceType(version: version).apiVersion }
 
     /// Whether this is the CustomResourceDefinition resource itself.
     public var isCustomResourceDefinition: Bool {
