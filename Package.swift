@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -113,7 +114,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strictSettings),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "PunctualTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "KubeSim", "PunctualTestSupport"],
@@ -133,7 +134,10 @@ let package = Package(
             dependencies: [
                 "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -2,8 +2,9 @@ import Foundation
 import KubeClient
 import Synchronization
 
-/// The options of a list call.
-public struct ListOptions: Sendable, Hashable {
+/// A list query against the store: the server-side form of a list request, with parsed selectors
+/// (clients describe the same request with KubeClient's `ListOptions`).
+public struct StoreListQuery: Sendable, Hashable {
     /// Only this namespace; `nil` lists across all namespaces.
     public var namespace: String?
     public var labelSelector: LabelSelector
@@ -89,7 +90,7 @@ public final class SimStore: Sendable {
         self.clock = clock
         state = Mutex(StoreState(historyLimit: historyLimit, admission: admission, now: { clock.currentDate }))
         let namespaces = GroupResource(group: "", resource: "namespaces")
-        for name in ResourceType.initialNamespaces {
+        for name in ServedResource.initialNamespaces {
             _ = try? create(namespaces, namespace: "", object: ["metadata": ["name": .string(name)]])
         }
     }
@@ -97,12 +98,12 @@ public final class SimStore: Sendable {
     // MARK: - Resources
 
     /// The resource served under `resource`, if any (built-in or defined by a CRD).
-    public func resourceType(_ resource: GroupResource) -> ResourceType? {
+    public func resourceType(_ resource: GroupResource) -> ServedResource? {
         state.withLock { $0.types[resource] }
     }
 
     /// Every served resource, sorted by group and name.
-    public func resourceTypes() -> [ResourceType] {
+    public func resourceTypes() -> [ServedResource] {
         state.withLock { Array($0.types.values) }.sorted { ($0.group, $0.resource) < ($1.group, $1.resource) }
     }
 
@@ -124,7 +125,9 @@ public final class SimStore: Sendable {
     /// A page of objects matching the options, in (namespace, name) order.
     ///
     /// - Throws: 410 Expired for a continue token older than the history, 400 for a malformed token.
-    public func list(_ resource: GroupResource, options: ListOptions = ListOptions()) throws(Status) -> ListResult {
+    public func list(
+        _ resource: GroupResource, options: StoreListQuery = StoreListQuery()
+    ) throws(Status) -> ListResult {
         let (listRevision, startAfter) = try ContinueToken.decode(options.continueToken)
         return try state.withLock { state throws(Status) -> ListResult in
             let type = try state.type(of: resource)

@@ -180,4 +180,14 @@ import Testing
             #expect(TableConverter.humanDuration(seconds) == shown, "\(seconds) s")
         }
     }
+
+    /// The simulator serves built-ins under exactly the wire names the client addresses them by.
+    @Test(arguments: [ResourceType.pods, .jobs, .leases, .namespaces, .configMaps, .secrets, .events, .coreEvents])
+    func builtInsMatchTheClientsResourceTypes(_ expected: ResourceType) throws {
+        let served = try #require(
+            ServedResource.builtIns.first { $0.group == expected.group && $0.resource == expected.plural },
+            "\(expected) is not served")
+        #expect(served.resourceType(version: expected.version) == expected)
+        #expect(served.apiVersion(expected.version) == expected.apiVersion)
+    }
 }

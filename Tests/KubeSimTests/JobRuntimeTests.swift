@@ -64,7 +64,7 @@ struct RuntimeHarness {
 
     func pods(of job: String) throws -> [JSONValue] {
         let selector = try LabelSelector(parsing: "batch.kubernetes.io/job-name=\(job)")
-        return try store.list(Self.pods, options: ListOptions(namespace: "default", labelSelector: selector)).items
+        return try store.list(Self.pods, options: StoreListQuery(namespace: "default", labelSelector: selector)).items
     }
 
     func condition(_ type: String, of job: String) throws -> JSONValue? {

@@ -156,10 +156,10 @@ extension APIServer {
         }
     }
 
-    func listOptions(_ path: APIPath.ResourcePath, type: ResourceType, query: QueryParameters) throws(Status)
-        -> ListOptions
+    func listOptions(_ path: APIPath.ResourcePath, type: ServedResource, query: QueryParameters) throws(Status)
+        -> StoreListQuery
     {
-        var options = ListOptions(namespace: path.namespace.isEmpty ? nil : path.namespace)
+        var options = StoreListQuery(namespace: path.namespace.isEmpty ? nil : path.namespace)
         if let text = query["labelSelector"] { options.labelSelector = try LabelSelector(parsing: text) }
         if let text = query["fieldSelector"] { options.fieldSelector = try FieldSelector(parsing: text, for: type) }
         if let name = path.name {  // legacy /watch/.../<name>

@@ -13,7 +13,7 @@ extension APIServer {
     /// 410 Expired Status when the history no longer reaches back. `timeoutSeconds` ends the stream
     /// after that long on the simulation clock. Bookmarks are sent every
     /// ``Configuration/bookmarkInterval`` when `allowWatchBookmarks=true`.
-    func watch(_ path: APIPath.ResourcePath, type: ResourceType, query: QueryParameters, presenter: Presenter)
+    func watch(_ path: APIPath.ResourcePath, type: ServedResource, query: QueryParameters, presenter: Presenter)
         throws -> Response
     {
         let options = try listOptions(path, type: type, query: query)

@@ -14,7 +14,7 @@ import KubeClient
 /// compiled-in types and merge patches for custom resources, neither of which needs them.
 enum OpenAPIDocuments {
     /// `/openapi/v3`: the group versions and where their documents are.
-    static func root(_ types: [ResourceType]) -> JSONValue {
+    static func root(_ types: [ServedResource]) -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for (groupVersion, members) in grouped(types) {
             let prefix =
@@ -26,7 +26,7 @@ enum OpenAPIDocuments {
     }
 
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`, or `nil` when nothing is served there.
-    static func groupVersion(_ path: String, types: [ResourceType]) -> JSONValue? {
+    static func groupVersion(_ path: String, types: [ServedResource]) -> JSONValue? {
         let segments = path.split(separator: "/").map(String.init)
         let key: GroupVersion
         switch (segments.first, segments.count) {
@@ -64,8 +64,8 @@ enum OpenAPIDocuments {
         var version: String
     }
 
-    private static func grouped(_ types: [ResourceType]) -> [GroupVersion: [ResourceType]] {
-        var result: [GroupVersion: [ResourceType]] = [:]
+    private static func grouped(_ types: [ServedResource]) -> [GroupVersion: [ServedResource]] {
+        var result: [GroupVersion: [ServedResource]] = [:]
         for type in types {
             for version in type.versions {
                 result[GroupVersion(group: type.group, version: version), default: []].append(type)
@@ -75,7 +75,7 @@ enum OpenAPIDocuments {
     }
 
     /// A stable hash of what a group version serves, so clients re-fetch a document when a CRD changes it.
-    private static func hash(_ types: [ResourceType]) -> String {
+    private static func hash(_ types: [ServedResource]) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
         let text = types.map { "\($0.resource)|\($0.kind)|\($0.isNamespaced)|\($0.versions)" }.sorted().joined(
             separator: ";")

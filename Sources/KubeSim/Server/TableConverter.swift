@@ -23,7 +23,7 @@ struct TableConverter {
         let cell: (JSONValue) -> JSONValue
     }
 
-    let type: ResourceType
+    let type: ServedResource
     let now: Date
     let include: IncludeObject
 

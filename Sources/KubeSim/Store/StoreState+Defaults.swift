@@ -8,7 +8,7 @@ extension StoreState {
     /// the usual pod-spec defaults). Other resources are returned unchanged.
     ///
     /// - Parameter old: the stored object on update; a Job keeps its generated selector.
-    static func withDefaults(_ input: JSONValue, type: ResourceType, old: JSONValue?) -> JSONValue {
+    static func withDefaults(_ input: JSONValue, type: ServedResource, old: JSONValue?) -> JSONValue {
         switch (type.group, type.resource) {
         case ("batch", "jobs"): return jobDefaults(input, old: old)
         case ("", "secrets"):

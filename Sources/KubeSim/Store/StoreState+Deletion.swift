@@ -32,7 +32,7 @@ extension StoreState {
 
     /// The deletion itself, also used by the garbage-collection cascade.
     @discardableResult
-    mutating func delete(_ key: ObjectKey, object: JSONValue, type: ResourceType, policy: PropagationPolicy)
+    mutating func delete(_ key: ObjectKey, object: JSONValue, type: ServedResource, policy: PropagationPolicy)
         -> JSONValue
     {
         let uid = object.metadataUID
@@ -63,7 +63,7 @@ extension StoreState {
 
     /// Removes an object for good, publishes DELETED, and lets garbage collection follow.
     @discardableResult
-    mutating func remove(_ key: ObjectKey, finalState: JSONValue, type: ResourceType) -> JSONValue {
+    mutating func remove(_ key: ObjectKey, finalState: JSONValue, type: ServedResource) -> JSONValue {
         guard let stored = buckets[key.resource]?.remove(namespace: key.namespace, name: key.name) else {
             return finalState
         }

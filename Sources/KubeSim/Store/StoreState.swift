@@ -7,7 +7,7 @@ import KubeClient
 /// events they produce form one atomic step, published to watchers in resourceVersion order.
 struct StoreState {
     var revision: Int64 = 0
-    var types: [GroupResource: ResourceType] = [:]
+    var types: [GroupResource: ServedResource] = [:]
     var buckets: [GroupResource: ResourceBucket] = [:]
     /// uid → key, for garbage collection and owner lookups.
     var keysByUID: [String: ObjectKey] = [:]
@@ -21,12 +21,12 @@ struct StoreState {
         hub = WatchHub(historyLimit: historyLimit)
         self.admission = admission
         self.now = now
-        for type in ResourceType.builtIns { types[type.groupResource] = type }
+        for type in ServedResource.builtIns { types[type.groupResource] = type }
     }
 
     // MARK: - Lookup
 
-    func type(of resource: GroupResource) throws(Status) -> ResourceType {
+    func type(of resource: GroupResource) throws(Status) -> ServedResource {
         guard let type = types[resource] else {
             throw Status.pathNotFound("the server doesn't have a resource type \"\(resource)\"")
         }
@@ -43,7 +43,7 @@ struct StoreState {
     }
 
     /// Checks the namespace part of a request against the resource's scope and the stored namespaces.
-    func checkNamespace(_ namespace: String, for type: ResourceType) throws(Status) {
+    func checkNamespace(_ namespace: String, for type: ServedResource) throws(Status) {
         if type.isNamespaced {
             guard !namespace.isEmpty else {
                 throw Status.badRequest("the resource \(type.groupResource) is namespaced: a namespace is required")
@@ -84,13 +84,9 @@ struct StoreState {
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
-                throw Status.invalid(
+                throw Admission.invalidStatus(
                     kind: type.kind, group: type.group, name: "",
-                    causes: [
-                        Status.Cause(
-                            reason: "FieldValueRequired", message: "Required value: name or generateName is required",
-                            field: "metadata.name")
-                    ])
+                    errors: [.required("metadata.name", "name or generateName is required")])
             }
             name = uniqueName(prefix: prefix, resource: resource, namespace: namespace)
         }
@@ -113,7 +109,7 @@ struct StoreState {
     }
 
     /// Stores a new object: assigns its resourceVersion, indexes it and publishes ADDED.
-    mutating func commitCreate(_ input: JSONValue, key: ObjectKey, type: ResourceType) -> JSONValue {
+    mutating func commitCreate(_ input: JSONValue, key: ObjectKey, type: ServedResource) -> JSONValue {
         revision += 1
         var object = input
         object.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
@@ -133,7 +129,7 @@ struct StoreState {
         }
     }
 
-    private func checkKind(_ object: JSONValue, _ type: ResourceType) throws(Status) {
+    private func checkKind(_ object: JSONValue, _ type: ServedResource) throws(Status) {
         if let kind = object["kind"]?.stringValue, !kind.isEmpty, kind != type.kind {
             throw Status.badRequest("the kind in the body (\(kind)) does not match the resource kind (\(type.kind))")
         }
@@ -147,13 +143,13 @@ struct StoreState {
     }
 
     /// Resources whose `metadata.generation` counts spec changes (custom resources, CRDs, Jobs).
-    static func tracksGeneration(_ type: ResourceType) -> Bool {
+    static func tracksGeneration(_ type: ServedResource) -> Bool {
         type.definitionUID != nil || type.isCustomResourceDefinition || (type.group == "batch")
     }
 
     /// What the real server does to `.status` on create: reset it for resources with a status
     /// subresource (Pods start `Pending`, Namespaces `Active`, CRDs get their conditions).
-    private func initialStatus(of input: JSONValue, type: ResourceType) -> JSONValue {
+    private func initialStatus(of input: JSONValue, type: ServedResource) -> JSONValue {
         var object = input
         guard type.hasStatus else { return object }
         switch (type.group, type.resource) {
@@ -166,7 +162,7 @@ struct StoreState {
     }
 
     func admit(
-        _ operation: AdmissionOperation, type: ResourceType, subresource: Subresource, object: JSONValue,
+        _ operation: AdmissionOperation, type: ServedResource, subresource: Subresource, object: JSONValue,
         old: JSONValue?, isDryRun: Bool
     ) throws(Status) -> JSONValue {
         if type.isCustomResourceDefinition { try validateDefinition(object) }
@@ -241,7 +237,7 @@ struct StoreState {
 
     /// Stores a changed object: bumps the resourceVersion, re-indexes owners and publishes MODIFIED.
     @discardableResult
-    mutating func commitUpdate(_ input: JSONValue, key: ObjectKey, old: JSONValue, type: ResourceType) -> JSONValue {
+    mutating func commitUpdate(_ input: JSONValue, key: ObjectKey, old: JSONValue, type: ServedResource) -> JSONValue {
         revision += 1
         var object = input
         object.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
