@@ -11,6 +11,7 @@ extension Admission: AdmissionPlugin {
         let version = apiVersion.split(separator: "/").last.map(String.init) ?? type.preferredVersion
         let schema = type.definitionUID == nil ? nil : type.schemas[version] ?? type.schemas[type.preferredVersion]
         let target = Target(group: type.group, version: version, kind: type.kind, customSchema: schema)
-        return try admit(request.object, as: target)
+        let old = request.operation == .update && request.subresource == .main ? request.oldObject : nil
+        return try admit(request.object, as: target, old: old)
     }
 }
