@@ -17,9 +17,12 @@ import KubeClient
 /// - CustomResourceDefinitions: group, names, scope, one storage version, structural schemas.
 /// - Other built-ins: `metadata.name` rules only.
 ///
+/// `fieldValidation` (``FieldValidation``) applies to custom resources: the fields pruning would
+/// drop are refused under Strict, reported as warnings under Warn, dropped silently under Ignore.
+///
 /// Not enforced (documented approximations): CEL `x-kubernetes-validations`, validation
-/// ratcheting on update, `fieldValidation=Strict` (unknown fields are always pruned silently, as
-/// with `fieldValidation=Ignore`), and the many Pod/Job rules Punctual never exercises.
+/// ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
+/// sent), and the many Pod/Job rules Punctual never exercises.
 public struct Admission: Sendable {
     public init() {}
 
