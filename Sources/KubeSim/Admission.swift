@@ -7,7 +7,9 @@ import KubeClient
 /// - Custom resources: the CRD version's `openAPIV3Schema` (see ``OpenAPISchema`` for the subset)
 ///   defaults, prunes unknown fields, then validates; `metadata.name` must be a DNS-1123 subdomain.
 /// - Jobs (batch/v1): containers with name and image, restartPolicy `Never` or `OnFailure`,
-///   non-negative counts, a name short enough for the `batch.kubernetes.io/job-name` label.
+///   non-negative counts, a name short enough for the `batch.kubernetes.io/job-name` label; on
+///   update, `spec.template`, `spec.selector`, `spec.completions` and the other creation-time
+///   fields are immutable (`field is immutable`).
 /// - Pods: containers with name and image, a supported restartPolicy.
 ///
 /// The server-side defaults of Jobs and Pods (backoffLimit, selector, generated labels, pod-spec
@@ -15,9 +17,12 @@ import KubeClient
 /// - CustomResourceDefinitions: group, names, scope, one storage version, structural schemas.
 /// - Other built-ins: `metadata.name` rules only.
 ///
+/// `fieldValidation` (``FieldValidation``) applies to custom resources: the fields pruning would
+/// drop are refused under Strict, reported as warnings under Warn, dropped silently under Ignore.
+///
 /// Not enforced (documented approximations): CEL `x-kubernetes-validations`, validation
-/// ratcheting on update, `fieldValidation=Strict` (unknown fields are always pruned silently, as
-/// with `fieldValidation=Ignore`), and the many Pod/Job rules Punctual never exercises.
+/// ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
+/// sent), and the many Pod/Job rules Punctual never exercises.
 public struct Admission: Sendable {
     public init() {}
 
@@ -42,9 +47,11 @@ public struct Admission: Sendable {
     /// - Parameters:
     ///   - object: the object as it would be stored (name, uid already assigned by the store).
     ///   - target: its group, version, kind and, for a custom resource, the schema.
+    ///   - old: the stored object when the write updates the main resource (not `/status`), for
+    ///     the rules about what may change.
     /// - Returns: the object to store.
     /// - Throws: a 422 `Invalid` ``Status`` with one cause per failing field.
-    public func admit(_ object: JSONValue, as target: Target) throws(Status) -> JSONValue {
+    public func admit(_ object: JSONValue, as target: Target, old: JSONValue? = nil) throws(Status) -> JSONValue {
         var object = object
         var errors: [FieldError]
         if let schemaJSON = target.customSchema {
@@ -62,6 +69,7 @@ public struct Admission: Sendable {
             errors += schema.validate(object)
         } else {
             errors = validateBuiltIn(object, target: target)
+            if let old { errors += validateBuiltInUpdate(object, old: old, target: target) }
         }
         guard errors.isEmpty else {
             throw Self.invalidStatus(
@@ -88,6 +96,13 @@ public struct Admission: Sendable {
             return NameValidation.validateMetadataName(of: object, rule: .subdomain).filter { $0.reason == .required }
         default:
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
+        }
+    }
+
+    private func validateBuiltInUpdate(_ object: JSONValue, old: JSONValue, target: Target) -> [FieldError] {
+        switch (target.group, target.kind) {
+        case ("batch", "Job"): BuiltInValidation.validateJobUpdate(object, old: old)
+        default: []
         }
     }
 

@@ -174,11 +174,12 @@ public final class SimStore: Sendable {
     /// - Returns: the stored object (for a dry run, the object that would be stored, without resourceVersion).
     /// - Throws: 409 AlreadyExists, 404 for a missing namespace, 422 from admission, 400 for a bad body.
     @discardableResult
-    public func create(_ resource: GroupResource, namespace: String, object: JSONValue, isDryRun: Bool = false)
-        throws(Status) -> JSONValue
-    {
+    public func create(
+        _ resource: GroupResource, namespace: String, object: JSONValue, isDryRun: Bool = false,
+        validation: WriteValidation = WriteValidation()
+    ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
-            try state.create(resource, namespace: namespace, object: object, isDryRun: isDryRun)
+            try state.create(resource, namespace: namespace, object: object, isDryRun: isDryRun, validation: validation)
         }
     }
 
@@ -188,12 +189,12 @@ public final class SimStore: Sendable {
     @discardableResult
     public func update(
         _ resource: GroupResource, namespace: String, name: String, object: JSONValue,
-        subresource: Subresource = .main, isDryRun: Bool = false
+        subresource: Subresource = .main, isDryRun: Bool = false, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
             try state.update(
                 ObjectKey(resource: resource, namespace: namespace, name: name), with: object,
-                subresource: subresource, isDryRun: isDryRun)
+                subresource: subresource, isDryRun: isDryRun, validation: validation)
         }
     }
 
@@ -201,10 +202,12 @@ public final class SimStore: Sendable {
     @discardableResult
     public func patch(
         _ resource: GroupResource, namespace: String, name: String, patch: Patch, subresource: Subresource = .main,
-        isDryRun: Bool = false
+        isDryRun: Bool = false, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
-        try modify(resource, namespace: namespace, name: name, subresource: subresource, isDryRun: isDryRun) {
-            object throws(Status) in
+        try modify(
+            resource, namespace: namespace, name: name, subresource: subresource, isDryRun: isDryRun,
+            validation: validation
+        ) { object throws(Status) in
             object = try patch.apply(to: object)
         }
     }
@@ -214,14 +217,16 @@ public final class SimStore: Sendable {
     @discardableResult
     public func modify(
         _ resource: GroupResource, namespace: String, name: String, subresource: Subresource = .main,
-        isDryRun: Bool = false, _ change: (inout JSONValue) throws(Status) -> Void
+        isDryRun: Bool = false, validation: WriteValidation = WriteValidation(),
+        _ change: (inout JSONValue) throws(Status) -> Void
     ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
             let key = ObjectKey(resource: resource, namespace: namespace, name: name)
             _ = try state.type(of: resource)
             var object = try state.existing(key)
             try change(&object)
-            return try state.update(key, with: object, subresource: subresource, isDryRun: isDryRun)
+            return try state.update(
+                key, with: object, subresource: subresource, isDryRun: isDryRun, validation: validation)
         }
     }
 

@@ -103,6 +103,7 @@ extension APIServer {
         default: throw Status.pathNotFound(request.uri.path)
         }
         let isDryRun = query["dryRun"] == "All"
+        let validation = WriteValidation(mode: try FieldValidation(query: query["fieldValidation"]))
         let view = ResponseView(accept: request.headers[.accept])
         let presenter = Presenter(
             type: type, version: path.version, view: view, now: store.clock.currentDate,
@@ -118,21 +119,22 @@ extension APIServer {
             return Self.json(presenter.single(try store.get(resource, namespace: path.namespace, name: name)))
         case ("create", nil):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
-            let created = try store.create(resource, namespace: path.namespace, object: body, isDryRun: isDryRun)
-            return Self.json(presenter.single(created), status: .created)
+            let created = try store.create(
+                resource, namespace: path.namespace, object: body, isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(created), status: .created, warnings: validation.warnings.all)
         case ("update", let name?):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
             let updated = try store.update(
                 resource, namespace: path.namespace, name: name, object: body, subresource: subresource,
-                isDryRun: isDryRun)
-            return Self.json(presenter.single(updated))
+                isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(updated), warnings: validation.warnings.all)
         case ("patch", let name?):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
             let patch = try Patch(contentType: request.headers[.contentType] ?? "", body: body)
             let patched = try store.patch(
                 resource, namespace: path.namespace, name: name, patch: patch, subresource: subresource,
-                isDryRun: isDryRun)
-            return Self.json(presenter.single(patched))
+                isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(patched), warnings: validation.warnings.all)
         case ("delete", let name?):
             let options = try await deleteOptions(request: &request, query: query)
             let deleted = try store.delete(resource, namespace: path.namespace, name: name, options: options)
@@ -221,10 +223,16 @@ extension APIServer {
         }
     }
 
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    /// A JSON response; each warning becomes a `Warning: 299 - "<text>"` header, as kubectl prints them.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, warnings: [String] = []) -> Response {
         let buffer = JSONWriter.buffer(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let name = HTTPFields.Element.Name("Warning") {
+            for warning in warnings {
+                headers.append(HTTPFields.Element(name: name, value: "299 - \(GoFormat.quoted(warning))"))
+            }
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
     static func response(_ status: Status, retryAfter: Int? = nil) -> Response {

@@ -51,7 +51,10 @@ extension APIServer {
             return Self.streamingResponse(ResponseBody(byteBuffer: Self.line(event)))
         }
         let clock = store.clock
+        let connection = ConnectionContext.current
         let body = ResponseBody { writer in
+            if let connection { self.watchStarted(connection) }
+            defer { if let connection { self.watchEnded(connection) } }
             await withTaskGroup(of: Void.self) { group in
                 if let timeout {
                     group.addTask {
@@ -67,6 +70,8 @@ extension APIServer {
                     try? await writer.write(Self.line(end))
                 }
                 for await change in subscription.events {
+                    // On shutdown the stream ends at once: events still buffered are not delivered.
+                    if self.isStopping { break }
                     delivered += 1
                     var lines: [ByteBuffer] = []
                     if change.type == .bookmark {

@@ -25,10 +25,15 @@ public struct AdmissionRequest: Sendable {
     /// The stored object before an update.
     public var oldObject: JSONValue?
     public var isDryRun: Bool
+    /// What to do with fields the schema does not know.
+    public var fieldValidation: FieldValidation
+    /// Where plug-ins record warnings for the client.
+    public var warnings: AdmissionWarnings
 
     public init(
         operation: AdmissionOperation, resourceType: ServedResource, subresource: Subresource, object: JSONValue,
-        oldObject: JSONValue?, isDryRun: Bool
+        oldObject: JSONValue?, isDryRun: Bool, fieldValidation: FieldValidation = .ignore,
+        warnings: AdmissionWarnings = AdmissionWarnings()
     ) {
         self.operation = operation
         self.resourceType = resourceType
@@ -36,6 +41,8 @@ public struct AdmissionRequest: Sendable {
         self.object = object
         self.oldObject = oldObject
         self.isDryRun = isDryRun
+        self.fieldValidation = fieldValidation
+        self.warnings = warnings
     }
 }
 

@@ -62,7 +62,8 @@ struct StoreState {
     // MARK: - Create
 
     mutating func create(
-        _ resource: GroupResource, namespace: String, object input: JSONValue, isDryRun: Bool
+        _ resource: GroupResource, namespace: String, object input: JSONValue, isDryRun: Bool,
+        validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         let type = try type(of: resource)
         try checkNamespace(namespace, for: type)
@@ -103,7 +104,9 @@ struct StoreState {
         object["metadata"] = .object(metadata)
         object = Self.withDefaults(object, type: type, old: nil)
         object = initialStatus(of: object, type: type)
-        object = try admit(.create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun)
+        object = try admit(
+            .create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun,
+            validation: validation)
         if isDryRun { return object }
         return commitCreate(object, key: key, type: type)
     }
@@ -163,7 +166,7 @@ struct StoreState {
 
     func admit(
         _ operation: AdmissionOperation, type: ServedResource, subresource: Subresource, object: JSONValue,
-        old: JSONValue?, isDryRun: Bool
+        old: JSONValue?, isDryRun: Bool, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         if type.isCustomResourceDefinition { try validateDefinition(object) }
         var current = object
@@ -171,7 +174,8 @@ struct StoreState {
             current = try plugin.admit(
                 AdmissionRequest(
                     operation: operation, resourceType: type, subresource: subresource, object: current,
-                    oldObject: old, isDryRun: isDryRun))
+                    oldObject: old, isDryRun: isDryRun, fieldValidation: validation.mode,
+                    warnings: validation.warnings))
         }
         return current
     }
@@ -182,7 +186,8 @@ struct StoreState {
     ///
     /// - Parameter requireMatchingRV: when the body's resourceVersion is set it must equal the stored one.
     mutating func update(
-        _ key: ObjectKey, with input: JSONValue, subresource: Subresource, isDryRun: Bool
+        _ key: ObjectKey, with input: JSONValue, subresource: Subresource, isDryRun: Bool,
+        validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         let type = try type(of: key.resource)
         let old = try existing(key)
@@ -227,7 +232,9 @@ struct StoreState {
             object.set(path: ["metadata", "generation"], to: .int(generation + 1))
         }
         if object == old { return old }  // A no-op write does not bump the resourceVersion, as on a real server.
-        object = try admit(.update, type: type, subresource: subresource, object: object, old: old, isDryRun: isDryRun)
+        object = try admit(
+            .update, type: type, subresource: subresource, object: object, old: old, isDryRun: isDryRun,
+            validation: validation)
         if isDryRun { return object }
         if object.isBeingDeleted && object.finalizers.isEmpty {
             return remove(key, finalState: object, type: type)
