@@ -3,9 +3,7 @@ import PackageDescription
 
 /// Settings shared by every target: Swift 6 language mode (strict concurrency is implied) plus
 /// upcoming features we want enforced before they become the default.
-let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-]
+let strictSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "Punctual",

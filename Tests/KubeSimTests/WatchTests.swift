@@ -154,7 +154,8 @@ import Testing
     @Test func theLegacyWatchPathWatchesOneObject() async throws {
         try await SimHarness.with { sim in
             let version = sim.store.currentResourceVersion
-            let watch = try await sim.http.watch("/api/v1/watch/namespaces/default/configmaps/b?resourceVersion=\(version)")
+            let watch = try await sim.http.watch(
+                "/api/v1/watch/namespaces/default/configmaps/b?resourceVersion=\(version)")
             defer { watch.close() }
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a"))
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b"))

@@ -46,7 +46,8 @@ import Testing
         }
         let output = Self.repositoryRoot.appendingPathComponent(".build/conformance.log")
         let status = Self.run(
-            "/usr/bin/env", ["timeout", "--kill-after=10", "280", "bash", "hack/conformance.sh"], environment: environment,
+            "/usr/bin/env", ["timeout", "--kill-after=10", "280", "bash", "hack/conformance.sh"],
+            environment: environment,
             output: output)
         let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         #expect(status == 0, "hack/conformance.sh failed (exit \(status)):\n\(log.suffix(4_000))")
