@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "KubeSim", "KubeClient", "PunctualTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

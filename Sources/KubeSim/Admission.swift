@@ -20,8 +20,12 @@ import KubeClient
 /// `fieldValidation` (``FieldValidation``) applies to custom resources: the fields pruning would
 /// drop are refused under Strict, reported as warnings under Warn, dropped silently under Ignore.
 ///
-/// Not enforced (documented approximations): CEL `x-kubernetes-validations`, validation
-/// ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
+/// CEL `x-kubernetes-validations` rules (the subset on ``CELProgram``) run after the schema
+/// validation, unless it found a wrong type or unsupported value, as the real server does. Transition
+/// rules see `oldSelf` on main-resource updates only (a `/status` write passes no old object, so they are
+/// skipped there).
+///
+/// Not enforced (documented approximations): validation ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
 /// sent), and the many Pod/Job rules Punctual never exercises.
 public struct Admission: Sendable {
     public init() {}
@@ -67,6 +71,7 @@ public struct Admission: Sendable {
             object = schema.pruning(object).value
             errors = NameValidation.validateMetadataName(of: object, rule: .subdomain)
             errors += schema.validate(object)
+            errors += Self.validateRules(of: object, old: old, schema: schema, after: errors)
         } else {
             errors = validateBuiltIn(object, target: target)
             if let old { errors += validateBuiltInUpdate(object, old: old, target: target) }
@@ -107,6 +112,23 @@ public struct Admission: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The CEL rules' errors, or, when `errors` already holds a type or unsupported-value error, the API
+    /// server's single notice that the rules were not checked.
+    private static func validateRules(
+        of object: JSONValue, old: JSONValue?, schema: OpenAPISchema, after errors: [FieldError]
+    ) -> [FieldError] {
+        guard schema.hasRules else { return [] }
+        if errors.contains(where: { $0.reason == .typeInvalid || $0.reason == .notSupported }) {
+            return [
+                FieldError(
+                    .invalid, field: "<nil>", value: nil,
+                    detail: "some validation rules were not checked because the object was invalid; "
+                        + "correct the existing errors to complete validation")
+            ]
+        }
+        return schema.validateRules(object, old: old)
+    }
 
     static func name(of object: JSONValue) -> String {
         object[path: ["metadata", "name"]]?.stringValue ?? ""
