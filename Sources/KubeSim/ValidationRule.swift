@@ -44,7 +44,8 @@ public struct ValidationRule: Sendable {
             }
             do {
                 let program = try CELProgram(compiling: source)
-                rules.append(ValidationRule(program: program, message: entry["message"]?.stringValue, fieldPath: fieldPath))
+                rules.append(
+                    ValidationRule(program: program, message: entry["message"]?.stringValue, fieldPath: fieldPath))
             } catch {
                 errors.append(.invalid("\(entryPath).rule", .string(source), "compilation failed: \(error.message)"))
             }

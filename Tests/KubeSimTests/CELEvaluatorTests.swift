@@ -69,8 +69,9 @@ import Testing
         Case(name: "matches searches anywhere", rule: "self.name.matches('y-r') && self.name.matches('^n.*t$')"),
         Case(name: "size forms", rule: "size(self.name) == 14 && self.tags.size() == 3 && size(self.labels) == 2"),
         Case(name: "size counts code points", rule: "'héllo'.size() == 5"),
-        Case(name: "size of an int has no overload", rule: "size(self.count) == 1",
-             error: "no matching overload for size applied to (int)"),
+        Case(
+            name: "size of an int has no overload", rule: "size(self.count) == 1",
+            error: "no matching overload for size applied to (int)"),
         Case(name: "index list and map", rule: "self.tags[1] == 'b' && self.labels['tier'] == 'low'"),
         Case(name: "index out of range", rule: "self.tags[5] == 'b'", error: "index out of range: 5"),
         Case(name: "all", rule: "self.numbers.all(n, n > 0)"),

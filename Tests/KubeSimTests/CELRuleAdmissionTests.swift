@@ -19,8 +19,9 @@ import Yams
     }
 
     static func target() throws -> Admission.Target {
-        let schema = try #require(try scheduledTaskDefinition()[path: ["spec", "versions"]]?.arrayValue?.first?[
-            path: ["schema", "openAPIV3Schema"]])
+        let schema = try #require(
+            try scheduledTaskDefinition()[path: ["spec", "versions"]]?.arrayValue?.first?[
+                path: ["schema", "openAPIV3Schema"]])
         return Admission.Target(group: "punctual.dev", version: "v1alpha1", kind: "ScheduledTask", customSchema: schema)
     }
 
@@ -118,7 +119,10 @@ import Yams
                 $0["alerting"] = [
                     "receivers": [
                         ["name": "ok", "slack": ["urlSecretRef": secretRef]],
-                        ["name": "both", "slack": ["urlSecretRef": secretRef], "dingtalk": ["urlSecretRef": secretRef]],
+                        [
+                            "name": "both", "slack": ["urlSecretRef": secretRef],
+                            "dingtalk": ["urlSecretRef": secretRef],
+                        ],
                     ]
                 ]
             },
@@ -215,46 +219,42 @@ import Yams
         #expect(cause.message?.hasSuffix("compilation failed: unsupported function or macro: lowerAscii") == true)
     }
 
-    @Test func transitionRuleRunsOnlyOnUpdate() throws {
+    /// A Widget kind whose `spec.size` is an integer and whose spec node carries `rules`.
+    static func widgetTarget(rules: [JSONValue]) -> Admission.Target {
         let schema: JSONValue = [
             "type": "object",
             "properties": [
                 "spec": [
                     "type": "object",
                     "properties": ["size": ["type": "integer"]],
-                    "x-kubernetes-validations": [
-                        ["rule": "self.size >= oldSelf.size", "message": "size may not shrink"],
-                        ["rule": "self.size < 100"],
-                    ],
+                    "x-kubernetes-validations": .array(rules),
                 ]
             ],
         ]
-        let target = Admission.Target(group: "example.dev", version: "v1", kind: "Widget", customSchema: schema)
-        func widget(_ size: Int64) -> JSONValue {
-            ["apiVersion": "example.dev/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": ["size": .int(size)]]
-        }
-        _ = try Admission().admit(widget(5), as: target)
-        _ = try Admission().admit(widget(6), as: target, old: widget(5))
-        let shrink = try #require(throws: Status.self) { try Admission().admit(widget(4), as: target, old: widget(5)) }
+        return Admission.Target(group: "example.dev", version: "v1", kind: "Widget", customSchema: schema)
+    }
+
+    static func widget(_ spec: JSONValue) -> JSONValue {
+        ["apiVersion": "example.dev/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": spec]
+    }
+
+    @Test func transitionRuleRunsOnlyOnUpdate() throws {
+        let target = Self.widgetTarget(rules: [
+            ["rule": "self.size >= oldSelf.size", "message": "size may not shrink"],
+            ["rule": "self.size < 100"],
+        ])
+        func sized(_ size: Int64) -> JSONValue { Self.widget(["size": .int(size)]) }
+        _ = try Admission().admit(sized(5), as: target)
+        _ = try Admission().admit(sized(6), as: target, old: sized(5))
+        let shrink = try #require(throws: Status.self) { try Admission().admit(sized(4), as: target, old: sized(5)) }
         #expect(shrink.details?.causes?.map(\.message) == [#"Invalid value: "object": size may not shrink"#])
-        let large = try #require(throws: Status.self) { try Admission().admit(widget(100), as: target) }
+        let large = try #require(throws: Status.self) { try Admission().admit(sized(100), as: target) }
         #expect(large.details?.causes?.map(\.message) == [#"Invalid value: "object": failed rule: self.size < 100"#])
     }
 
     @Test func evaluationErrorIsReported() throws {
-        let schema: JSONValue = [
-            "type": "object",
-            "properties": [
-                "spec": [
-                    "type": "object",
-                    "properties": ["size": ["type": "integer"]],
-                    "x-kubernetes-validations": [["rule": "self.size > 0"]],
-                ]
-            ],
-        ]
-        let target = Admission.Target(group: "example.dev", version: "v1", kind: "Widget", customSchema: schema)
-        let object: JSONValue = ["apiVersion": "example.dev/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": [:]]
-        let status = try #require(throws: Status.self) { try Admission().admit(object, as: target) }
+        let target = Self.widgetTarget(rules: [["rule": "self.size > 0"]])
+        let status = try #require(throws: Status.self) { try Admission().admit(Self.widget([:]), as: target) }
         let cause = try #require(status.details?.causes?.first)
         #expect(cause.field == "spec")
         #expect(cause.message == #"Invalid value: "object": no such key: size"#)

@@ -39,8 +39,9 @@ enum CELLexer {
                 index += 1
             } else if character.isLetter || character == "_" {
                 var end = index
-                while end < characters.count, characters[end].isLetter || characters[end].isNumber
-                    || characters[end] == "_"
+                while end < characters.count,
+                    characters[end].isLetter || characters[end].isNumber
+                        || characters[end] == "_"
                 {
                     end += 1
                 }

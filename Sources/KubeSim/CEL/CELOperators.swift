@@ -44,7 +44,9 @@ enum CELOperators {
         }
     }
 
-    private static func arithmetic(_ op: CELBinaryOperator, _ lhs: CELValue, _ rhs: CELValue) throws(CELError) -> CELValue {
+    private static func arithmetic(_ op: CELBinaryOperator, _ lhs: CELValue, _ rhs: CELValue) throws(CELError)
+        -> CELValue
+    {
         switch (lhs, rhs) {
         case (.int(let a), .int(let b)):
             let result: (Int64, Bool)

@@ -62,7 +62,9 @@ struct CELEvaluator {
         case .binary(let op, let left, let right):
             return try CELOperators.apply(op, try evaluate(left), try evaluate(right))
         case .conditional(let condition, let then, let otherwise):
-            guard case .bool(let flag) = try evaluate(condition) else { throw CELError("no matching overload for _?_:_") }
+            guard case .bool(let flag) = try evaluate(condition) else {
+                throw CELError("no matching overload for _?_:_")
+            }
             return try evaluate(flag ? then : otherwise)
         case .call(let function, let target, let arguments):
             var values: [CELValue] = []
