@@ -3,9 +3,7 @@ import PackageDescription
 
 /// Settings shared by every target: Swift 6 language mode (strict concurrency is implied) plus
 /// upcoming features we want enforced before they become the default.
-let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-]
+let strictSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "Punctual",
@@ -87,6 +85,7 @@ let package = Package(
             dependencies: [
                 "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -116,7 +115,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "CronTests", dependencies: ["Cron"], swiftSettings: strictSettings),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "PunctualTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "KubeSim", "PunctualTestSupport"],
@@ -128,6 +127,7 @@ let package = Package(
             dependencies: [
                 "KubeSim", "KubeClient", "PunctualTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -136,7 +136,10 @@ let package = Package(
             dependencies: [
                 "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -78,6 +78,19 @@ hack::wait_for_pattern() {
     return 1
 }
 
+# hack::eventually SECONDS CMD...: retries CMD (its own timeouts apply) every 0.2 s until it
+# succeeds; returns 1 if it never does within SECONDS.
+hack::eventually() {
+    local seconds="$1" tries=0
+    shift
+    while ((tries < seconds * 5)); do
+        "$@" && return 0
+        sleep 0.2
+        tries=$((tries + 1))
+    done
+    return 1
+}
+
 # hack::assert_contains HAYSTACK NEEDLE WHAT: fails with a message naming WHAT.
 hack::assert_contains() {
     if [[ "$1" != *"$2"* ]]; then
@@ -112,16 +125,31 @@ hack::make_tls() {
 # hack::random_token: 32 hex characters.
 hack::random_token() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 
+# hack::stop_process PID: stops a process started by hack::start_background (a `timeout` wrapper)
+# and its child. The child is signalled directly: a parent that blocks SIGTERM (some test runners
+# do) passes that mask on, and `timeout` would then never relay the signal. A process still
+# running 5 s after SIGTERM gets SIGKILL.
+hack::stop_process() {
+    local pid="$1" waited=0
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((waited < 50)); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        hack::log "process $pid did not stop within 5 s of SIGTERM; killing it"
+        pkill -KILL -P "$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
 hack::cleanup() {
     local status=$?
     local pid index
     for pid in "${HACK_PIDS[@]:-}"; do
-        [[ -n "$pid" ]] || continue
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${HACK_PIDS[@]:-}"; do
-        [[ -n "$pid" ]] || continue
-        wait "$pid" 2>/dev/null || true
+        [[ -n "$pid" ]] && hack::stop_process "$pid"
     done
     for ((index = ${#HACK_CLEANUPS[@]} - 1; index >= 0; index--)); do
         eval "${HACK_CLEANUPS[index]}" || true

@@ -142,15 +142,8 @@ data:
 YAML
 k get configmap beta-dependent >/dev/null || hack::fail "the dependent ConfigMap is missing"
 k delete wgt beta --wait=true --timeout=20s >/dev/null || hack::fail "deleting the owner failed"
-gone=""
-for _ in $(seq 1 50); do
-    if ! k get configmap beta-dependent >/dev/null 2>&1; then
-        gone=yes
-        break
-    fi
-    sleep 0.2
-done
-[[ -n "$gone" ]] || hack::fail "the dependent ConfigMap survived its owner's deletion"
+configmap_gone() { ! k get configmap beta-dependent >/dev/null 2>&1; }
+hack::eventually 10 configmap_gone || hack::fail "the dependent ConfigMap survived its owner's deletion"
 
 hack::log "kubectl: Jobs on the simulated runtime"
 k apply -f hack/conformance/jobs.yaml >/dev/null || hack::fail "applying the Jobs failed"
@@ -169,26 +162,14 @@ exit_code="$(k get pods -l job-name=conformance-fails \
     -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.exitCode}')"
 hack::assert_equals "$exit_code" "3" "the failed pod's exit code"
 k delete job conformance-succeeds --cascade=background >/dev/null || hack::fail "deleting the Job failed"
-gone=""
-for _ in $(seq 1 50); do
-    if [[ -z "$(k get pods -l job-name=conformance-succeeds -o name)" ]]; then
-        gone=yes
-        break
-    fi
-    sleep 0.2
-done
-[[ -n "$gone" ]] || hack::fail "the Job's pods survived the Job's deletion"
+pods_gone() { [[ -z "$(k get pods -l job-name=conformance-succeeds -o name)" ]]; }
+hack::eventually 10 pods_gone || hack::fail "the Job's pods survived the Job's deletion"
 
 # MARK: - Python client
 
 hack::log "python: watch semantics"
-# From a manifest: `kubectl create namespace` sends protobuf, which KubeSim does not decode.
-k apply -f - >/dev/null <<YAML || hack::fail "creating the watch namespace failed"
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: conformance-watch
-YAML
+# `kubectl create namespace` sends a protobuf body.
+k create namespace conformance-watch >/dev/null || hack::fail "kubectl create namespace failed"
 k apply -n conformance-watch -f hack/conformance/widgets.yaml >/dev/null || hack::fail "applying widgets failed"
 hack::run 120 -- python3 hack/conformance/watch_test.py --kubeconfig "$KUBECONFIG" --namespace conformance-watch \
     || hack::fail "the Python client checks failed"

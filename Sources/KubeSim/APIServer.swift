@@ -12,8 +12,9 @@ import Synchronization
 ///
 /// Tests start one in-process with ``start()`` (it binds `127.0.0.1` on a free port by default
 /// and returns the base URL) and end it with ``stop()``. `punctual sim` runs it as a `Service` in
-/// a `ServiceGroup`, so SIGTERM and SIGINT stop it gracefully: open watch streams are closed first,
-/// then the listener.
+/// a `ServiceGroup`, so SIGTERM and SIGINT stop it gracefully: open watch streams are ended first
+/// (their remaining events dropped), then the listener; connections still busy after
+/// ``Configuration/shutdownGracePeriod`` (a client that stopped reading) are cancelled.
 ///
 /// Authentication is optional: with a bearer token configured, every request except the health
 /// probes must carry `Authorization: Bearer <token>` (401 Unauthorized otherwise). With TLS and a
@@ -33,17 +34,23 @@ public final class APIServer: Service, Sendable {
         public var bearerToken: String?
         /// Serve HTTPS with these files instead of HTTP.
         public var tls: TLSFiles?
-        /// How often watchers that allow bookmarks get a BOOKMARK, on the simulation clock.
-        public var bookmarkInterval: Duration
+        /// How often watchers that allow bookmarks get a BOOKMARK, on the simulation clock; `nil`
+        /// sends none. The ticker is one permanent sleeper on a `ManualClock`, as is every watch
+        /// with `timeoutSeconds`; tests counting sleepers should account for them.
+        public var bookmarkInterval: Duration?
         /// Events buffered per watch before a watcher that does not keep up is closed.
         public var watchBufferLimit: Int
         /// The largest request body accepted.
         public var maxBodyBytes: Int
+        /// How long, in real time, graceful shutdown waits for in-flight responses after every
+        /// watch was ended; then the connections still open are cancelled and closed. This bounds
+        /// shutdown when a client stopped reading and a watch write waits on a full socket.
+        public var shutdownGracePeriod: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, bearerToken: String? = nil, tls: TLSFiles? = nil,
-            bookmarkInterval: Duration = .seconds(60), watchBufferLimit: Int = 10_000,
-            maxBodyBytes: Int = 16 * 1024 * 1024
+            bookmarkInterval: Duration? = .seconds(60), watchBufferLimit: Int = 10_000,
+            maxBodyBytes: Int = 16 * 1024 * 1024, shutdownGracePeriod: Duration = .seconds(5)
         ) {
             self.host = host
             self.port = port
@@ -52,6 +59,7 @@ public final class APIServer: Service, Sendable {
             self.bookmarkInterval = bookmarkInterval
             self.watchBufferLimit = watchBufferLimit
             self.maxBodyBytes = maxBodyBytes
+            self.shutdownGracePeriod = shutdownGracePeriod
         }
     }
 
@@ -79,6 +87,8 @@ public final class APIServer: Service, Sendable {
         var group: ServiceGroup?
         var task: Task<Void, any Error>?
         var isStopping = false
+        /// The connections of watch streams in progress, closed when shutdown's grace period ends.
+        var watchConnections: [ObjectIdentifier: any Channel] = [:]
     }
 
     /// The objects the server serves; in-process components may read and write it directly.
@@ -93,12 +103,19 @@ public final class APIServer: Service, Sendable {
     public init(store: SimStore, configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.store = store
         self.configuration = configuration
-        self.logger = logger ?? Logger(label: "KubeSim")
+        self.logger =
+            logger
+            ?? {
+                var quiet = Logger(label: "KubeSim")
+                quiet.logLevel = .warning
+                return quiet
+            }()
         faults = FaultInjector(clock: store.clock, store: store)
     }
 
     /// Creates a server with a fresh store on `clock`.
-    public convenience init(clock: any WallClock, configuration: Configuration = Configuration(), logger: Logger? = nil) {
+    public convenience init(clock: any WallClock, configuration: Configuration = Configuration(), logger: Logger? = nil)
+    {
         self.init(store: SimStore(clock: clock), configuration: configuration, logger: logger)
     }
 
@@ -119,8 +136,8 @@ public final class APIServer: Service, Sendable {
         let scheme = configuration.tls == nil ? "http" : "https"
         let host = configuration.host
         let application = Application(
-            responder: CallbackResponder { (request: Request, _: BasicRequestContext) in
-                await self.respond(to: request)
+            responder: CallbackResponder { (request: Request, context: ConnectionContext) in
+                await ConnectionContext.$current.withValue(context.channel) { await self.respond(to: request) }
             },
             server: try serverBuilder(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port)),
@@ -132,24 +149,33 @@ public final class APIServer: Service, Sendable {
                 onListening(url)
             },
             logger: logger)
-        let group = ServiceGroup(
-            services: [application, BookmarkService(server: self)], gracefulShutdownSignals: [], logger: logger)
-        try await group.run()
+        // Services shut down in reverse order: the bookmark service ends every watch first, then the
+        // application drains; whatever has not finished after the grace period is cancelled.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: application), .init(service: BookmarkService(server: self))], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod * 2
+        try await ServiceGroup(configuration: groupConfiguration).run()
     }
 
     private func serverBuilder() throws -> HTTPServerBuilder {
         guard let files = configuration.tls else { return .http1() }
         let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath)
         let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
-        let tls: TLSConfiguration
+        var tls: TLSConfiguration
         if let caPath = files.clientCAPath {
             let roots = try NIOSSLCertificate.fromPEMFile(caPath)
             tls = .makeServerConfigurationWithMTLS(
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key),
                 trustRoots: .certificates(roots))
         } else {
-            tls = .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            tls = .makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         }
+        // Closing waits this long for the client's close_notify (NIOSSL's default is 5 s), which a
+        // client that stopped reading never sends.
+        tls.shutdownTimeout = TimeAmount.nanoseconds(
+            Int64(configuration.shutdownGracePeriod.components.seconds) * 1_000_000_000
+                + configuration.shutdownGracePeriod.components.attoseconds / 1_000_000_000)
         return try .tls(.http1(), tlsConfiguration: tls)
     }
 
@@ -173,7 +199,8 @@ public final class APIServer: Service, Sendable {
         }
         for await url in bound { return url }
         if case .failure(let error) = await task.result {
-            throw StartError(description: "KubeSim could not listen on \(configuration.host):\(configuration.port): \(error)")
+            throw StartError(
+                description: "KubeSim could not listen on \(configuration.host):\(configuration.port): \(error)")
         }
         throw StartError(description: "KubeSim stopped before listening on \(configuration.host):\(configuration.port)")
     }
@@ -199,6 +226,30 @@ public final class APIServer: Service, Sendable {
         lifecycle.withLock { $0.isStopping = true }
         store.closeAllSubscriptions()
     }
+
+    /// Registers the connection of a watch stream until ``watchEnded(_:)``.
+    func watchStarted(_ channel: any Channel) {
+        lifecycle.withLock { $0.watchConnections[ObjectIdentifier(channel)] = channel }
+    }
+
+    func watchEnded(_ channel: any Channel) {
+        _ = lifecycle.withLock { $0.watchConnections.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// After ``beginShutdown()``: gives watch streams the grace period to end on their own, then closes
+    /// the connections of those still writing (their clients stopped reading, so writes wait forever).
+    func closeRemainingWatchConnections() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.shutdownGracePeriod
+        while clock.now < deadline, lifecycle.withLock({ !$0.watchConnections.isEmpty }) {
+            try? await clock.sleep(for: .milliseconds(10))
+        }
+        let remaining = lifecycle.withLock { state in
+            defer { state.watchConnections = [:] }
+            return Array(state.watchConnections.values)
+        }
+        for channel in remaining { channel.close(promise: nil) }
+    }
 }
 
 /// Sends periodic bookmarks on the simulation clock and, on graceful shutdown, closes every watch
@@ -210,6 +261,10 @@ struct BookmarkService: Service {
         let clock = server.store.clock
         let interval = server.configuration.bookmarkInterval
         await withGracefulShutdownHandler {
+            guard let interval else {
+                try? await gracefulShutdown()
+                return
+            }
             // The clock may be virtual and never advance again: stop waiting on shutdown.
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
@@ -220,5 +275,6 @@ struct BookmarkService: Service {
         } onGracefulShutdown: {
             server.beginShutdown()
         }
+        await server.closeRemainingWatchConnections()
     }
 }

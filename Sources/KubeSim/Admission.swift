@@ -8,22 +8,27 @@ import KubeClient
 ///   defaults, prunes unknown fields, then validates; `metadata.name` must be a DNS-1123 subdomain.
 /// - Jobs (batch/v1): containers with name and image, restartPolicy `Never` or `OnFailure`,
 ///   non-negative counts, a name short enough for the `batch.kubernetes.io/job-name` label; on
-///   create the server-side defaults (completions, parallelism, backoffLimit, selector, the
-///   controller-uid and job-name labels) are filled in as the Job registry does.
-/// - Pods: containers with name and image, a supported restartPolicy; pod defaults.
+///   update, `spec.template`, `spec.selector`, `spec.completions` and the other creation-time
+///   fields are immutable (`field is immutable`).
+/// - Pods: containers with name and image, a supported restartPolicy.
+///
+/// The server-side defaults of Jobs and Pods (backoffLimit, selector, generated labels, pod-spec
+/// defaults) are applied by the store before admission runs (`StoreState+Defaults`).
 /// - CustomResourceDefinitions: group, names, scope, one storage version, structural schemas.
 /// - Other built-ins: `metadata.name` rules only.
 ///
-/// Not enforced (documented approximations): CEL `x-kubernetes-validations`, validation
-/// ratcheting on update, `fieldValidation=Strict` (unknown fields are always pruned silently, as
-/// with `fieldValidation=Ignore`), and the many Pod/Job rules Punctual never exercises.
+/// `fieldValidation` (``FieldValidation``) applies to custom resources: the fields pruning would
+/// drop are refused under Strict, reported as warnings under Warn, dropped silently under Ignore.
+///
+/// CEL `x-kubernetes-validations` rules (the subset on ``CELProgram``) run after the schema
+/// validation, unless it found a wrong type or unsupported value, as the real server does. Transition
+/// rules see `oldSelf` on main-resource updates only (a `/status` write passes no old object, so they are
+/// skipped there).
+///
+/// Not enforced (documented approximations): validation ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
+/// sent), and the many Pod/Job rules Punctual never exercises.
 public struct Admission: Sendable {
     public init() {}
-
-    /// The operation being admitted.
-    public enum Operation: Sendable {
-        case create, update
-    }
 
     /// What the admitted object is.
     public struct Target: Sendable {
@@ -46,10 +51,11 @@ public struct Admission: Sendable {
     /// - Parameters:
     ///   - object: the object as it would be stored (name, uid already assigned by the store).
     ///   - target: its group, version, kind and, for a custom resource, the schema.
-    ///   - operation: create or update; some defaults apply on create only.
+    ///   - old: the stored object when the write updates the main resource (not `/status`), for
+    ///     the rules about what may change.
     /// - Returns: the object to store.
     /// - Throws: a 422 `Invalid` ``Status`` with one cause per failing field.
-    public func admit(_ object: JSONValue, as target: Target, operation: Operation) throws(Status) -> JSONValue {
+    public func admit(_ object: JSONValue, as target: Target, old: JSONValue? = nil) throws(Status) -> JSONValue {
         var object = object
         var errors: [FieldError]
         if let schemaJSON = target.customSchema {
@@ -65,8 +71,10 @@ public struct Admission: Sendable {
             object = schema.pruning(object).value
             errors = NameValidation.validateMetadataName(of: object, rule: .subdomain)
             errors += schema.validate(object)
+            errors += Self.validateRules(of: object, old: old, schema: schema, after: errors)
         } else {
-            errors = admitBuiltIn(&object, target: target, operation: operation)
+            errors = validateBuiltIn(object, target: target)
+            if let old { errors += validateBuiltInUpdate(object, old: old, target: target) }
         }
         guard errors.isEmpty else {
             throw Self.invalidStatus(
@@ -75,15 +83,12 @@ public struct Admission: Sendable {
         return object
     }
 
-    private func admitBuiltIn(_ object: inout JSONValue, target: Target, operation: Operation) -> [FieldError] {
+    private func validateBuiltIn(_ object: JSONValue, target: Target) -> [FieldError] {
         switch (target.group, target.kind) {
         case ("batch", "Job"):
-            if operation == .create { BuiltInDefaults.prepareJobForCreate(&object) }
-            BuiltInDefaults.applyPodSpecDefaults(&object, at: ["spec", "template", "spec"])
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
                 + BuiltInValidation.validateJob(object)
         case ("", "Pod"):
-            BuiltInDefaults.applyPodSpecDefaults(&object, at: ["spec"])
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
                 + BuiltInValidation.validatePod(object)
         case ("", "Namespace"):
@@ -99,7 +104,31 @@ public struct Admission: Sendable {
         }
     }
 
+    private func validateBuiltInUpdate(_ object: JSONValue, old: JSONValue, target: Target) -> [FieldError] {
+        switch (target.group, target.kind) {
+        case ("batch", "Job"): BuiltInValidation.validateJobUpdate(object, old: old)
+        default: []
+        }
+    }
+
     // MARK: - Helpers
+
+    /// The CEL rules' errors, or, when `errors` already holds a type or unsupported-value error, the API
+    /// server's single notice that the rules were not checked.
+    private static func validateRules(
+        of object: JSONValue, old: JSONValue?, schema: OpenAPISchema, after errors: [FieldError]
+    ) -> [FieldError] {
+        guard schema.hasRules else { return [] }
+        if errors.contains(where: { $0.reason == .typeInvalid || $0.reason == .notSupported }) {
+            return [
+                FieldError(
+                    .invalid, field: "<nil>", value: nil,
+                    detail: "some validation rules were not checked because the object was invalid; "
+                        + "correct the existing errors to complete validation")
+            ]
+        }
+        return schema.validateRules(object, old: old)
+    }
 
     static func name(of object: JSONValue) -> String {
         object[path: ["metadata", "name"]]?.stringValue ?? ""

@@ -6,15 +6,21 @@ import Synchronization
 ///
 /// Reachable in-process (`server.faults`) and over HTTP under `/sim/faults` (JSON bodies):
 ///
-/// | request | effect |
-/// | --- | --- |
-/// | `POST /sim/faults/fail` `{"verb":"create","resource":"jobs","count":3,"code":429,"retryAfterSeconds":2}` | the next `count` requests matching verb and resource (both optional; `resource` is the plural, optionally `jobs.batch`) fail with `code` as a proper Status (429 carries `Retry-After`) |
-/// | `POST /sim/faults/latency` `{"milliseconds":200}` | every API request waits this long first (0 turns it off) |
-/// | `POST /sim/faults/unavailable` `{"seconds":30}` | every API request answers 503 for this long on the simulation clock |
-/// | `POST /sim/faults/close-watches` | every open watch stream ends now |
-/// | `POST /sim/faults/compact` | the watch history is forgotten: older resourceVersions get 410 Expired |
-/// | `GET /sim/faults` | the pending faults, as JSON |
-/// | `DELETE /sim/faults` | clears failures, latency and unavailability |
+/// - `POST /sim/faults/fail` with
+///   `{"verb": "create", "resource": "jobs", "count": 3, "code": 429, "retryAfterSeconds": 2}`: the next
+///   `count` requests matching verb and resource (both optional; `resource` is the plural, or
+///   `plural.group` such as `jobs.batch`) fail with `code` as a proper Status; 429 carries `Retry-After`.
+/// - `POST /sim/faults/latency` with `{"milliseconds": 200}`: every API request waits this long
+///   first (0 turns it off).
+/// - `POST /sim/faults/unavailable` with `{"seconds": 30}`: every API request answers 503 for this
+///   long on the simulation clock.
+/// - `POST /sim/faults/close-watches`: every open watch stream ends now.
+/// - `POST /sim/faults/compact`: the watch history is forgotten; older resourceVersions and continue
+///   tokens get 410 Expired.
+/// - `GET /sim/faults`: the pending faults, as JSON. `DELETE /sim/faults`: clears failures, latency
+///   and unavailability.
+///
+/// Every endpoint answers the pending faults as JSON; with a bearer token configured they need it too.
 ///
 /// Latency is real time, not simulation time: a request that slept on a ``ManualClock`` would
 /// stall until a test advanced the clock, which would make the server itself part of the
@@ -121,7 +127,9 @@ public final class FaultInjector: Sendable {
             if let until = state.unavailableUntil {
                 if now < until {
                     let remaining = Int(until.timeIntervalSince(now).rounded(.up))
-                    decision.failure = (.serviceUnavailable("the server is currently unavailable (injected)"), remaining)
+                    decision.failure = (
+                        .serviceUnavailable("the server is currently unavailable (injected)"), remaining
+                    )
                     return decision
                 }
                 state.unavailableUntil = nil
@@ -132,7 +140,8 @@ public final class FaultInjector: Sendable {
             let rule = state.rules[index]
             state.rules[index].count -= 1
             if state.rules[index].count <= 0 { state.rules.remove(at: index) }
-            var status = Status.injected(code: rule.code, retryAfterSeconds: rule.retryAfterSeconds, message: rule.message)
+            var status = Status.injected(
+                code: rule.code, retryAfterSeconds: rule.retryAfterSeconds, message: rule.message)
             if let retryAfter = rule.retryAfterSeconds, status.details?.retryAfterSeconds == nil {
                 status.details = Status.Details(retryAfterSeconds: retryAfter)
             }

@@ -18,6 +18,10 @@ struct RuntimeLoop {
     private var records: [String: PodRecord] = [:]
     private var dirty: Set<JobRuntime.WorkKey> = []
     private var scheduled: [JobRuntime.WorkKey: Date] = [:]
+    /// Which Pods each Job controls, kept from the events so a Job's sync reads only its Pods.
+    private var podsByJob: [JobRuntime.WorkKey: Set<String>] = [:]
+    /// The reverse of `podsByJob`, keyed by `.pod(namespace:name:)`.
+    private var jobByPod: [JobRuntime.WorkKey: JobRuntime.WorkKey] = [:]
 
     init(runtime: JobRuntime) {
         self.runtime = runtime
@@ -34,16 +38,19 @@ struct RuntimeLoop {
             let jobs = (try? store.list(JobRuntime.jobs).items) ?? []
             for job in jobs { dirty.insert(.job(namespace: job.metadataNamespace, name: job.metadataName)) }
             let pods = (try? store.list(JobRuntime.pods).items) ?? []
-            for pod in pods { dirty.insert(Self.workKey(forPod: pod)) }
+            podsByJob.removeAll()
+            jobByPod.removeAll()
+            for pod in pods { dirty.insert(index(pod, isDeleted: false)) }
         case .changed(let event):
             if event.resource == JobRuntime.jobs {
                 dirty.insert(.job(namespace: event.object.metadataNamespace, name: event.object.metadataName))
             } else if event.resource == JobRuntime.pods {
+                let podKey = JobRuntime.WorkKey.pod(
+                    namespace: event.object.metadataNamespace, name: event.object.metadataName)
+                // A Pod that stopped belonging to a Job (orphaned) makes both sides dirty.
+                if let previousOwner = jobByPod[podKey] { dirty.insert(previousOwner) }
                 if event.type == .deleted { records[event.object.metadataUID] = nil }
-                dirty.insert(Self.workKey(forPod: event.object))
-                if let previous = event.previous, Self.workKey(forPod: previous) != Self.workKey(forPod: event.object) {
-                    dirty.insert(Self.workKey(forPod: previous))
-                }
+                dirty.insert(index(event.object, isDeleted: event.type == .deleted))
             }
         case .wake(let key):
             if let due = scheduled[key], due <= runtime.clock.currentDate { scheduled[key] = nil }
@@ -76,10 +83,12 @@ struct RuntimeLoop {
     private mutating func syncJob(namespace: String, name: String) -> Date? {
         let now = runtime.clock.currentDate
         let job = try? store.get(JobRuntime.jobs, namespace: namespace, name: name)
-        let allPods = (try? store.list(JobRuntime.pods, options: ListOptions(namespace: namespace)).items) ?? []
-        let pods = allPods.filter { pod in
-            guard let owner = Self.controllingJob(of: pod), owner.name == name else { return false }
-            return job.map { owner.uid == $0.metadataUID } ?? true
+        let names = podsByJob[.job(namespace: namespace, name: name)] ?? []
+        let pods = names.sorted().compactMap { podName -> JSONValue? in
+            guard let pod = try? store.get(JobRuntime.pods, namespace: namespace, name: podName),
+                let owner = Self.controllingJob(of: pod), owner.name == name
+            else { return nil }
+            return job.map { owner.uid == $0.metadataUID ? pod : nil } ?? pod
         }
         do {
             var wake = try advance(pods, isJobPod: true, now: now)
@@ -100,10 +109,7 @@ struct RuntimeLoop {
             wake = earliest(wake, plan.wakeAt)
             return wake
         } catch {
-            logger.debug(
-                "simulated Job controller write failed; retrying",
-                metadata: ["job": "\(namespace)/\(name)", "error": "\(error)"])
-            return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+            return retryLater(after: error, writing: "job", "\(namespace)/\(name)", now: now)
         }
     }
 
@@ -130,6 +136,8 @@ struct RuntimeLoop {
         }
         for _ in 0..<plan.podsToCreate {
             let created = try store.create(JobRuntime.pods, namespace: namespace, object: Self.pod(for: job))
+            // Indexed now, not when its event arrives: a sync in between must not create it again.
+            _ = index(created, isDeleted: false)
             records[created.metadataUID] = PodRecord(
                 simulation: Self.simulation(for: created, isJobPod: true, now: now))
         }
@@ -147,10 +155,7 @@ struct RuntimeLoop {
             try releaseUncounted([pod], includingRunning: true)
             return wake
         } catch {
-            logger.debug(
-                "simulated kubelet write failed; retrying",
-                metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
-            return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+            return retryLater(after: error, writing: "pod", "\(namespace)/\(name)", now: now)
         }
     }
 
@@ -221,6 +226,30 @@ struct RuntimeLoop {
     }
 
     // MARK: - Helpers
+
+    /// Records which Job (if any) controls a Pod.
+    /// - Returns: the key whose sync handles the Pod.
+    private mutating func index(_ pod: JSONValue, isDeleted: Bool) -> JobRuntime.WorkKey {
+        let podKey = JobRuntime.WorkKey.pod(namespace: pod.metadataNamespace, name: pod.metadataName)
+        if let previousOwner = jobByPod.removeValue(forKey: podKey) {
+            podsByJob[previousOwner]?.remove(pod.metadataName)
+            if podsByJob[previousOwner]?.isEmpty == true { podsByJob[previousOwner] = nil }
+        }
+        let key = Self.workKey(forPod: pod)
+        if case .job = key, !isDeleted {
+            podsByJob[key, default: []].insert(pod.metadataName)
+            jobByPod[podKey] = key
+        }
+        return key
+    }
+
+    /// Logs a failed write (usually a conflict with another writer) and says when to try again.
+    private func retryLater(after error: Status, writing kind: String, _ key: String, now: Date) -> Date {
+        logger.debug(
+            "simulated cluster write failed; retrying",
+            metadata: [kind: "\(key)", "error": "\(error.message ?? "")", "code": "\(error.code ?? 0)"])
+        return now.addingTimeInterval(runtime.configuration.retryDelay.timeInterval)
+    }
 
     private func earliest(_ lhs: Date?, _ rhs: Date?) -> Date? {
         switch (lhs, rhs) {

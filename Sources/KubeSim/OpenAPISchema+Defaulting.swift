@@ -61,17 +61,14 @@ extension OpenAPISchema {
             var kept: [String: JSONValue] = [:]
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
                 let childPath = Self.child(path, key)
-                if keepsTypeMeta, key == "metadata" {
-                    // ObjectMeta is the API server's, never pruned by a CRD schema (which may declare
-                    // `metadata: {type: object}` without properties, as controller-gen writes it).
+                if keepsTypeMeta && Self.typeMetaFields.contains(key) {
+                    // apiVersion, kind and metadata are the server's, whatever the schema says of them.
                     kept[key] = member
                 } else if let property = properties[key] {
                     kept[key] = property.prune(member, path: childPath, keepsTypeMeta: false, pruned: &pruned)
                 } else if case .schema(let valueSchema) = additionalProperties {
                     kept[key] = valueSchema.prune(member, path: childPath, keepsTypeMeta: false, pruned: &pruned)
-                } else if preservesUnknownFields || additionalPropertiesAllowed
-                    || (keepsTypeMeta && Self.typeMetaFields.contains(key))
-                {
+                } else if preservesUnknownFields || additionalPropertiesAllowed {
                     kept[key] = member
                 } else {
                     pruned.append(childPath)

@@ -9,8 +9,9 @@ import KubeClient
 /// `minItems`/`maxItems`, `minProperties`/`maxProperties`, `pattern`, `nullable`, `format`
 /// (`date-time`, `date`, `int32`, `int64`; others are accepted and not checked), `default`,
 /// `allOf`/`anyOf`/`oneOf`/`not` (value validations only), `x-kubernetes-preserve-unknown-fields`,
-/// `x-kubernetes-int-or-string` and `x-kubernetes-embedded-resource`. Descriptions, list/map types
-/// and CEL `x-kubernetes-validations` are read past, not enforced.
+/// `x-kubernetes-int-or-string`, `x-kubernetes-embedded-resource` and CEL `x-kubernetes-validations`
+/// (compiled here in the subset described on ``CELProgram``; a rule outside it fails parsing).
+/// Descriptions and list/map types are read past, not enforced.
 ///
 /// Like the real API server, parsing insists on a *structural* schema: every specified field
 /// (root, properties, items, additionalProperties) has a `type`, unless it is int-or-string or
@@ -57,6 +58,8 @@ public final class OpenAPISchema: Sendable {
     public let anyOf: [OpenAPISchema]
     public let oneOf: [OpenAPISchema]
     public let not: OpenAPISchema?
+    /// The compiled `x-kubernetes-validations` of this node.
+    public let validations: [ValidationRule]
 
     /// Parses a schema.
     /// - Parameters:
@@ -163,6 +166,15 @@ public final class OpenAPISchema: Sendable {
             not = OpenAPISchema(json: value, path: "\(path).not", role: .valueValidation, errors: &errors)
         } else {
             not = nil
+        }
+
+        if role == .valueValidation {
+            validations = []
+            if members["x-kubernetes-validations"] != nil {
+                errors.append(.forbiddenField("\(path).x-kubernetes-validations", "must be empty to be structural"))
+            }
+        } else {
+            validations = ValidationRule.parse(members["x-kubernetes-validations"], path: path, errors: &errors)
         }
 
         if role != .valueValidation {

@@ -2,8 +2,9 @@ import Foundation
 import KubeClient
 import Synchronization
 
-/// The options of a list call.
-public struct ListOptions: Sendable, Hashable {
+/// A list query against the store: the server-side form of a list request, with parsed selectors
+/// (clients describe the same request with KubeClient's `ListOptions`).
+public struct StoreListQuery: Sendable, Hashable {
     /// Only this namespace; `nil` lists across all namespaces.
     public var namespace: String?
     public var labelSelector: LabelSelector
@@ -89,7 +90,7 @@ public final class SimStore: Sendable {
         self.clock = clock
         state = Mutex(StoreState(historyLimit: historyLimit, admission: admission, now: { clock.currentDate }))
         let namespaces = GroupResource(group: "", resource: "namespaces")
-        for name in ResourceType.initialNamespaces {
+        for name in ServedResource.initialNamespaces {
             _ = try? create(namespaces, namespace: "", object: ["metadata": ["name": .string(name)]])
         }
     }
@@ -97,12 +98,12 @@ public final class SimStore: Sendable {
     // MARK: - Resources
 
     /// The resource served under `resource`, if any (built-in or defined by a CRD).
-    public func resourceType(_ resource: GroupResource) -> ResourceType? {
+    public func resourceType(_ resource: GroupResource) -> ServedResource? {
         state.withLock { $0.types[resource] }
     }
 
     /// Every served resource, sorted by group and name.
-    public func resourceTypes() -> [ResourceType] {
+    public func resourceTypes() -> [ServedResource] {
         state.withLock { Array($0.types.values) }.sorted { ($0.group, $0.resource) < ($1.group, $1.resource) }
     }
 
@@ -124,7 +125,9 @@ public final class SimStore: Sendable {
     /// A page of objects matching the options, in (namespace, name) order.
     ///
     /// - Throws: 410 Expired for a continue token older than the history, 400 for a malformed token.
-    public func list(_ resource: GroupResource, options: ListOptions = ListOptions()) throws(Status) -> ListResult {
+    public func list(
+        _ resource: GroupResource, options: StoreListQuery = StoreListQuery()
+    ) throws(Status) -> ListResult {
         let (listRevision, startAfter) = try ContinueToken.decode(options.continueToken)
         return try state.withLock { state throws(Status) -> ListResult in
             let type = try state.type(of: resource)
@@ -171,11 +174,12 @@ public final class SimStore: Sendable {
     /// - Returns: the stored object (for a dry run, the object that would be stored, without resourceVersion).
     /// - Throws: 409 AlreadyExists, 404 for a missing namespace, 422 from admission, 400 for a bad body.
     @discardableResult
-    public func create(_ resource: GroupResource, namespace: String, object: JSONValue, isDryRun: Bool = false)
-        throws(Status) -> JSONValue
-    {
+    public func create(
+        _ resource: GroupResource, namespace: String, object: JSONValue, isDryRun: Bool = false,
+        validation: WriteValidation = WriteValidation()
+    ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
-            try state.create(resource, namespace: namespace, object: object, isDryRun: isDryRun)
+            try state.create(resource, namespace: namespace, object: object, isDryRun: isDryRun, validation: validation)
         }
     }
 
@@ -185,12 +189,12 @@ public final class SimStore: Sendable {
     @discardableResult
     public func update(
         _ resource: GroupResource, namespace: String, name: String, object: JSONValue,
-        subresource: Subresource = .main, isDryRun: Bool = false
+        subresource: Subresource = .main, isDryRun: Bool = false, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
             try state.update(
                 ObjectKey(resource: resource, namespace: namespace, name: name), with: object,
-                subresource: subresource, isDryRun: isDryRun)
+                subresource: subresource, isDryRun: isDryRun, validation: validation)
         }
     }
 
@@ -198,10 +202,12 @@ public final class SimStore: Sendable {
     @discardableResult
     public func patch(
         _ resource: GroupResource, namespace: String, name: String, patch: Patch, subresource: Subresource = .main,
-        isDryRun: Bool = false
+        isDryRun: Bool = false, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
-        try modify(resource, namespace: namespace, name: name, subresource: subresource, isDryRun: isDryRun) {
-            object throws(Status) in
+        try modify(
+            resource, namespace: namespace, name: name, subresource: subresource, isDryRun: isDryRun,
+            validation: validation
+        ) { object throws(Status) in
             object = try patch.apply(to: object)
         }
     }
@@ -211,14 +217,16 @@ public final class SimStore: Sendable {
     @discardableResult
     public func modify(
         _ resource: GroupResource, namespace: String, name: String, subresource: Subresource = .main,
-        isDryRun: Bool = false, _ change: (inout JSONValue) throws(Status) -> Void
+        isDryRun: Bool = false, validation: WriteValidation = WriteValidation(),
+        _ change: (inout JSONValue) throws(Status) -> Void
     ) throws(Status) -> JSONValue {
         try state.withLock { state throws(Status) in
             let key = ObjectKey(resource: resource, namespace: namespace, name: name)
             _ = try state.type(of: resource)
             var object = try state.existing(key)
             try change(&object)
-            return try state.update(key, with: object, subresource: subresource, isDryRun: isDryRun)
+            return try state.update(
+                key, with: object, subresource: subresource, isDryRun: isDryRun, validation: validation)
         }
     }
 
@@ -244,7 +252,8 @@ public final class SimStore: Sendable {
     ///   - namespace: only this namespace; `nil` or empty for all.
     ///   - from: where to start (see ``WatchStart``).
     ///   - bufferLimit: events buffered before a slow subscriber is closed; `nil` is unbounded.
-    /// - Throws: 410 Expired when `from` is a resourceVersion older than the retained history.
+    /// - Throws: 410 Expired when `from` is a resourceVersion older than the retained history, 504
+    ///   Timeout (cause `ResourceVersionTooLarge`) when it is newer than the store.
     public func subscribe(
         resources: Set<GroupResource>? = nil, namespace: String? = nil, from start: WatchStart = .now,
         bufferLimit: Int? = nil
@@ -267,6 +276,18 @@ public final class SimStore: Sendable {
                 }
                 initial.sort { $0.resourceVersion < $1.resourceVersion }
             case .after(let revision):
+                if revision > state.revision {
+                    // What a real server answers (after a short wait) to a version from its future,
+                    // typically from a client that outlived a restarted simulator: relist.
+                    throw Status.failure(
+                        code: 504, reason: "Timeout",
+                        message: "Timeout: Too large resource version: \(revision), current: \(state.revision)",
+                        details: Status.Details(
+                            causes: [
+                                Status.Cause(reason: "ResourceVersionTooLarge", message: "Too large resource version")
+                            ],
+                            retryAfterSeconds: 1))
+                }
                 if revision < state.hub.compactedRevision {
                     throw Status.expired(
                         "too old resource version: \(revision) (\(state.hub.compactedRevision + 1))")

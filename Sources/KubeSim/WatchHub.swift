@@ -116,6 +116,15 @@ struct WatchHub {
         subscribers.removeValue(forKey: id)?.continuation.finish()
     }
 
+    /// Ends the streams of subscribers that watch only `resource` (its CRD was deleted), as the real
+    /// server ends watches of a resource it stops serving.
+    mutating func close(onlyWatching resource: GroupResource) {
+        for (id, subscriber) in subscribers where subscriber.resources == [resource] {
+            subscribers.removeValue(forKey: id)
+            subscriber.continuation.finish()
+        }
+    }
+
     /// Ends every subscriber's stream (fault injection "close all watches", or server shutdown).
     mutating func closeAll() {
         let all = subscribers

@@ -82,6 +82,19 @@ public final class RawJSONClient: Sendable {
         headers: [String: String] = [:]
     ) async throws -> Reply {
         let request = try makeRequest(method, path, body: body, contentType: contentType, headers: headers)
+        return try await collect(request)
+    }
+
+    /// Sends raw bytes (e.g. a protobuf body) and collects the response.
+    public func requestBytes(_ method: Method, _ path: String, body: [UInt8], contentType: String) async throws -> Reply
+    {
+        var request = try makeRequest(method, path, body: nil, contentType: contentType, headers: [:])
+        request.headers.replaceOrAdd(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await collect(request)
+    }
+
+    private func collect(_ request: HTTPClientRequest) async throws -> Reply {
         let response = try await client.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let text = String(buffer: buffer)
@@ -132,14 +145,31 @@ public struct WatchConnection: Sendable {
     /// Closes the connection.
     public func close() { reader.cancel() }
 
+    /// Every event until the server ends the stream, failing if that takes longer than `timeout` of real time.
+    public func untilEnd(timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
+        try await collect(upTo: nil, timeout: timeout, waitingFor: "the end of the watch")
+    }
+
     /// The next `count` events, failing if the stream ends first or `timeout` of real time passes.
     public func next(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [RawWatchEvent] {
+        let events = try await collect(upTo: count, timeout: timeout, waitingFor: "\(count) watch events")
+        guard events.count == count else {
+            throw RawJSONClient.ClientError(
+                description: "watch ended after \(events.count) of \(count) events: \(events.map(\.type))")
+        }
+        return events
+    }
+
+    /// Reads events until `limit` (or the end of the stream), racing a real-time deadline.
+    private func collect(upTo limit: Int?, timeout: Duration, waitingFor what: String) async throws
+        -> [RawWatchEvent]
+    {
         try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
             group.addTask {
                 var collected: [RawWatchEvent] = []
                 for try await event in events {
                     collected.append(event)
-                    if collected.count == count { break }
+                    if collected.count == limit { break }
                 }
                 return collected
             }
@@ -149,11 +179,7 @@ public struct WatchConnection: Sendable {
             }
             defer { group.cancelAll() }
             guard let result = try await group.next(), let events = result else {
-                throw RawJSONClient.ClientError(description: "timed out waiting for \(count) watch events")
-            }
-            guard events.count == count else {
-                throw RawJSONClient.ClientError(
-                    description: "watch ended after \(events.count) of \(count) events: \(events.map(\.type))")
+                throw RawJSONClient.ClientError(description: "timed out after \(timeout) waiting for \(what)")
             }
             return events
         }

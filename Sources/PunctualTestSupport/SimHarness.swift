@@ -48,7 +48,8 @@ public struct SimHarness: Sendable {
 
     /// Sends one request and returns the status and decoded JSON body (see ``RawJSONClient``).
     public func request(
-        _ method: RawJSONClient.Method, _ path: String, body: JSONValue? = nil, contentType: String = "application/json",
+        _ method: RawJSONClient.Method, _ path: String, body: JSONValue? = nil,
+        contentType: String = "application/json",
         headers: [String: String] = [:]
     ) async throws -> RawJSONClient.Reply {
         try await http.request(method, path, body: body, contentType: contentType, headers: headers)

@@ -22,7 +22,8 @@ public struct TestCertificates: Sendable {
     ///
     /// - Throws: ``Failure`` when openssl is missing, fails, or takes longer than 30 s.
     public static func generate() throws -> TestCertificates {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("punctual-pki-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "punctual-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let pki = TestCertificates(directory: directory)
         try pki.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", pki.caKey])

@@ -1,5 +1,6 @@
 import Cron
 import Foundation
+import PunctualTestSupport
 import Testing
 
 /// Every rejection names what is wrong: the field, the offending text and what is allowed.

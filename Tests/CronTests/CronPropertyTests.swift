@@ -1,5 +1,6 @@
 import Cron
 import Foundation
+import PunctualTestSupport
 import Testing
 
 /// `next` and `previous` checked against each other and against a brute-force reference that

@@ -1,8 +1,7 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Testing
-
-import class KubeSim.ManualClock
 
 @Suite struct ClientRateLimiterTests {
     static let start = Date(timeIntervalSince1970: 1_772_953_200)

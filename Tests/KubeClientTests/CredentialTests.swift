@@ -1,9 +1,8 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Logging
 import Testing
-
-import class KubeSim.ManualClock
 
 @Suite struct CredentialTests {
     static let start = Date(timeIntervalSince1970: 1_772_953_200)  // 2026-03-08T07:00:00Z

@@ -4,6 +4,7 @@ import KubeRuntime
 import KubeSim
 import Logging
 import MetricsTestKit
+import PunctualTestSupport
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import KubeClient
 import KubeRuntime
 import KubeSim
 import MetricsTestKit
+import PunctualTestSupport
 import Testing
 
 @Suite struct LeaderElectorTests {

@@ -3,6 +3,7 @@ import KubeClient
 import KubeRuntime
 import KubeSim
 import MetricsTestKit
+import PunctualTestSupport
 import Synchronization
 import Testing
 

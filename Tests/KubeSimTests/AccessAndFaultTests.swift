@@ -34,7 +34,9 @@ import Testing
 
     @Test func failuresHitOnlyMatchingRequestsAndOnlyCountTimes() async throws {
         try await SimHarness.with { sim in
-            let rule: JSONValue = ["verb": "create", "resource": "jobs", "count": 2, "code": 429, "retryAfterSeconds": 3]
+            let rule: JSONValue = [
+                "verb": "create", "resource": "jobs", "count": 2, "code": 429, "retryAfterSeconds": 3,
+            ]
             #expect(try await sim.request(.POST, "/sim/faults/fail", body: rule).status == 200)
             let listed = try await sim.request(.GET, Fixtures.jobs)
             #expect(listed.status == 200)

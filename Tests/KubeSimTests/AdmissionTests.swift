@@ -137,7 +137,7 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
     @Test(arguments: cases)
     func admission(_ testCase: Case) {
         do {
-            _ = try Admission().admit(testCase.object, as: testCase.target, operation: .create)
+            _ = try Admission().admit(testCase.object, as: testCase.target)
             #expect(testCase.messages.isEmpty, "admitted, expected \(testCase.messages)")
         } catch {
             #expect(error.code == 422)
@@ -152,7 +152,7 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
         let target = Admission.Target(
             group: "punctual.dev", version: "v1alpha1", kind: "ScheduledTask", customSchema: taskSchema)
         let object = task(["guarantee": "Twice"], removing: ["schedule"])
-        let error = #expect(throws: Status.self) { try Admission().admit(object, as: target, operation: .create) }
+        let error = #expect(throws: Status.self) { try Admission().admit(object, as: target) }
         #expect(
             error?.message
                 == #"ScheduledTask.punctual.dev "report" is invalid: [spec.schedule: Required value, "#
@@ -176,64 +176,9 @@ let jobTarget = Admission.Target(group: "batch", version: "v1", kind: "Job")
     @Test func customResourceIsDefaultedAndPruned() throws {
         let target = Admission.Target(
             group: "punctual.dev", version: "v1alpha1", kind: "ScheduledTask", customSchema: taskSchema)
-        let stored = try Admission().admit(task(["colour": "blue"]), as: target, operation: .create)
+        let stored = try Admission().admit(task(["colour": "blue"]), as: target)
         #expect(stored[path: ["spec", "colour"]] == nil)
         #expect(stored[path: ["spec", "guarantee"]] == "Unlimited")
         #expect(stored[path: ["metadata", "namespace"]] == "default")
-    }
-
-    // MARK: - Job and Pod defaults
-
-    @Test func jobCreateFillsServerDefaultsAndLabels() throws {
-        let stored = try Admission().admit(jobObject(), as: jobTarget, operation: .create)
-        let spec = try #require(stored["spec"])
-        #expect(spec["completions"] == 1)
-        #expect(spec["parallelism"] == 1)
-        #expect(spec["backoffLimit"] == 6)
-        #expect(spec["completionMode"] == "NonIndexed")
-        #expect(spec["suspend"] == false)
-        #expect(spec["podReplacementPolicy"] == "TerminatingOrFailed")
-        #expect(spec["selector"] == ["matchLabels": ["batch.kubernetes.io/controller-uid": "1111-2222"]])
-        let labels = spec[path: ["template", "metadata", "labels"]]
-        #expect(labels?["batch.kubernetes.io/job-name"] == "report-29000000")
-        #expect(labels?["controller-uid"] == "1111-2222")
-        #expect(labels?["app"] == "report")
-        #expect(stored[path: ["metadata", "labels"]] == labels)
-        let container = spec[path: ["template", "spec", "containers"]]?.arrayValue?.first
-        #expect(container?["imagePullPolicy"] == "IfNotPresent")
-        #expect(container?["terminationMessagePath"] == "/dev/termination-log")
-    }
-
-    @Test func jobDefaultsKeepExplicitValues() throws {
-        let job = jobObject {
-            $0.set(path: ["spec", "backoffLimit"], to: 0)
-            $0.set(path: ["spec", "parallelism"], to: 2)
-            $0.set(path: ["spec", "podReplacementPolicy"], to: "Failed")
-            $0.set(path: ["metadata", "labels"], to: ["punctual.dev/task": "report"])
-        }
-        let stored = try Admission().admit(job, as: jobTarget, operation: .create)
-        #expect(stored[path: ["spec", "backoffLimit"]] == 0)
-        #expect(stored[path: ["spec", "parallelism"]] == 2)
-        #expect(stored[path: ["spec", "completions"]] == nil)
-        #expect(stored[path: ["spec", "podReplacementPolicy"]] == "Failed")
-        #expect(stored[path: ["metadata", "labels"]] == ["punctual.dev/task": "report"])
-    }
-
-    struct PullCase: CustomTestStringConvertible, Sendable {
-        let image: String
-        let policy: String
-        var testDescription: String { "\(image) → \(policy)" }
-    }
-
-    @Test(arguments: [
-        PullCase(image: "busybox", policy: "Always"),
-        PullCase(image: "busybox:latest", policy: "Always"),
-        PullCase(image: "busybox:1.36", policy: "IfNotPresent"),
-        PullCase(image: "registry:5000/team/app", policy: "Always"),
-        PullCase(image: "registry:5000/team/app:v2", policy: "IfNotPresent"),
-        PullCase(image: "app@sha256:abc", policy: "IfNotPresent"),
-    ])
-    func imagePullPolicyDefault(_ testCase: PullCase) {
-        #expect(BuiltInDefaults.pullPolicy(for: testCase.image) == testCase.policy)
     }
 }

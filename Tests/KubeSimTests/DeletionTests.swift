@@ -15,10 +15,16 @@ import Testing
     }
 
     @Test(arguments: [
-        PropagationCase(name: "Background → pods collected", policy: "Background", podsRemain: false, ownerReferencesRemain: false),
-        PropagationCase(name: "Foreground → pods collected", policy: "Foreground", podsRemain: false, ownerReferencesRemain: false),
-        PropagationCase(name: "Orphan → pods stay, unowned", policy: "Orphan", podsRemain: true, ownerReferencesRemain: false),
-        PropagationCase(name: "default for batch/v1 Jobs is Orphan", policy: nil, podsRemain: true, ownerReferencesRemain: false),
+        PropagationCase(
+            name: "Background → pods collected", policy: "Background", podsRemain: false,
+            ownerReferencesRemain: false),
+        PropagationCase(
+            name: "Foreground → pods collected", policy: "Foreground", podsRemain: false,
+            ownerReferencesRemain: false),
+        PropagationCase(
+            name: "Orphan → pods stay, unowned", policy: "Orphan", podsRemain: true, ownerReferencesRemain: false),
+        PropagationCase(
+            name: "default for batch/v1 Jobs is Orphan", policy: nil, podsRemain: true, ownerReferencesRemain: false),
     ])
     func deletingAJobTreatsItsPodsByPolicy(_ testCase: PropagationCase) async throws {
         try await SimHarness.with { sim in
@@ -26,7 +32,9 @@ import Testing
             for name in ["p1", "p2"] {
                 #expect(try await sim.request(.POST, Fixtures.pods, body: Fixtures.pod(name, owner: job)).status == 201)
             }
-            let options: JSONValue? = testCase.policy.map { ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string($0)] }
+            let options: JSONValue? = testCase.policy.map {
+                ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string($0)]
+            }
             let deleted = try await sim.request(.DELETE, Fixtures.jobs + "/j", body: options)
             #expect(deleted.status == 200)
             #expect(try await sim.request(.GET, Fixtures.jobs + "/j").status == 404)
@@ -93,7 +101,9 @@ import Testing
             let wrongVersion: JSONValue = ["preconditions": ["resourceVersion": "1"]]
             #expect(try await sim.request(.DELETE, Fixtures.configMaps + "/a", body: wrongVersion).status == 409)
             let right: JSONValue = [
-                "preconditions": ["uid": .string(created.uid), "resourceVersion": .string(String(created.resourceVersion))],
+                "preconditions": [
+                    "uid": .string(created.uid), "resourceVersion": .string(String(created.resourceVersion)),
+                ]
             ]
             #expect(try await sim.request(.DELETE, Fixtures.configMaps + "/a", body: right).status == 200)
         }

@@ -1,8 +1,9 @@
 import Foundation
 import KubeClient
-@testable import KubeSim
 import PunctualTestSupport
 import Testing
+
+@testable import KubeSim
 
 /// Discovery documents, CRDs coming and going, and Table output.
 @Suite struct DiscoveryTests {
@@ -60,6 +61,7 @@ import Testing
             #expect(widgets?["shortNames"] == ["wdg"] && widgets?["categories"] == ["all"])
             #expect(discovery["resources"]?.arrayValue?.contains { $0["name"] == "widgets/status" } == true)
 
+            let watch = try await sim.http.watch(Fixtures.widgets + "?watch=1")
             let created = try await sim.request(.POST, Fixtures.widgets, body: Fixtures.widget("w", size: 3))
             #expect(created.status == 201 && created.body.generation == 1)
             let status = try await sim.request(
@@ -68,6 +70,8 @@ import Testing
             #expect(status.body[path: ["status", "phase"]] == "Ready" && status.body.generation == 1)
 
             #expect(try await sim.request(.DELETE, Fixtures.crds + "/widgets.example.dev").status == 200)
+            let seen = try await watch.untilEnd().map(\.type)  // it ends: the resource is gone
+            #expect(seen == [.added, .modified, .deleted])
             #expect(try await sim.request(.GET, Fixtures.widgets).status == 404)
             #expect(try await sim.request(.GET, "/apis/example.dev/v1").status == 404)
             #expect(sim.store.resourceType(GroupResource(group: "example.dev", resource: "widgets")) == nil)
@@ -102,7 +106,10 @@ import Testing
             #expect(reference.hasPrefix("/openapi/v3/apis/example.dev/v1?hash="))
             let document = try await sim.request(.GET, reference).body
             let patch = document[path: ["paths", "/apis/example.dev/v1/namespaces/{namespace}/widgets/{name}", "patch"]]
-            #expect(patch?["x-kubernetes-group-version-kind"] == ["group": "example.dev", "version": "v1", "kind": "Widget"])
+            #expect(
+                patch?["x-kubernetes-group-version-kind"] == [
+                    "group": "example.dev", "version": "v1", "kind": "Widget",
+                ])
             #expect(patch?["parameters"]?.arrayValue?.contains { $0["name"] == "fieldValidation" } == true)
             let core = try await sim.request(.GET, "/openapi/v3/api/v1").body
             #expect(core[path: ["paths", "/api/v1/namespaces/{name}", "patch"]] != nil)
@@ -113,21 +120,25 @@ import Testing
     @Test func protobufBodiesAreRefusedWithUnsupportedMediaType() async throws {
         try await SimHarness.with { sim in
             let reply = try await sim.request(
-                .POST, Fixtures.configMaps, body: Fixtures.configMap("a"), contentType: "application/vnd.kubernetes.protobuf")
+                .POST, Fixtures.configMaps, body: Fixtures.configMap("a"),
+                contentType: "application/vnd.kubernetes.protobuf")
             #expect(reply.status == 415)
             #expect(reply.body["reason"] == "UnsupportedMediaType")
         }
     }
 
     static let tableAccept =
-        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+        + "application/json"
 
     @Test func customResourceTablesUsePrinterColumnsWithAgesOnTheClock() async throws {
         let clock = Fixtures.clock()
         try await SimHarness.with(clock: clock) { sim in
             _ = try await sim.request(.POST, Fixtures.crds, body: Fixtures.widgetDefinition())
             _ = try await sim.request(.POST, Fixtures.widgets, body: Fixtures.widget("w", size: 3))
-            let conditions: JSONValue = ["status": ["conditions": [["type": "Other", "status": "False"], ["type": "Ready", "status": "True"]]]]
+            let conditions: JSONValue = [
+                "status": ["conditions": [["type": "Other", "status": "False"], ["type": "Ready", "status": "True"]]]
+            ]
             _ = try await sim.request(
                 .PATCH, Fixtures.widgets + "/w/status", body: conditions, contentType: "application/merge-patch+json")
             clock.advance(by: .seconds(5 * 60 + 30))
@@ -146,12 +157,14 @@ import Testing
         try await SimHarness.with { sim in
             _ = try await sim.request(.POST, Fixtures.jobs, body: Fixtures.job("j"))
             let jobs = try await sim.request(.GET, Fixtures.jobs + "/j", headers: ["Accept": Self.tableAccept]).body
-            #expect(jobs["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
-                == ["Name", "Status", "Completions", "Duration", "Age"])
+            #expect(
+                jobs["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                    == ["Name", "Status", "Completions", "Duration", "Age"])
             #expect(jobs["rows"]?.arrayValue?.first?["cells"] == ["j", "Running", "0/1", "", "0s"])
             _ = try await sim.request(.POST, Fixtures.pods, body: Fixtures.pod("p"))
             let pods = try await sim.request(
-                .GET, Fixtures.pods + "?includeObject=Object", headers: ["Accept": Self.tableAccept]).body
+                .GET, Fixtures.pods + "?includeObject=Object", headers: ["Accept": Self.tableAccept]
+            ).body
             #expect(pods["rows"]?.arrayValue?.first?["cells"] == ["p", "0/1", "Pending", "0", "0s"])
             #expect(pods["rows"]?.arrayValue?.first?[path: ["object", "kind"]] == "Pod")
         }
@@ -166,5 +179,15 @@ import Testing
         for (seconds, shown) in Self.ages {
             #expect(TableConverter.humanDuration(seconds) == shown, "\(seconds) s")
         }
+    }
+
+    /// The simulator serves built-ins under exactly the wire names the client addresses them by.
+    @Test(arguments: [ResourceType.pods, .jobs, .leases, .namespaces, .configMaps, .secrets, .events, .coreEvents])
+    func builtInsMatchTheClientsResourceTypes(_ expected: ResourceType) throws {
+        let served = try #require(
+            ServedResource.builtIns.first { $0.group == expected.group && $0.resource == expected.plural },
+            "\(expected) is not served")
+        #expect(served.resourceType(version: expected.version) == expected)
+        #expect(served.apiVersion(expected.version) == expected.apiVersion)
     }
 }

@@ -73,13 +73,17 @@ enum Fixtures {
                 "versions": [
                     [
                         "name": "v1", "served": true, "storage": true,
-                        "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
+                        "schema": [
+                            "openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]
+                        ],
                         "subresources": ["status": [:]],
                         "additionalPrinterColumns": [
                             ["name": "Size", "type": "integer", "jsonPath": ".spec.size"],
                             ["name": "Phase", "type": "string", "jsonPath": ".status.phase"],
-                            ["name": "Ready", "type": "string",
-                             "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"],
+                            [
+                                "name": "Ready", "type": "string",
+                                "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status",
+                            ],
                             ["name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"],
                         ],
                     ]
@@ -89,7 +93,10 @@ enum Fixtures {
     }
 
     static func widget(_ name: String, size: Int64 = 1) -> JSONValue {
-        ["apiVersion": "example.dev/v1", "kind": "Widget", "metadata": ["name": .string(name)], "spec": ["size": .int(size)]]
+        [
+            "apiVersion": "example.dev/v1", "kind": "Widget", "metadata": ["name": .string(name)],
+            "spec": ["size": .int(size)],
+        ]
     }
 }
 

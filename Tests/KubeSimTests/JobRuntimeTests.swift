@@ -64,7 +64,7 @@ struct RuntimeHarness {
 
     func pods(of job: String) throws -> [JSONValue] {
         let selector = try LabelSelector(parsing: "batch.kubernetes.io/job-name=\(job)")
-        return try store.list(Self.pods, options: ListOptions(namespace: "default", labelSelector: selector)).items
+        return try store.list(Self.pods, options: StoreListQuery(namespace: "default", labelSelector: selector)).items
     }
 
     func condition(_ type: String, of job: String) throws -> JSONValue? {
@@ -102,6 +102,7 @@ extension JSONValue {
             #expect(pod[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["controller"] == true)
             #expect(pod[path: ["metadata", "finalizers"]] == ["batch.kubernetes.io/job-tracking"])
             #expect(pod[path: ["metadata", "annotations", "sim.punctual.dev/run-seconds"]] == "5")
+            #expect(try sim.job("report")[path: ["metadata", "labels", "app"]] == "test")
             try await sim.eventually("the Job counts one active pod") {
                 try sim.job("report")[path: ["status", "active"]] == 1
             }
@@ -123,6 +124,26 @@ extension JSONValue {
             #expect(finished.phase == "Succeeded")
             #expect(finished[path: ["metadata", "finalizers"]] == nil)
             #expect(finished.containerState?[path: ["terminated", "reason"]] == "Completed")
+            #expect(try sim.pods(of: "report").count == 1, "exactly one pod for one completion")
+        }
+    }
+
+    @Test func parallelPodsRunUntilEnoughCompletions() async throws {
+        try await RuntimeHarness.with { sim in
+            try sim.createJob("batch", spec: ["completions": 3, "parallelism": 2])
+            try await sim.eventually("two pods run") {
+                try sim.pods(of: "batch").filter { $0.phase == "Running" }.count == 2
+            }
+            sim.advance(seconds: 1)
+            try await sim.eventually("two succeed and a third runs") {
+                let pods = try sim.pods(of: "batch")
+                return pods.filter { $0.phase == "Succeeded" }.count == 2
+                    && pods.filter { $0.phase == "Running" }.count == 1
+            }
+            sim.advance(seconds: 1)
+            try await sim.eventually("the Job completes") { try sim.condition("Complete", of: "batch") != nil }
+            #expect(try sim.job("batch")[path: ["status", "succeeded"]] == 3)
+            #expect(try sim.pods(of: "batch").count == 3)
         }
     }
 

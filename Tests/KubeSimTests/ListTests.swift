@@ -16,7 +16,8 @@ import Testing
     /// a: app=web,tier=front  b: app=web,tier=back  c: app=db  d: (no labels)
     static func seed(_ sim: SimHarness) async throws {
         let labels: [(String, [String: String])] = [
-            ("a", ["app": "web", "tier": "front"]), ("b", ["app": "web", "tier": "back"]), ("c", ["app": "db"]), ("d", [:]),
+            ("a", ["app": "web", "tier": "front"]), ("b", ["app": "web", "tier": "back"]), ("c", ["app": "db"]),
+            ("d", [:]),
         ]
         for (name, labels) in labels {
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap(name, labels: labels))
@@ -81,7 +82,9 @@ import Testing
             var firstVersion: String?
             repeat {
                 var path = Fixtures.configMaps + "?limit=3"
-                if let token { path += "&continue=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+                if let token {
+                    path += "&continue=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                }
                 let page = try await sim.request(.GET, path).body
                 names += page.itemNames
                 token = page[path: ["metadata", "continue"]]?.stringValue

@@ -19,15 +19,21 @@ import Testing
             #expect(reply.body.resourceVersion > 0)
             let fetched = try await sim.request(.GET, Fixtures.configMaps + "/a")
             #expect(fetched.body == reply.body)
+            var copy = fetched.body
+            copy.set(path: ["metadata", "name"], to: "b")
+            let withVersion = try await sim.request(.POST, Fixtures.configMaps, body: copy)
+            #expect(withVersion.status == 400)
         }
     }
 
     @Test func resourceVersionsIncreaseAcrossAllResources() async throws {
         try await SimHarness.with { sim in
             var versions: [Int64] = []
-            versions.append(try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body.resourceVersion)
+            versions.append(
+                try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body.resourceVersion)
             versions.append(try await sim.request(.POST, Fixtures.jobs, body: Fixtures.job("j")).body.resourceVersion)
-            versions.append(try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b")).body.resourceVersion)
+            versions.append(
+                try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b")).body.resourceVersion)
             let patched = try await sim.request(
                 .PATCH, Fixtures.configMaps + "/a", body: ["data": ["k": "w"]],
                 contentType: "application/merge-patch+json")
@@ -122,9 +128,15 @@ import Testing
     }
 
     @Test(arguments: [
-        GenerationCase(name: "spec change → bumped", patch: ["spec": ["backoffLimit": 3]], subresource: "", expectedGeneration: 2),
-        GenerationCase(name: "label change → same", patch: ["metadata": ["labels": ["a": "b"]]], subresource: "", expectedGeneration: 1),
-        GenerationCase(name: "status write → same", patch: ["status": ["active": 1]], subresource: "/status", expectedGeneration: 1),
+        GenerationCase(
+            name: "spec change → bumped", patch: ["spec": ["backoffLimit": 3]], subresource: "",
+            expectedGeneration: 2),
+        GenerationCase(
+            name: "label change → same", patch: ["metadata": ["labels": ["a": "b"]]], subresource: "",
+            expectedGeneration: 1),
+        GenerationCase(
+            name: "status write → same", patch: ["status": ["active": 1]], subresource: "/status",
+            expectedGeneration: 1),
     ])
     func generationCountsSpecChangesOnly(_ testCase: GenerationCase) async throws {
         try await SimHarness.with { sim in
@@ -161,6 +173,30 @@ import Testing
 
             let noStatus = try await sim.request(.GET, Fixtures.configMaps + "/x/status")
             #expect(noStatus.status == 404)
+        }
+    }
+
+    @Test func jobsGetTheDefaultsOfARealServer() async throws {
+        try await SimHarness.with { sim in
+            var job = Fixtures.job("j")
+            job.set(path: ["spec", "backoffLimit"], to: nil)
+            let created = try await sim.request(.POST, Fixtures.jobs, body: job).body
+            let spec = created["spec"]
+            #expect(spec?["backoffLimit"] == 6 && spec?["completions"] == 1 && spec?["parallelism"] == 1)
+            #expect(spec?["completionMode"] == "NonIndexed" && spec?["suspend"] == false)
+            #expect(
+                spec?[path: ["selector", "matchLabels", "batch.kubernetes.io/controller-uid"]] == .string(created.uid))
+            let labels = spec?[path: ["template", "metadata", "labels"]]
+            #expect(labels?["job-name"] == "j" && labels?["controller-uid"] == .string(created.uid))
+            let container = spec?[path: ["template", "spec", "containers"]]?.arrayValue?.first
+            #expect(container?["imagePullPolicy"] == "Always")
+            #expect(spec?[path: ["template", "spec", "restartPolicy"]] == "Never")
+
+            var edited = created
+            edited.set(path: ["spec", "selector"], to: nil)
+            edited.set(path: ["spec", "backoffLimit"], to: nil)
+            let updated = try await sim.request(.PUT, Fixtures.jobs + "/j", body: edited).body
+            #expect(updated == created)  // defaults re-applied, selector kept: a no-op
         }
     }
 

@@ -242,6 +242,18 @@ func task(_ overrides: [String: JSONValue] = [:], removing removed: [String] = [
         #expect(pruned[path: ["metadata", "name"]] == "report")
     }
 
+    @Test func metadataSurvivesASchemaThatDeclaresIt() throws {
+        let schema = try OpenAPISchema(
+            parsing: ["type": "object", "properties": ["metadata": ["type": "object"], "spec": ["type": "object"]]])
+        let object: JSONValue = [
+            "apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": ["name": "a", "uid": "u-1", "labels": ["x": "y"]], "spec": [:],
+        ]
+        let (pruned, paths) = schema.pruning(object)
+        #expect(paths.isEmpty)
+        #expect(pruned == object)
+    }
+
     // MARK: - Schema parsing
 
     struct SchemaCase: CustomTestStringConvertible, Sendable {

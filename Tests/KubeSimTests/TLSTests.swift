@@ -11,11 +11,13 @@ import Testing
         let pki = try TestCertificates.generate()
         defer { pki.remove() }
         let configuration = APIServer.Configuration(
-            bearerToken: "t0k", tls: APIServer.TLSFiles(certificatePath: pki.serverCertificate, privateKeyPath: pki.serverKey))
+            bearerToken: "t0k",
+            tls: APIServer.TLSFiles(certificatePath: pki.serverCertificate, privateKeyPath: pki.serverKey))
         try await SimHarness.with(configuration: configuration) { sim in
             #expect(sim.baseURL.scheme == "https")
             let client = RawJSONClient(
-                baseURL: sim.baseURL, bearerToken: "t0k", configuration: try pki.httpClientConfiguration(presentingClientCertificate: false))
+                baseURL: sim.baseURL, bearerToken: "t0k",
+                configuration: try pki.httpClientConfiguration(presentingClientCertificate: false))
             let reply = try await client.request(.GET, "/api/v1/namespaces/default")
             await client.shutdown()
             #expect(reply.status == 200)
@@ -29,13 +31,16 @@ import Testing
         let files = APIServer.TLSFiles(
             certificatePath: pki.serverCertificate, privateKeyPath: pki.serverKey, clientCAPath: pki.caCertificate)
         try await SimHarness.with(configuration: APIServer.Configuration(bearerToken: "unused", tls: files)) { sim in
-            let trusted = RawJSONClient(baseURL: sim.baseURL, configuration: try pki.httpClientConfiguration(presentingClientCertificate: true))
+            let trusted = RawJSONClient(
+                baseURL: sim.baseURL, configuration: try pki.httpClientConfiguration(presentingClientCertificate: true))
             let reply = try await trusted.request(.GET, "/version")
             await trusted.shutdown()
             #expect(reply.status == 200)
 
             let anonymous = RawJSONClient(
-                baseURL: sim.baseURL, configuration: try pki.httpClientConfiguration(presentingClientCertificate: false), timeout: .seconds(5))
+                baseURL: sim.baseURL,
+                configuration: try pki.httpClientConfiguration(presentingClientCertificate: false), timeout: .seconds(5)
+            )
             await #expect(throws: (any Error).self) { _ = try await anonymous.request(.GET, "/version") }
             await anonymous.shutdown()
         }

@@ -17,7 +17,8 @@ import Testing
             #expect(Set(initial.map(\.object.name)) == ["a", "b"])
 
             _ = try await sim.request(
-                .PATCH, Fixtures.configMaps + "/a", body: ["data": ["k": "2"]], contentType: "application/merge-patch+json")
+                .PATCH, Fixtures.configMaps + "/a", body: ["data": ["k": "2"]],
+                contentType: "application/merge-patch+json")
             _ = try await sim.request(.DELETE, Fixtures.configMaps + "/b")
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("c"))
             let changes = try await watch.next(3)
@@ -56,8 +57,19 @@ import Testing
             #expect(events.first?.type == .error)
             #expect(events.first?.object["code"] == 410)
             #expect(events.first?.object["reason"] == "Expired")
-            let rest = try await collectUntilEnd(watch)
+            let rest = try await watch.untilEnd()
             #expect(rest.isEmpty)
+        }
+    }
+
+    @Test func aResourceVersionFromTheFutureGetsATooLargeErrorEvent() async throws {
+        try await SimHarness.with { sim in
+            let future = sim.store.currentResourceVersion + 100
+            let watch = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=\(future)")
+            let event = try await watch.next(1).first
+            #expect(event?.type == .error && event?.object["code"] == 504)
+            #expect(
+                event?.object[path: ["details", "causes"]]?.arrayValue?.first?["reason"] == "ResourceVersionTooLarge")
         }
     }
 
@@ -66,7 +78,8 @@ import Testing
             let old = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a")).body
             sim.server.faults.compactHistory()
             let current = sim.store.currentResourceVersion
-            let expired = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=\(old.resourceVersion - 1)")
+            let expired = try await sim.http.watch(
+                Fixtures.configMaps + "?watch=1&resourceVersion=\(old.resourceVersion - 1)")
             #expect(try await expired.next(1).first?.object["code"] == 410)
             let fresh = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=\(current)")
             defer { fresh.close() }
@@ -83,7 +96,10 @@ import Testing
             let allowed = try await sim.http.watch(
                 Fixtures.configMaps + "?watch=1&resourceVersion=\(version)&allowWatchBookmarks=true")
             let plain = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=\(version)")
-            defer { allowed.close(); plain.close() }
+            defer {
+                allowed.close()
+                plain.close()
+            }
             try await waitForSubscriptions(sim, count: 2)
             try await waitForSleepers(clock, count: 1)
             clock.advance(by: .seconds(30))
@@ -93,6 +109,14 @@ import Testing
             #expect(bookmark.first?.object["kind"] == "ConfigMap")
             _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a"))
             #expect(try await plain.next(1).map(\.type) == [.added])  // no bookmark before the change
+        }
+    }
+
+    @Test func withoutABookmarkIntervalTheServerDoesNotSleepOnTheClock() async throws {
+        let clock = Fixtures.clock()
+        try await SimHarness.with(clock: clock, configuration: APIServer.Configuration(bookmarkInterval: nil)) { sim in
+            _ = try await sim.request(.GET, "/version")
+            #expect(clock.sleeperCount == 0)
         }
     }
 
@@ -106,7 +130,8 @@ import Testing
             let relabel: (String) -> JSONValue = { ["metadata": ["labels": ["app": .string($0)]]] }
             for app in ["web", "web", "db"] {
                 _ = try await sim.request(
-                    .PATCH, Fixtures.configMaps + "/a", body: relabel(app).merging(app == "web" ? ["data": ["n": .string(UUID().uuidString)]] : [:]),
+                    .PATCH, Fixtures.configMaps + "/a",
+                    body: relabel(app).merging(app == "web" ? ["data": ["n": .string(UUID().uuidString)]] : [:]),
                     contentType: "application/merge-patch+json")
             }
             let events = try await watch.next(3)
@@ -121,8 +146,21 @@ import Testing
             let watch = try await sim.http.watch(Fixtures.configMaps + "?watch=1&resourceVersion=1&timeoutSeconds=60")
             try await waitForSleepers(clock, count: 2)  // the bookmark ticker and this watch's timeout
             clock.advance(by: .seconds(60))
-            let rest = try await collectUntilEnd(watch)
+            let rest = try await watch.untilEnd()
             #expect(rest.allSatisfy { $0.type == .added })
+        }
+    }
+
+    @Test func theLegacyWatchPathWatchesOneObject() async throws {
+        try await SimHarness.with { sim in
+            let version = sim.store.currentResourceVersion
+            let watch = try await sim.http.watch(
+                "/api/v1/watch/namespaces/default/configmaps/b?resourceVersion=\(version)")
+            defer { watch.close() }
+            _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("a"))
+            _ = try await sim.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b"))
+            let events = try await watch.next(1)
+            #expect(events.map(\.object.name) == ["b"])
         }
     }
 
@@ -133,15 +171,16 @@ import Testing
             try await waitForSubscriptions(sim, count: 2)
             let reply = try await sim.request(.POST, "/sim/faults/close-watches")
             #expect(reply.status == 200)
-            _ = try await collectUntilEnd(first)
-            _ = try await collectUntilEnd(second)
+            _ = try await first.untilEnd()
+            _ = try await second.untilEnd()
             #expect(sim.store.subscriptionCount == 0)
         }
     }
 
     @Test func aWatcherThatFallsBehindIsClosedWithoutBlockingWriters() async throws {
         let store = SimStore(clock: Fixtures.clock())
-        let subscription = try store.subscribe(resources: [GroupResource(group: "", resource: "configmaps")], bufferLimit: 5)
+        let subscription = try store.subscribe(
+            resources: [GroupResource(group: "", resource: "configmaps")], bufferLimit: 5)
         let configMaps = GroupResource(group: "", resource: "configmaps")
         for index in 0..<20 {
             try store.create(configMaps, namespace: "default", object: Fixtures.configMap("cm-\(index)"))
@@ -166,25 +205,6 @@ import Testing
     }
 
     // MARK: - Helpers
-
-    private func collectUntilEnd(_ watch: WatchConnection) async throws -> [RawWatchEvent] {
-        try await withThrowingTaskGroup(of: [RawWatchEvent]?.self) { group in
-            group.addTask {
-                var events: [RawWatchEvent] = []
-                for try await event in watch.events { events.append(event) }
-                return events
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let events = first else {
-                throw RawJSONClient.ClientError(description: "the watch did not end")
-            }
-            return events
-        }
-    }
 
     private func waitForSubscriptions(_ sim: SimHarness, count: Int) async throws {
         for _ in 0..<500 where sim.store.subscriptionCount < count {

@@ -50,18 +50,25 @@ struct DecisionConcurrencyTests {
             check: { plan in #expect(plan.status.queued == [Instants.topOfTheHour]) }),
         DecisionCase(
             name: "held slot, run finished → queue drains: held slot started",
-            task: busy(task.concurrency(.queue).startingDeadline(600)).editingStatus { $0.queued = [Instants.topOfTheHour] },
+            task: busy(task.concurrency(.queue).startingDeadline(600)).editingStatus {
+                $0.queued = [Instants.topOfTheHour]
+            },
             jobs: [running.succeeded(at: Instants.topOfTheHour.plus(minutes: 5))],
             now: Instants.topOfTheHour.plus(seconds: 1, minutes: 5), creates: [jobName(Instants.topOfTheHour)],
             noEvents: ["Queued"], runs: ["09:00 Succeeded Completed", "10:00 Pending Late"],
             check: { plan in #expect(plan.status.queued == nil) }),
         DecisionCase(
             name: "held slot past its starting deadline → Missed, not started",
-            task: busy(task.concurrency(.queue).startingDeadline(600)).editingStatus { $0.queued = [Instants.topOfTheHour] },
+            task: busy(task.concurrency(.queue).startingDeadline(600)).editingStatus {
+                $0.queued = [Instants.topOfTheHour]
+            },
             jobs: [running], pods: [runningPod], now: deadlineWindow, runs: ["10:00 Missed StartingDeadlineExceeded"],
-            missedRuns: 1, check: { plan in
+            missedRuns: 1,
+            check: { plan in
                 #expect(plan.status.queued == nil)
-                #expect(plan.status.runs?.last { $0.phase == .missed }?.message == "held in the queue past its starting deadline")
+                #expect(
+                    plan.status.runs?.last { $0.phase == .missed }?.message
+                        == "held in the queue past its starting deadline")
             }),
         DecisionCase(
             name: "OnceOnly Queue: two held slots drain in slot order, one at a time",
@@ -78,7 +85,9 @@ struct DecisionConcurrencyTests {
             lastScheduleTime: Instants.topOfTheHour,
             check: { plan in
                 #expect(plan.status.lastTrigger == "rerun-1")
-                #expect(plan.jobCreations.first?.job[path: ["metadata", "annotations", "punctual.dev/trigger"]] == "rerun-1")
+                #expect(
+                    plan.jobCreations.first?.job[path: ["metadata", "annotations", "punctual.dev/trigger"]] == "rerun-1"
+                )
             }),
         DecisionCase(
             name: "manual trigger already acted on → nothing",

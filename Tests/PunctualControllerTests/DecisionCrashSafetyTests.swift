@@ -34,20 +34,18 @@ struct DecisionCrashSafetyTests {
             task: task.scheduled(through: Instants.previousHour), jobs: [first], now: slot),
         DecisionCase(
             name: "crash after creating a retry, before removing it from status.retries → adopted",
-            task: retrying.scheduled(through: slot).editingStatus {
-                $0.retries = [
-                    .init(
-                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended.plus(seconds: 30),
-                        startupFailures: 0, runFailures: 1)
-                ]
-            }, jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
-            events: ["Adopted"], check: { plan in
+            task: retrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
+            events: ["Adopted"],
+            check: { plan in
                 #expect(plan.status.retries == nil)
                 #expect(plan.status.active?.map(\.name) == [jobName(slot, attempt: 2)])
             }),
         DecisionCase(
             name: "crash after creating a manual run, before recording the trigger → adopted, fires once",
-            task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual], now: Instants.halfPast.plus(seconds: 2),
+            task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual],
+            now: Instants.halfPast.plus(seconds: 2),
             events: ["Adopted"], noEvents: ["Triggered"],
             check: { plan in #expect(plan.status.lastTrigger == "rerun") }),
         DecisionCase(
@@ -71,12 +69,15 @@ struct DecisionCrashSafetyTests {
                         scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .missed, completionTime: ended,
                         reason: "StartingDeadlineExceeded")
                 ]
-            }, jobs: [first], now: ended.plus(seconds: 10), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            }, jobs: [first], now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             noEvents: ["Adopted", "Missed"]),
         DecisionCase(
             name: "old finished Jobs that scrolled out of status.runs are history, not adopted",
             task: task.scheduled(through: slot),
-            jobs: [Job.fixture(for: task, slot: Instants.previousHour).succeeded(at: Instants.previousHour.plus(minutes: 1))],
+            jobs: [
+                Job.fixture(for: task, slot: Instants.previousHour).succeeded(
+                    at: Instants.previousHour.plus(minutes: 1))
+            ],
             now: slot.plus(minutes: 10), noEvents: ["Adopted", "Succeeded"]),
         DecisionCase(
             name: "a Job of a deleted namesake task (other owner uid) is ignored",
@@ -102,5 +103,22 @@ extension Job {
         var copy = self
         change(&copy)
         return copy
+    }
+}
+
+extension DecisionCrashSafetyTests {
+    @Test("Replace with runsLimit 1: the replaced Job, still in a lagging cache, is not adopted back")
+    func replacedJobNotAdopted() {
+        let task = Self.task.concurrency(.replace).history(runs: 1).withActiveRun(slot: Instants.previousHour)
+        let old = Job.fixture(for: Self.task, slot: Instants.previousHour).started(at: Instants.previousHour)
+        let first = Decision.plan(for: Observation(task: task, jobs: [old], now: Instants.justAfterTheHour))
+        #expect(first.jobDeletions.map(\.name) == [jobName(Instants.previousHour)])
+        // The watch event of the status write arrives before the cache sees the deletion.
+        DecisionCase(
+            name: "lagging cache", task: task.status(first.status),
+            jobs: [old, Job.fixture(for: Self.task, slot: Self.slot)],
+            now: Instants.justAfterTheHour.plus(seconds: 1), noEvents: ["Adopted", "Replaced"],
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Self.slot)]) }
+        ).verify()
     }
 }

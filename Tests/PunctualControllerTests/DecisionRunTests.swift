@@ -26,12 +26,15 @@ struct DecisionRunTests {
             runs: ["10:00 Running"], requeueAt: .at(Instants.nextHour)),
         DecisionCase(
             name: "already Running in status → no second Started",
-            task: active(task).editingStatus { $0.runs = [.init(scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .running)] },
+            task: active(task).editingStatus {
+                $0.runs = [.init(scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .running)]
+            },
             jobs: [job.started(at: slot)], pods: [job.pod.running(since: started)], now: started.plus(seconds: 5),
             noEvents: ["Started"]),
         DecisionCase(
             name: "Job complete → Succeeded, lastSuccessfulTime, failures reset, Recovered alerted",
-            task: active(task).editingStatus { $0.consecutiveFailures = 2 }, jobs: [job.started(at: slot).succeeded(at: ended)],
+            task: active(task).editingStatus { $0.consecutiveFailures = 2 },
+            jobs: [job.started(at: slot).succeeded(at: ended)],
             pods: [job.pod.terminated(exitCode: 0, started: started, finished: ended)], now: ended.plus(seconds: 1),
             events: ["Succeeded"], alerts: [.recovered], runs: ["10:00 Succeeded Completed"], consecutiveFailures: 0,
             conditions: ["Failing=False/NoFailures"],
@@ -44,7 +47,8 @@ struct DecisionRunTests {
             name: "Job failed, Unlimited without budgets → Failed with exit code, alerted, no retry",
             task: active(task), jobs: [job.started(at: slot).failed(at: ended)],
             pods: [job.pod.terminated(exitCode: 2, started: started, finished: ended, message: "disk full")],
-            now: ended, events: ["Failed"], noEvents: ["Retrying"], alerts: [.failed], runs: ["10:00 Failed BackoffLimitExceeded"],
+            now: ended, events: ["Failed"], noEvents: ["Retrying"], alerts: [.failed],
+            runs: ["10:00 Failed BackoffLimitExceeded"],
             consecutiveFailures: 1, conditions: ["Failing=True/RunFailed"],
             check: { plan in
                 #expect(plan.status.runs?.last?.message == "exit code 2 (Error): disk full")
@@ -57,7 +61,8 @@ struct DecisionRunTests {
             runs: ["10:00 DeadlineExceeded DeadlineExceeded"], consecutiveFailures: 1),
         DecisionCase(
             name: "running with activeDeadlineSeconds → requeue at Job start + limit",
-            task: active(task.activeDeadline(120)), jobs: [job.started(at: slot)], pods: [job.pod.running(since: started)],
+            task: active(task.activeDeadline(120)), jobs: [job.started(at: slot)],
+            pods: [job.pod.running(since: started)],
             now: started, requeueAt: .at(slot.plus(seconds: 120))),
         DecisionCase(
             name: "running past longRunningSeconds → LongRunning once",
@@ -74,7 +79,8 @@ struct DecisionRunTests {
         DecisionCase(
             name: "running, long-running mark ahead → requeue at the mark",
             task: active(task.alerting(longRunning: 600)), jobs: [job.started(at: slot)],
-            pods: [job.pod.running(since: started)], now: started.plus(seconds: 10), requeueAt: .at(started.plus(seconds: 600))),
+            pods: [job.pod.running(since: started)], now: started.plus(seconds: 10),
+            requeueAt: .at(started.plus(seconds: 600))),
 
         // MARK: Starting deadline covers the pod start
         DecisionCase(
@@ -93,7 +99,8 @@ struct DecisionRunTests {
         DecisionCase(
             name: "Unschedulable, no startingDeadline → one schedule interval, then Missed while the next slot starts",
             task: active(task), jobs: [job], pods: [job.pod.unschedulable(message: "0/3 nodes are available")],
-            now: Instants.nextHour, creates: [jobName(Instants.nextHour)], deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            now: Instants.nextHour, creates: [jobName(Instants.nextHour)],
+            deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             runs: ["10:00 Missed StartingDeadlineExceeded", "11:00 Pending"], missedRuns: 1),
         DecisionCase(
             name: "controller default pending limit applies when the task sets none",
@@ -102,13 +109,15 @@ struct DecisionRunTests {
         DecisionCase(
             name: "OnceOnly pending past the deadline with start-up budget → Missed attempt, retry after backoff",
             task: active(onceOnlyRetrying.startingDeadline(60)), jobs: [job], pods: [imagePull],
-            now: slot.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"], events: ["Missed", "Retrying"],
+            now: slot.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            events: ["Missed", "Retrying"],
             alerts: [], requeueAt: .at(slot.plus(seconds: 90)), missedRuns: 0,
             check: { plan in
                 #expect(
                     plan.status.retries == [
                         .init(
-                            scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: slot.plus(seconds: 90),
+                            scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
+                            notBefore: slot.plus(seconds: 90),
                             startupFailures: 1, runFailures: 0)
                     ])
             }),
@@ -122,15 +131,15 @@ struct DecisionRunTests {
             check: { plan in #expect(plan.status.retries?.first?.runFailures == 1) }),
         DecisionCase(
             name: "backoff not over → nothing, requeue at its end",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [.init(scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1)]
-            }, jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 10),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 10),
             requeueAt: .at(ended.plus(seconds: 30))),
         DecisionCase(
             name: "backoff over → attempt 2 created with the failure counts on the Job",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [.init(scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1)]
-            }, jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 30),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended.plus(seconds: 30), startupFailures: 0, runFailures: 1),
+            jobs: [job.started(at: slot).failed(at: ended)], now: ended.plus(seconds: 30),
             creates: [jobName(slot, attempt: 2)], events: ["Retried"],
             check: { plan in
                 #expect(plan.status.retries == nil)
@@ -140,9 +149,9 @@ struct DecisionRunTests {
             }),
         DecisionCase(
             name: "backoff over but attempt 1 still terminating → never two attempts alive: wait",
-            task: onceOnlyRetrying.scheduled(through: slot).editingStatus {
-                $0.retries = [.init(scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2), notBefore: ended, startupFailures: 1, runFailures: 0)]
-            }, jobs: [job.deleting(since: ended)], now: ended.plus(seconds: 30)),
+            task: onceOnlyRetrying.scheduled(through: slot).withPendingRetry(
+                slot: slot, notBefore: ended, startupFailures: 1, runFailures: 0), jobs: [job.deleting(since: ended)],
+            now: ended.plus(seconds: 30)),
         DecisionCase(
             name: "attempt 3 fails, failure budget 2 spent → RetriesExhausted recorded and alerted",
             task: onceOnlyRetrying.withActiveRun(slot: slot, attempt: 3),
@@ -154,12 +163,14 @@ struct DecisionRunTests {
         DecisionCase(
             name: "OnceMost failure → never retried",
             task: active(task.guarantee(.onceMost)), jobs: [job.started(at: slot).failed(at: ended)],
-            pods: [job.pod.terminated(exitCode: 1, started: started, finished: ended)], now: ended, noEvents: ["Retrying"],
+            pods: [job.pod.terminated(exitCode: 1, started: started, finished: ended)], now: ended,
+            noEvents: ["Retrying"],
             check: { plan in #expect(plan.status.retries == nil) }),
         DecisionCase(
             name: "Unlimited with a failure budget retries too",
             task: active(task.retry(failure: 1, backoff: 10)), jobs: [job.started(at: slot).failed(at: ended)],
-            pods: [job.pod.terminated(exitCode: 1, started: started, finished: ended)], now: ended, events: ["Retrying"],
+            pods: [job.pod.terminated(exitCode: 1, started: started, finished: ended)], now: ended,
+            events: ["Retrying"],
             requeueAt: .at(ended.plus(seconds: 10))),
         DecisionCase(
             name: "a config error that never started counts against the start-up budget",
@@ -190,5 +201,44 @@ struct DecisionRunTests {
     ])
     func backoff(_ row: Backoff) {
         #expect(RetryBudget.backoff(afterAttempt: row.attempt, backoffSeconds: row.base) == row.wait)
+    }
+}
+
+extension DecisionRunTests {
+    @Test("OnceOnly: a successful attempt closes the slot; no retry, none later")
+    func successClosesTheSlot() {
+        let second = Job.fixture(
+            for: Self.task,
+            request: .init(name: jobName(Self.slot, attempt: 2), slot: Self.slot, attempt: 2, runFailures: 1))
+        DecisionCase(
+            name: "attempt 2 succeeded",
+            task: Self.onceOnlyRetrying.withActiveRun(slot: Self.slot, attempt: 2),
+            jobs: [
+                Self.job.started(at: Self.slot).failed(at: Self.ended),
+                second.succeeded(at: Self.ended.plus(minutes: 5)),
+            ],
+            now: Self.ended.plus(minutes: 5), noEvents: ["Retrying"],
+            runs: ["10:00 #2 Succeeded Completed"], requeueAt: .at(Instants.nextHour),
+            check: { plan in
+                #expect(plan.status.retries == nil)
+                #expect(plan.status.active == nil)
+            }
+        ).verify()
+    }
+
+    @Test("RetriesExhausted is recorded on the run entry, keeping the failure cause")
+    func exhaustedOnTheEntry() {
+        let plan = Decision.plan(
+            for: Observation(
+                task: Self.onceOnlyRetrying.withActiveRun(slot: Self.slot, attempt: 3),
+                jobs: [Self.thirdAttempt.started(at: Self.ended).failed(at: Self.ended.plus(minutes: 1))],
+                pods: [
+                    Self.thirdAttempt.pod.terminated(
+                        exitCode: 1, started: Self.ended, finished: Self.ended.plus(minutes: 1), message: "boom")
+                ],
+                now: Self.ended.plus(minutes: 2)))
+        let entry = plan.status.runs?.last
+        #expect(entry?.reason == "RetriesExhausted")
+        #expect(entry?.message == "BackoffLimitExceeded: exit code 1 (Error): boom")
     }
 }

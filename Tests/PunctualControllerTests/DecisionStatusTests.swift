@@ -37,26 +37,45 @@ struct DecisionStatusTests {
         DecisionCase(
             name: "spec fixed (generation 2) → InvalidSpec False, scheduling again",
             task: task.generation(2).status(
-                Decision.plan(for: Observation(task: invalid, now: Instants.justAfterTheHour)).status)
-                .scheduled(through: slot),
+                Decision.plan(for: Observation(task: invalid, now: Instants.justAfterTheHour)).status
+            )
+            .scheduled(through: slot),
             now: Instants.halfPast, requeueAt: .at(Instants.nextHour),
             conditions: ["InvalidSpec=False/Valid", "Ready=True/Scheduled"],
             check: { plan in #expect(plan.status.observedGeneration == 2) }),
+        DecisionCase(
+            name: "invalid since creation, fixed at 10:30 → slots before the fix are neither run nor missed",
+            task: ScheduledTask.fixture(created: Instants.midnight).guarantee(.onceOnly).catchUpWindow(86_400)
+                .generation(2).status(
+                    Decision.plan(
+                        for: Observation(
+                            task: ScheduledTask.fixture(schedule: "nope", created: Instants.midnight),
+                            now: Instants.midnight.plus(minutes: 1))
+                    ).status),
+            now: Instants.halfPast, noEvents: ["Missed"], requeueAt: .at(Instants.nextHour), missedRuns: 0,
+            check: { plan in #expect(plan.status.schedule?.since == Instants.halfPast) }),
         DecisionCase(
             name: "pod template names its PriorityClass → noted once per generation",
             task: task.templatePriorityClass("batch").tier(.high).scheduled(through: slot), now: Instants.halfPast,
             events: ["PriorityClassFromTemplate"]),
         DecisionCase(
             name: "PriorityClass note already given for this generation → not again",
-            task: task.templatePriorityClass("batch").scheduled(through: slot).editingStatus { $0.observedGeneration = 1 },
+            task: task.templatePriorityClass("batch").scheduled(through: slot).editingStatus {
+                $0.observedGeneration = 1
+            },
             now: Instants.halfPast,
             noEvents: ["PriorityClassFromTemplate"]),
         DecisionCase(
             name: "history: successful Jobs beyond the limit deleted oldest first (Background)",
             task: task.history(successful: 2).scheduled(through: slot),
-            jobs: [finished(1, succeeded: true), finished(4, succeeded: true), finished(2, succeeded: true), finished(3, succeeded: true)],
+            jobs: [
+                finished(1, succeeded: true), finished(4, succeeded: true), finished(2, succeeded: true),
+                finished(3, succeeded: true),
+            ],
             now: Instants.halfPast,
-            deletes: [jobName(slot.plus(hours: -4)) + ":HistoryLimit", jobName(slot.plus(hours: -3)) + ":HistoryLimit"]),
+            deletes: [
+                jobName(slot.plus(hours: -4)) + ":HistoryLimit", jobName(slot.plus(hours: -3)) + ":HistoryLimit",
+            ]),
         DecisionCase(
             name: "history: failed limit 0 deletes closed failures but not a slot whose retry is pending",
             task: task.guarantee(.onceOnly).history(failed: 0).scheduled(through: slot).editingStatus {
@@ -75,7 +94,10 @@ struct DecisionStatusTests {
                 }
             }, now: Instants.justAfterTheHour, creates: [jobName(slot)],
             check: { plan in
-                #expect(plan.status.runs?.map(\.scheduledTime) == [Instants.midnight.plus(hours: 4), Instants.midnight.plus(hours: 5), slot])
+                #expect(
+                    plan.status.runs?.map(\.scheduledTime) == [
+                        Instants.midnight.plus(hours: 4), Instants.midnight.plus(hours: 5), slot,
+                    ])
             }),
         DecisionCase(
             name: "nothing changed → no status write, conditions keep lastTransitionTime",
@@ -90,13 +112,17 @@ struct DecisionStatusTests {
             name: "first reconcile writes the full status: observedGeneration, schedule, conditions, counters",
             task: ScheduledTask.fixture(created: Instants.topOfTheHour.plus(minutes: 10)), now: Instants.halfPast,
             requeueAt: .at(Instants.nextHour),
-            conditions: ["Ready=True/Scheduled", "Suspended=False/NotSuspended", "Failing=False/NoFailures", "InvalidSpec=False/Valid"],
+            conditions: [
+                "Ready=True/Scheduled", "Suspended=False/NotSuspended", "Failing=False/NoFailures",
+                "InvalidSpec=False/Valid",
+            ],
             check: { plan in
                 #expect(plan.writesStatus)
                 #expect(plan.status.observedGeneration == 1)
                 #expect(
                     plan.status.schedule
-                        == .init(expression: "0 * * * *", timeZone: "UTC", since: Instants.topOfTheHour.plus(minutes: 10)))
+                        == .init(
+                            expression: "0 * * * *", timeZone: "UTC", since: Instants.topOfTheHour.plus(minutes: 10)))
                 #expect(plan.status.nextScheduleTime == Instants.nextHour)
                 #expect(plan.status.missedRuns == 0)
                 #expect(plan.status.activeRuns == 0)
@@ -106,7 +132,8 @@ struct DecisionStatusTests {
             task: task.concurrency(.replace).withActiveRun(slot: Instants.previousHour),
             jobs: [Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)],
             pods: [Job.fixture(for: task, slot: Instants.previousHour).pod.running(since: Instants.previousHour)],
-            now: Instants.justAfterTheHour, creates: [jobName(slot)], deletes: [jobName(Instants.previousHour) + ":Replaced"],
+            now: Instants.justAfterTheHour, creates: [jobName(slot)],
+            deletes: [jobName(Instants.previousHour) + ":Replaced"],
             check: { plan in
                 let classes = plan.actions.map(\.dispatchClass)
                 #expect(classes == classes.sorted())
@@ -134,6 +161,7 @@ struct DecisionStatusTests {
                 jobs: [Job.fixture(for: Self.task, slot: next).failed(at: next.plus(minutes: 1))],
                 now: next.plus(minutes: 2)))
         #expect(again.status.consecutiveFailures == 2)
-        #expect(again.status.conditions?.first { $0.type == "Failing" }?.lastTransitionTime == failing?.lastTransitionTime)
+        #expect(
+            again.status.conditions?.first { $0.type == "Failing" }?.lastTransitionTime == failing?.lastTransitionTime)
     }
 }

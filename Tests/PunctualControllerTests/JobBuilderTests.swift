@@ -35,7 +35,10 @@ struct JobBuilderTests {
             ])
         #expect(job[path: ["spec", "ttlSecondsAfterFinished"]] == 86_400)
         #expect(job[path: ["spec", "template", "metadata", "labels", "punctual.dev/task"]] == "report")
-        #expect(job[path: ["spec", "template", "spec", "containers"]] == [["name": "main", "image": "busybox:1.36", "args": ["true"]]])
+        #expect(
+            job[path: ["spec", "template", "spec", "containers"]] == [
+                ["name": "main", "image": "busybox:1.36", "args": ["true"]]
+            ])
         // Unlimited keeps the template's own restart policy and backoffLimit.
         #expect(job[path: ["spec", "template", "spec", "restartPolicy"]] == "OnFailure")
         #expect(job[path: ["spec", "backoffLimit"]] == nil)

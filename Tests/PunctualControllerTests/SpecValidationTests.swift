@@ -19,7 +19,8 @@ struct SpecValidationTests {
         Case(name: "the fixture is valid", task: base, problems: []),
         Case(
             name: "bad cron names the field", task: base.schedule("0 25 * * *"),
-            problems: ["spec.schedule: invalid schedule \"0 25 * * *\": hour \"25\": 25 is out of range (allowed 0-23)"]),
+            problems: ["spec.schedule: invalid schedule \"0 25 * * *\": hour \"25\": 25 is out of range (allowed 0-23)"]
+        ),
         Case(
             name: "unknown zone", task: base.timeZone("Mars/Olympus"),
             problems: ["spec.timeZone: \"Mars/Olympus\" is not an IANA time zone (for example UTC, Asia/Shanghai)"]),
@@ -31,7 +32,9 @@ struct SpecValidationTests {
             problems: ["spec.retry.backoffSeconds: must be ≥ 0, got -5"]),
         Case(
             name: "OnceMost with retry", task: base.guarantee(.onceMost).retry(failure: 1),
-            problems: ["spec.retry: OnceMost never retries a slot: retry budgets need guarantee OnceOnly or Unlimited"]),
+            problems: [
+                "spec.retry: OnceMost never retries a slot: retry budgets need guarantee OnceOnly or Unlimited"
+            ]),
         Case(
             name: "maxConcurrent with Forbid", task: base.concurrency(.forbid, max: 2),
             problems: ["spec.maxConcurrent: applies only to concurrencyPolicy Allow or Queue, got Forbid"]),
@@ -48,7 +51,8 @@ struct SpecValidationTests {
         Case(
             name: "history limits", task: base.history(successful: -1, runs: 101),
             problems: [
-                "spec.history.successfulJobsLimit: must be ≥ 0, got -1", "spec.history.runsLimit: must be ≤ 100, got 101",
+                "spec.history.successfulJobsLimit: must be ≥ 0, got -1",
+                "spec.history.runsLimit: must be ≤ 100, got 101",
             ]),
         Case(
             name: "template without containers",
@@ -59,7 +63,10 @@ struct SpecValidationTests {
             task: base.with {
                 $0.spec.jobTemplate.set(path: ["spec", "template", "spec", "restartPolicy"], to: "Always")
             },
-            problems: ["spec.jobTemplate.spec.template.spec.restartPolicy: a Job's pods must use Never or OnFailure, got Always"]),
+            problems: [
+                "spec.jobTemplate.spec.template.spec.restartPolicy: "
+                    + "a Job's pods must use Never or OnFailure, got Always"
+            ]),
         Case(
             name: "receiver with two kinds",
             task: base.with {
@@ -68,7 +75,9 @@ struct SpecValidationTests {
                     .init(slack: .init(urlSecretRef: ref), alertmanager: .init(url: "http://am:9093"))
                 ])
             },
-            problems: ["spec.alerting.receivers[0]: must set exactly one of webhook, slack, dingtalk, alertmanager, got 2"]),
+            problems: [
+                "spec.alerting.receivers[0]: must set exactly one of webhook, slack, dingtalk, alertmanager, got 2"
+            ]),
     ]
 
     @Test(arguments: cases)

@@ -159,7 +159,7 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses JSON bytes into a value.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try parseBytes(data)
     }
 
     /// Serialises the value as compact JSON with sorted keys (stable output for tests and diffs).

@@ -39,15 +39,30 @@ enum APIPath: Equatable {
         case "openapi": self = .openAPI(segments.dropFirst().joined(separator: "/"))
         case "sim": self = .simulator(Array(segments.dropFirst()))
         case "api":
-            if segments.count == 1 { self = .coreGroups; return }
-            if segments.count == 2 { self = .groupVersion(group: "", version: segments[1]); return }
+            if segments.count == 1 {
+                self = .coreGroups
+                return
+            }
+            if segments.count == 2 {
+                self = .groupVersion(group: "", version: segments[1])
+                return
+            }
             guard let resource = Self.resourcePath(group: "", version: segments[1], rest: segments.dropFirst(2))
             else { return nil }
             self = .resource(resource)
         case "apis":
-            if segments.count == 1 { self = .groups; return }
-            if segments.count == 2 { self = .group(segments[1]); return }
-            if segments.count == 3 { self = .groupVersion(group: segments[1], version: segments[2]); return }
+            if segments.count == 1 {
+                self = .groups
+                return
+            }
+            if segments.count == 2 {
+                self = .group(segments[1])
+                return
+            }
+            if segments.count == 3 {
+                self = .groupVersion(group: segments[1], version: segments[2])
+                return
+            }
             guard
                 let resource = Self.resourcePath(group: segments[1], version: segments[2], rest: segments.dropFirst(3))
             else { return nil }

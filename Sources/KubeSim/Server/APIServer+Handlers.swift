@@ -21,7 +21,9 @@ extension APIServer {
     private func route(_ request: inout Request) async throws -> Response {
         let rawPath = request.uri.path
         guard let path = APIPath(rawPath) else { throw Status.pathNotFound(rawPath) }
-        if case .health = path { return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok"))) }
+        if case .health = path {
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+        }
         try authenticate(request)
         let query = QueryParameters(request.uri.query)
         if case .simulator(let segments) = path {
@@ -48,7 +50,8 @@ extension APIServer {
         case .openAPI(let rest):
             // Only v3 is served; see OpenAPIDocuments for why that is what kubectl needs.
             if rest == "v3" { return Self.json(OpenAPIDocuments.root(types)) }
-            guard rest.hasPrefix("v3/"), let document = OpenAPIDocuments.groupVersion(String(rest.dropFirst(3)), types: types)
+            guard rest.hasPrefix("v3/"),
+                let document = OpenAPIDocuments.groupVersion(String(rest.dropFirst(3)), types: types)
             else { throw Status.pathNotFound(rawPath) }
             return Self.json(document)
         case .resource(let resourcePath):
@@ -100,8 +103,10 @@ extension APIServer {
         default: throw Status.pathNotFound(request.uri.path)
         }
         let isDryRun = query["dryRun"] == "All"
+        let validation = WriteValidation(mode: try FieldValidation(query: query["fieldValidation"]))
         let view = ResponseView(accept: request.headers[.accept])
-        let presenter = Presenter(type: type, version: path.version, view: view, now: store.clock.currentDate,
+        let presenter = Presenter(
+            type: type, version: path.version, view: view, now: store.clock.currentDate,
             include: TableConverter.IncludeObject(rawValue: query["includeObject"] ?? "") ?? .metadata)
         let resource = path.groupResource
         switch (verb, path.name) {
@@ -114,21 +119,22 @@ extension APIServer {
             return Self.json(presenter.single(try store.get(resource, namespace: path.namespace, name: name)))
         case ("create", nil):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
-            let created = try store.create(resource, namespace: path.namespace, object: body, isDryRun: isDryRun)
-            return Self.json(presenter.single(created), status: .created)
+            let created = try store.create(
+                resource, namespace: path.namespace, object: body, isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(created), status: .created, warnings: validation.warnings.all)
         case ("update", let name?):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
             let updated = try store.update(
                 resource, namespace: path.namespace, name: name, object: body, subresource: subresource,
-                isDryRun: isDryRun)
-            return Self.json(presenter.single(updated))
+                isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(updated), warnings: validation.warnings.all)
         case ("patch", let name?):
             let body = try await Self.body(of: &request, limit: configuration.maxBodyBytes)
             let patch = try Patch(contentType: request.headers[.contentType] ?? "", body: body)
             let patched = try store.patch(
                 resource, namespace: path.namespace, name: name, patch: patch, subresource: subresource,
-                isDryRun: isDryRun)
-            return Self.json(presenter.single(patched))
+                isDryRun: isDryRun, validation: validation)
+            return Self.json(presenter.single(patched), warnings: validation.warnings.all)
         case ("delete", let name?):
             let options = try await deleteOptions(request: &request, query: query)
             let deleted = try store.delete(resource, namespace: path.namespace, name: name, options: options)
@@ -152,17 +158,19 @@ extension APIServer {
         }
     }
 
-    func listOptions(_ path: APIPath.ResourcePath, type: ResourceType, query: QueryParameters) throws(Status)
-        -> ListOptions
+    func listOptions(_ path: APIPath.ResourcePath, type: ServedResource, query: QueryParameters) throws(Status)
+        -> StoreListQuery
     {
-        var options = ListOptions(namespace: path.namespace.isEmpty ? nil : path.namespace)
+        var options = StoreListQuery(namespace: path.namespace.isEmpty ? nil : path.namespace)
         if let text = query["labelSelector"] { options.labelSelector = try LabelSelector(parsing: text) }
         if let text = query["fieldSelector"] { options.fieldSelector = try FieldSelector(parsing: text, for: type) }
         if let name = path.name {  // legacy /watch/.../<name>
             options.fieldSelector.terms.append(.init(field: "metadata.name", value: name, isNegated: false))
         }
         if let text = query["limit"], !text.isEmpty {
-            guard let limit = Int(text), limit >= 0 else { throw Status.badRequest("limit must be a non-negative integer") }
+            guard let limit = Int(text), limit >= 0 else {
+                throw Status.badRequest("limit must be a non-negative integer")
+            }
             options.limit = limit
         }
         options.continueToken = query["continue"]
@@ -199,17 +207,15 @@ extension APIServer {
     }
 
     static func optionalBody(of request: inout Request, limit: Int) async throws -> JSONValue? {
-        let contentType = (request.headers[.contentType] ?? "").lowercased()
-        if contentType.contains("protobuf") || contentType.contains("cbor") {
-            // Only JSON is spoken. kubectl's imperative generators (`kubectl create configmap`,
-            // `create namespace`) send protobuf; manifests (`create -f`, `apply -f`) go as JSON.
-            throw Status.unsupportedMediaType(
-                "KubeSim accepts JSON request bodies only, not \(contentType); with kubectl, create objects from "
-                    + "manifests (kubectl create -f / apply -f) instead of the imperative generators")
-        }
         let buffer = try await request.collectBody(upTo: limit)
-        guard buffer.readableBytes > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
+        guard buffer.readableBytes > 0,
+            let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes)
         else { return nil }
+        let contentType = (request.headers[.contentType] ?? "").lowercased()
+        if contentType.hasPrefix("application/vnd.kubernetes.protobuf") { return try ProtobufBody.decode(bytes) }
+        if contentType.contains("cbor") || contentType.contains("protobuf") {
+            throw Status.unsupportedMediaType("KubeSim accepts JSON request bodies, not \(contentType)")
+        }
         do {
             return try JSONValue.parse(Data(bytes))
         } catch {
@@ -217,10 +223,16 @@ extension APIServer {
         }
     }
 
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    /// A JSON response; each warning becomes a `Warning: 299 - "<text>"` header, as kubectl prints them.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, warnings: [String] = []) -> Response {
         let buffer = JSONWriter.buffer(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let name = HTTPFields.Element.Name("Warning") {
+            for warning in warnings {
+                headers.append(HTTPFields.Element(name: name, value: "299 - \(GoFormat.quoted(warning))"))
+            }
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
     static func response(_ status: Status, retryAfter: Int? = nil) -> Response {

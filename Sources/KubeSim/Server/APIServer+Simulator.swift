@@ -22,7 +22,8 @@ extension APIServer {
                 rule = try body.decode()
             } catch {
                 throw Status.badRequest(
-                    "expected {\"verb\"?, \"resource\"?, \"count\", \"code\", \"retryAfterSeconds\"?, \"message\"?}: \(error)")
+                    "expected {\"verb\"?, \"resource\"?, \"count\", \"code\", \"retryAfterSeconds\"?, "
+                        + "\"message\"?}: \(error)")
             }
             guard (400...599).contains(rule.code), rule.count > 0 else {
                 throw Status.badRequest("code must be an HTTP error status (400-599) and count positive")

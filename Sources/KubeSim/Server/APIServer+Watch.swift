@@ -13,7 +13,7 @@ extension APIServer {
     /// 410 Expired Status when the history no longer reaches back. `timeoutSeconds` ends the stream
     /// after that long on the simulation clock. Bookmarks are sent every
     /// ``Configuration/bookmarkInterval`` when `allowWatchBookmarks=true`.
-    func watch(_ path: APIPath.ResourcePath, type: ResourceType, query: QueryParameters, presenter: Presenter)
+    func watch(_ path: APIPath.ResourcePath, type: ServedResource, query: QueryParameters, presenter: Presenter)
         throws -> Response
     {
         let options = try listOptions(path, type: type, query: query)
@@ -45,13 +45,16 @@ extension APIServer {
                 resources: [type.groupResource], namespace: path.namespace.isEmpty ? nil : path.namespace,
                 from: start, bufferLimit: configuration.watchBufferLimit)
         } catch {
-            guard error.code == 410 else { throw error }
+            guard error.code == 410 || error.code == 504 else { throw error }
             // A real server answers 200 and reports the expiry as the stream's only event.
             let event = RawWatchEvent(type: .error, object: (try? JSONValue(encoding: error)) ?? .null)
             return Self.streamingResponse(ResponseBody(byteBuffer: Self.line(event)))
         }
         let clock = store.clock
+        let connection = ConnectionContext.current
         let body = ResponseBody { writer in
+            if let connection { self.watchStarted(connection) }
+            defer { if let connection { self.watchEnded(connection) } }
             await withTaskGroup(of: Void.self) { group in
                 if let timeout {
                     group.addTask {
@@ -67,11 +70,15 @@ extension APIServer {
                     try? await writer.write(Self.line(end))
                 }
                 for await change in subscription.events {
+                    // On shutdown the stream ends at once: events still buffered are not delivered.
+                    if self.isStopping { break }
                     delivered += 1
                     var lines: [ByteBuffer] = []
                     if change.type == .bookmark {
                         if filter.allowsBookmarks {
-                            lines.append(Self.line(RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
+                            lines.append(
+                                Self.line(
+                                    RawWatchEvent(type: .bookmark, object: bookmark(change.resourceVersion, false))))
                         }
                     } else if let (eventType, object) = filter.event(for: change) {
                         let rendered = presenter.watchObject(object, isFirst: isFirst)
@@ -80,7 +87,8 @@ extension APIServer {
                     }
                     if sendsInitialEvents && filter.allowsBookmarks && delivered == subscription.initialEventCount {
                         lines.append(
-                            Self.line(RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
+                            Self.line(
+                                RawWatchEvent(type: .bookmark, object: bookmark(subscription.startRevision, true))))
                     }
                     do {
                         for line in lines { try await writer.write(line) }

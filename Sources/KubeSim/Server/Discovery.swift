@@ -27,7 +27,7 @@ enum Discovery {
     }
 
     /// The APIGroupList: every non-core group with its versions.
-    static func groupList(_ types: [ResourceType]) -> JSONValue {
+    static func groupList(_ types: [ServedResource]) -> JSONValue {
         var groupOrder: [String] = []
         var versions: [String: [String]] = [:]
         for type in types where !type.group.isEmpty {
@@ -41,7 +41,7 @@ enum Discovery {
     }
 
     /// One APIGroup, or `nil` if nothing in the group is served.
-    static func group(named name: String, in types: [ResourceType]) -> JSONValue? {
+    static func group(named name: String, in types: [ServedResource]) -> JSONValue? {
         let list = groupList(types)
         guard let found = list["groups"]?.arrayValue?.first(where: { $0["name"]?.stringValue == name }) else {
             return nil
@@ -63,7 +63,7 @@ enum Discovery {
     }
 
     /// The APIResourceList of one group version, or `nil` if nothing is served there.
-    static func resourceList(group: String, version: String, types: [ResourceType]) -> JSONValue? {
+    static func resourceList(group: String, version: String, types: [ServedResource]) -> JSONValue? {
         let served = types.filter { $0.group == group && $0.versions.contains(version) }
         guard !served.isEmpty else { return nil }
         var resources: [JSONValue] = []

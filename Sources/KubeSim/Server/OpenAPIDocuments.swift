@@ -14,17 +14,19 @@ import KubeClient
 /// compiled-in types and merge patches for custom resources, neither of which needs them.
 enum OpenAPIDocuments {
     /// `/openapi/v3`: the group versions and where their documents are.
-    static func root(_ types: [ResourceType]) -> JSONValue {
+    static func root(_ types: [ServedResource]) -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for (groupVersion, members) in grouped(types) {
-            let prefix = groupVersion.group.isEmpty ? "api/\(groupVersion.version)" : "apis/\(groupVersion.group)/\(groupVersion.version)"
+            let prefix =
+                groupVersion.group.isEmpty
+                ? "api/\(groupVersion.version)" : "apis/\(groupVersion.group)/\(groupVersion.version)"
             paths[prefix] = ["serverRelativeURL": .string("/openapi/v3/\(prefix)?hash=\(hash(members))")]
         }
         return ["paths": .object(paths)]
     }
 
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`, or `nil` when nothing is served there.
-    static func groupVersion(_ path: String, types: [ResourceType]) -> JSONValue? {
+    static func groupVersion(_ path: String, types: [ServedResource]) -> JSONValue? {
         let segments = path.split(separator: "/").map(String.init)
         let key: GroupVersion
         switch (segments.first, segments.count) {
@@ -62,8 +64,8 @@ enum OpenAPIDocuments {
         var version: String
     }
 
-    private static func grouped(_ types: [ResourceType]) -> [GroupVersion: [ResourceType]] {
-        var result: [GroupVersion: [ResourceType]] = [:]
+    private static func grouped(_ types: [ServedResource]) -> [GroupVersion: [ServedResource]] {
+        var result: [GroupVersion: [ServedResource]] = [:]
         for type in types {
             for version in type.versions {
                 result[GroupVersion(group: type.group, version: version), default: []].append(type)
@@ -73,9 +75,10 @@ enum OpenAPIDocuments {
     }
 
     /// A stable hash of what a group version serves, so clients re-fetch a document when a CRD changes it.
-    private static func hash(_ types: [ResourceType]) -> String {
+    private static func hash(_ types: [ServedResource]) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        let text = types.map { "\($0.resource)|\($0.kind)|\($0.isNamespaced)|\($0.versions)" }.sorted().joined(separator: ";")
+        let text = types.map { "\($0.resource)|\($0.kind)|\($0.isNamespaced)|\($0.versions)" }.sorted().joined(
+            separator: ";")
         for byte in text.utf8 {
             value ^= UInt64(byte)
             value = value &* 0x100_0000_01b3

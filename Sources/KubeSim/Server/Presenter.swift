@@ -4,7 +4,7 @@ import KubeClient
 /// Turns stored objects into response bodies: sets the requested API version and renders the
 /// view the client asked for (objects, a Table, or metadata only).
 struct Presenter {
-    let type: ResourceType
+    let type: ServedResource
     let version: String
     let view: ResponseView
     let now: Date

@@ -44,18 +44,6 @@ extension Status {
             reason: "the object has been modified; please apply your changes to the latest version and try again")
     }
 
-    /// 422: `Job.batch "x" is invalid: spec.template: Required value`, with one cause per field.
-    public static func invalid(kind: String, group: String, name: String, causes: [Cause]) -> Status {
-        let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
-        let summary = causes.map { cause in
-            [cause.field, cause.message].compactMap { $0 }.joined(separator: ": ")
-        }
-        let list = summary.count == 1 ? summary[0] : "[" + summary.joined(separator: ", ") + "]"
-        return .failure(
-            code: 422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(list)",
-            details: Details(name: name, group: group, kind: kind, causes: causes))
-    }
-
     /// 400 with a free-form message.
     public static func badRequest(_ message: String) -> Status {
         .failure(code: 400, reason: "BadRequest", message: message)

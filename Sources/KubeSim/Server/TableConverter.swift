@@ -6,9 +6,9 @@ import KubeClient
 /// Custom resources get a Name column plus the CRD's `additionalPrinterColumns` (or Name and Age
 /// when it declares none), exactly as the real apiextensions server builds them; `date` columns are
 /// shown as an age computed on the injected clock. Built-ins get the columns kubectl users know
-/// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces:
-/// Status, Age), everything else Name and Age. Rows carry the object as PartialObjectMetadata, or
-/// whole with `includeObject=Object`, or not at all with `includeObject=None`.
+/// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces: Status,
+/// Age; configmaps and secrets: Data), everything else Name and Age. Rows carry the object as
+/// PartialObjectMetadata, or whole with `includeObject=Object`, or not at all with `includeObject=None`.
 struct TableConverter {
     /// How much of each object a row carries (`includeObject=`).
     enum IncludeObject: String {
@@ -23,7 +23,7 @@ struct TableConverter {
         let cell: (JSONValue) -> JSONValue
     }
 
-    let type: ResourceType
+    let type: ServedResource
     let now: Date
     let include: IncludeObject
 
@@ -36,13 +36,15 @@ struct TableConverter {
         var metadata: [String: JSONValue] = [:]
         if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         if let continueToken { metadata["continue"] = .string(continueToken) }
-        let definitions: [JSONValue] = withColumns ? columns.map { column in
-            [
-                "name": .string(column.definition.name), "type": .string(column.definition.type),
-                "format": .string(column.definition.format), "description": .string(column.definition.description),
-                "priority": .int(Int64(column.definition.priority)),
-            ]
-        } : []
+        let definitions: [JSONValue] =
+            withColumns
+            ? columns.map { column in
+                [
+                    "name": .string(column.definition.name), "type": .string(column.definition.type),
+                    "format": .string(column.definition.format), "description": .string(column.definition.description),
+                    "priority": .int(Int64(column.definition.priority)),
+                ]
+            } : []
         let rows: [JSONValue] = objects.map { object in
             var row: JSONValue = ["cells": .array(columns.map { $0.cell(object) })]
             switch include {
@@ -73,26 +75,38 @@ struct TableConverter {
         let age = dateColumn(name: "Age", jsonPath: ".metadata.creationTimestamp")
         if type.definitionUID != nil {
             if type.printerColumns.isEmpty { return [name, age] }
-            return [name] + type.printerColumns.map { column in
-                if column.type == "date" {
-                    return dateColumn(name: column.name, jsonPath: column.jsonPath, priority: column.priority)
+            return [name]
+                + type.printerColumns.map { column in
+                    if column.type == "date" {
+                        return dateColumn(name: column.name, jsonPath: column.jsonPath, priority: column.priority)
+                    }
+                    return Column(definition: column) { object in
+                        Self.cell(JSONPath.evaluate(column.jsonPath, in: object), type: column.type)
+                    }
                 }
-                return Column(definition: column) { object in
-                    Self.cell(JSONPath.evaluate(column.jsonPath, in: object), type: column.type)
-                }
-            }
         }
         switch (type.group, type.resource) {
         case ("batch", "jobs"):
-            return [name, stringColumn("Status", Self.jobStatus), stringColumn("Completions", Self.jobCompletions),
-                stringColumn("Duration", jobDuration), age]
+            return [
+                name, stringColumn("Status", Self.jobStatus), stringColumn("Completions", Self.jobCompletions),
+                stringColumn("Duration", jobDuration), age,
+            ]
         case ("", "pods"):
-            return [name, stringColumn("Ready", Self.podReady), stringColumn("Status", Self.podStatus),
+            return [
+                name, stringColumn("Ready", Self.podReady), stringColumn("Status", Self.podStatus),
                 Column(definition: PrinterColumn(name: "Restarts", type: "string", jsonPath: "")) {
                     .string(String(Self.podRestarts($0)))
-                }, age]
+                }, age,
+            ]
         case ("", "namespaces"):
             return [name, stringColumn("Status") { $0[path: ["status", "phase"]]?.stringValue ?? "" }, age]
+        case ("", "configmaps"):
+            return [name, stringColumn("Data") { String(Self.dataCount($0)) }, age]
+        case ("", "secrets"):
+            return [
+                name, stringColumn("Type") { $0["type"]?.stringValue ?? "" },
+                stringColumn("Data") { String(Self.dataCount($0)) }, age,
+            ]
         case ("coordination.k8s.io", "leases"):
             return [name, stringColumn("Holder") { $0[path: ["spec", "holderIdentity"]]?.stringValue ?? "" }, age]
         default:
@@ -118,7 +132,8 @@ struct TableConverter {
     private static func cell(_ values: [JSONValue], type: String) -> JSONValue {
         guard let first = values.first else { return .null }
         if values.count > 1 {
-            return .string(values.map { value in value.stringValue ?? String(describing: value) }.joined(separator: ","))
+            return .string(
+                values.map { value in value.stringValue ?? String(describing: value) }.joined(separator: ","))
         }
         switch (type, first) {
         case ("integer", .int), ("number", .int), ("number", .double), ("boolean", .bool), (_, .string): return first
@@ -176,6 +191,11 @@ struct TableConverter {
             if let reason = status[path: ["state", "terminated", "reason"]]?.stringValue { return reason }
         }
         return pod[path: ["status", "phase"]]?.stringValue ?? "Unknown"
+    }
+
+    /// Entries of `data` plus `binaryData` (ConfigMaps and Secrets).
+    static func dataCount(_ object: JSONValue) -> Int {
+        (object["data"]?.objectValue?.count ?? 0) + (object["binaryData"]?.objectValue?.count ?? 0)
     }
 
     static func podRestarts(_ pod: JSONValue) -> Int64 {

@@ -26,17 +26,19 @@ public struct FieldSelector: Hashable, Sendable {
     /// Parses the query-string form for `resource`.
     ///
     /// - Throws: a 400 ``Status`` for a malformed term or a field the resource does not support.
-    public init(parsing text: String, for resource: ResourceType) throws(Status) {
+    public init(parsing text: String, for resource: ServedResource) throws(Status) {
         var terms: [Term] = []
         for part in text.split(separator: ",") {
             let term = String(part).trimmingCharacters(in: .whitespaces)
             if term.isEmpty { continue }
             let parsed: Term
             if let range = term.range(of: "!=") {
-                parsed = Term(field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
+                parsed = Term(
+                    field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
                     isNegated: true)
             } else if let range = term.range(of: "==") ?? term.range(of: "=") {
-                parsed = Term(field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
+                parsed = Term(
+                    field: String(term[..<range.lowerBound]), value: String(term[range.upperBound...]),
                     isNegated: false)
             } else {
                 throw Status.badRequest("invalid field selector term \"\(term)\": expected field=value or field!=value")
@@ -58,7 +60,7 @@ public struct FieldSelector: Hashable, Sendable {
         }
     }
 
-    private static func isSupported(_ field: String, for resource: ResourceType) -> Bool {
+    private static func isSupported(_ field: String, for resource: ServedResource) -> Bool {
         if field == "metadata.name" || field == "metadata.namespace" { return true }
         switch (resource.group, resource.resource) {
         case ("", "pods"): return ["status.phase", "spec.nodeName", "spec.restartPolicy"].contains(field)

@@ -101,7 +101,9 @@ public struct LabelSelector: Hashable, Sendable {
             if let range = term.range(of: token) {
                 let key = try validKey(String(term[..<range.lowerBound]))
                 let rest = term[range.upperBound...].trimmingCharacters(in: .whitespaces)
-                guard rest.hasPrefix("("), rest.hasSuffix(")") else { throw fail("expected a parenthesised value list") }
+                guard rest.hasPrefix("("), rest.hasSuffix(")") else {
+                    throw fail("expected a parenthesised value list")
+                }
                 let values = Set(
                     rest.dropFirst().dropLast().split(separator: ",")
                         .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

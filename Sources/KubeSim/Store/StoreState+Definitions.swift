@@ -4,7 +4,7 @@ import KubeClient
 
 extension StoreState {
     /// Derives the served resource from a CRD object, or `nil` if the CRD is not usable.
-    static func resourceType(definedBy definition: JSONValue) -> ResourceType? {
+    static func resourceType(definedBy definition: JSONValue) -> ServedResource? {
         guard let spec = definition["spec"], let group = spec["group"]?.stringValue,
             let names = spec["names"], let plural = names["plural"]?.stringValue,
             let kind = names["kind"]?.stringValue
@@ -27,7 +27,7 @@ extension StoreState {
                 format: column["format"]?.stringValue ?? "", description: column["description"]?.stringValue ?? "",
                 priority: Int(column["priority"]?.intValue ?? 0))
         }
-        var type = ResourceType(
+        var type = ServedResource(
             group: group, versions: ordered.compactMap { $0["name"]?.stringValue }, resource: plural,
             singular: names["singular"]?.stringValue ?? kind.lowercased(), kind: kind,
             isNamespaced: spec["scope"]?.stringValue != "Cluster",
@@ -41,37 +41,30 @@ extension StoreState {
 
     /// Rejects a CRD whose name is not `<plural>.<group>` or that lacks the fields needed to serve it.
     func validateDefinition(_ definition: JSONValue) throws(Status) {
-        var causes: [Status.Cause] = []
+        var errors: [FieldError] = []
         let spec = definition["spec"]
         let group = spec?["group"]?.stringValue ?? ""
         let plural = spec?[path: ["names", "plural"]]?.stringValue ?? ""
-        if group.isEmpty { causes.append(Self.required("spec.group")) }
-        if plural.isEmpty { causes.append(Self.required("spec.names.plural")) }
-        if (spec?[path: ["names", "kind"]]?.stringValue ?? "").isEmpty { causes.append(Self.required("spec.names.kind")) }
-        if (spec?["versions"]?.arrayValue ?? []).isEmpty { causes.append(Self.required("spec.versions")) }
+        if group.isEmpty { errors.append(.required("spec.group")) }
+        if plural.isEmpty { errors.append(.required("spec.names.plural")) }
+        if (spec?[path: ["names", "kind"]]?.stringValue ?? "").isEmpty {
+            errors.append(.required("spec.names.kind"))
+        }
+        if (spec?["versions"]?.arrayValue ?? []).isEmpty { errors.append(.required("spec.versions")) }
         if !group.isEmpty, !plural.isEmpty, definition.metadataName != "\(plural).\(group)" {
-            causes.append(
-                Status.Cause(
-                    reason: "FieldValueInvalid",
-                    message: "Invalid value: \"\(definition.metadataName)\": must be spec.names.plural+\".\"+spec.group",
-                    field: "metadata.name"))
+            errors.append(
+                .invalid(
+                    "metadata.name", .string(definition.metadataName),
+                    "must be spec.names.plural+\".\"+spec.group"))
         }
         if let scope = spec?["scope"]?.stringValue, scope != "Namespaced", scope != "Cluster" {
-            causes.append(
-                Status.Cause(
-                    reason: "FieldValueNotSupported",
-                    message: "Unsupported value: \"\(scope)\": supported values: \"Cluster\", \"Namespaced\"",
-                    field: "spec.scope"))
+            errors.append(.notSupported("spec.scope", .string(scope), supported: ["Cluster", "Namespaced"]))
         }
-        if !causes.isEmpty {
-            throw Status.invalid(
+        if !errors.isEmpty {
+            throw Admission.invalidStatus(
                 kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: definition.metadataName,
-                causes: causes)
+                errors: errors)
         }
-    }
-
-    private static func required(_ field: String) -> Status.Cause {
-        Status.Cause(reason: "FieldValueRequired", message: "Required value", field: field)
     }
 
     /// The status a CRD gets at once: names accepted, established, stored version recorded.
@@ -122,5 +115,6 @@ extension StoreState {
         }
         buckets.removeValue(forKey: resource)
         types.removeValue(forKey: resource)
+        hub.close(onlyWatching: resource)
     }
 }

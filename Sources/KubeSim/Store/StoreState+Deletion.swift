@@ -32,7 +32,7 @@ extension StoreState {
 
     /// The deletion itself, also used by the garbage-collection cascade.
     @discardableResult
-    mutating func delete(_ key: ObjectKey, object: JSONValue, type: ResourceType, policy: PropagationPolicy)
+    mutating func delete(_ key: ObjectKey, object: JSONValue, type: ServedResource, policy: PropagationPolicy)
         -> JSONValue
     {
         let uid = object.metadataUID
@@ -63,7 +63,7 @@ extension StoreState {
 
     /// Removes an object for good, publishes DELETED, and lets garbage collection follow.
     @discardableResult
-    mutating func remove(_ key: ObjectKey, finalState: JSONValue, type: ResourceType) -> JSONValue {
+    mutating func remove(_ key: ObjectKey, finalState: JSONValue, type: ServedResource) -> JSONValue {
         guard let stored = buckets[key.resource]?.remove(namespace: key.namespace, name: key.name) else {
             return finalState
         }
@@ -74,7 +74,8 @@ extension StoreState {
         let uid = stored.metadataUID
         keysByUID.removeValue(forKey: uid)
         hub.publish(
-            StoreEvent(type: .deleted, resource: key.resource, object: object, previous: stored, resourceVersion: revision))
+            StoreEvent(
+                type: .deleted, resource: key.resource, object: object, previous: stored, resourceVersion: revision))
         if type.isCustomResourceDefinition { unregisterDefinition(stored) }
         if type.isNamespace { removeContents(ofNamespace: key.name) }
         collectDependents(ofRemoved: uid)
@@ -113,7 +114,8 @@ extension StoreState {
         else { return }
         var updated = owner
         let remaining = owner.finalizers.filter { $0 != Self.foregroundFinalizer }
-        updated.set(path: ["metadata", "finalizers"], to: remaining.isEmpty ? nil : .array(remaining.map { .string($0) }))
+        updated.set(
+            path: ["metadata", "finalizers"], to: remaining.isEmpty ? nil : .array(remaining.map { .string($0) }))
         if remaining.isEmpty {
             remove(key, finalState: updated, type: type)
         } else {

@@ -7,7 +7,7 @@ import KubeClient
 /// events they produce form one atomic step, published to watchers in resourceVersion order.
 struct StoreState {
     var revision: Int64 = 0
-    var types: [GroupResource: ResourceType] = [:]
+    var types: [GroupResource: ServedResource] = [:]
     var buckets: [GroupResource: ResourceBucket] = [:]
     /// uid → key, for garbage collection and owner lookups.
     var keysByUID: [String: ObjectKey] = [:]
@@ -21,12 +21,12 @@ struct StoreState {
         hub = WatchHub(historyLimit: historyLimit)
         self.admission = admission
         self.now = now
-        for type in ResourceType.builtIns { types[type.groupResource] = type }
+        for type in ServedResource.builtIns { types[type.groupResource] = type }
     }
 
     // MARK: - Lookup
 
-    func type(of resource: GroupResource) throws(Status) -> ResourceType {
+    func type(of resource: GroupResource) throws(Status) -> ServedResource {
         guard let type = types[resource] else {
             throw Status.pathNotFound("the server doesn't have a resource type \"\(resource)\"")
         }
@@ -43,7 +43,7 @@ struct StoreState {
     }
 
     /// Checks the namespace part of a request against the resource's scope and the stored namespaces.
-    func checkNamespace(_ namespace: String, for type: ResourceType) throws(Status) {
+    func checkNamespace(_ namespace: String, for type: ServedResource) throws(Status) {
         if type.isNamespaced {
             guard !namespace.isEmpty else {
                 throw Status.badRequest("the resource \(type.groupResource) is namespaced: a namespace is required")
@@ -62,7 +62,8 @@ struct StoreState {
     // MARK: - Create
 
     mutating func create(
-        _ resource: GroupResource, namespace: String, object input: JSONValue, isDryRun: Bool
+        _ resource: GroupResource, namespace: String, object input: JSONValue, isDryRun: Bool,
+        validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         let type = try type(of: resource)
         try checkNamespace(namespace, for: type)
@@ -78,16 +79,15 @@ struct StoreState {
             throw Status.badRequest(
                 "the namespace of the provided object does not match the namespace sent on the request")
         }
+        if let version = metadata["resourceVersion"]?.stringValue, !version.isEmpty {
+            throw Status.badRequest("resourceVersion should not be set on objects to be created")
+        }
         var name = metadata["name"]?.stringValue ?? ""
         if name.isEmpty {
             guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
-                throw Status.invalid(
+                throw Admission.invalidStatus(
                     kind: type.kind, group: type.group, name: "",
-                    causes: [
-                        Status.Cause(
-                            reason: "FieldValueRequired", message: "Required value: name or generateName is required",
-                            field: "metadata.name")
-                    ])
+                    errors: [.required("metadata.name", "name or generateName is required")])
             }
             name = uniqueName(prefix: prefix, resource: resource, namespace: namespace)
         }
@@ -102,14 +102,17 @@ struct StoreState {
         metadata["resourceVersion"] = nil
         if Self.tracksGeneration(type) { metadata["generation"] = 1 } else { metadata["generation"] = nil }
         object["metadata"] = .object(metadata)
+        object = Self.withDefaults(object, type: type, old: nil)
         object = initialStatus(of: object, type: type)
-        object = try admit(.create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun)
+        object = try admit(
+            .create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun,
+            validation: validation)
         if isDryRun { return object }
         return commitCreate(object, key: key, type: type)
     }
 
     /// Stores a new object: assigns its resourceVersion, indexes it and publishes ADDED.
-    mutating func commitCreate(_ input: JSONValue, key: ObjectKey, type: ResourceType) -> JSONValue {
+    mutating func commitCreate(_ input: JSONValue, key: ObjectKey, type: ServedResource) -> JSONValue {
         revision += 1
         var object = input
         object.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
@@ -129,7 +132,7 @@ struct StoreState {
         }
     }
 
-    private func checkKind(_ object: JSONValue, _ type: ResourceType) throws(Status) {
+    private func checkKind(_ object: JSONValue, _ type: ServedResource) throws(Status) {
         if let kind = object["kind"]?.stringValue, !kind.isEmpty, kind != type.kind {
             throw Status.badRequest("the kind in the body (\(kind)) does not match the resource kind (\(type.kind))")
         }
@@ -143,13 +146,13 @@ struct StoreState {
     }
 
     /// Resources whose `metadata.generation` counts spec changes (custom resources, CRDs, Jobs).
-    static func tracksGeneration(_ type: ResourceType) -> Bool {
+    static func tracksGeneration(_ type: ServedResource) -> Bool {
         type.definitionUID != nil || type.isCustomResourceDefinition || (type.group == "batch")
     }
 
     /// What the real server does to `.status` on create: reset it for resources with a status
     /// subresource (Pods start `Pending`, Namespaces `Active`, CRDs get their conditions).
-    private func initialStatus(of input: JSONValue, type: ResourceType) -> JSONValue {
+    private func initialStatus(of input: JSONValue, type: ServedResource) -> JSONValue {
         var object = input
         guard type.hasStatus else { return object }
         switch (type.group, type.resource) {
@@ -162,8 +165,8 @@ struct StoreState {
     }
 
     func admit(
-        _ operation: AdmissionOperation, type: ResourceType, subresource: Subresource, object: JSONValue,
-        old: JSONValue?, isDryRun: Bool
+        _ operation: AdmissionOperation, type: ServedResource, subresource: Subresource, object: JSONValue,
+        old: JSONValue?, isDryRun: Bool, validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         if type.isCustomResourceDefinition { try validateDefinition(object) }
         var current = object
@@ -171,7 +174,8 @@ struct StoreState {
             current = try plugin.admit(
                 AdmissionRequest(
                     operation: operation, resourceType: type, subresource: subresource, object: current,
-                    oldObject: old, isDryRun: isDryRun))
+                    oldObject: old, isDryRun: isDryRun, fieldValidation: validation.mode,
+                    warnings: validation.warnings))
         }
         return current
     }
@@ -182,7 +186,8 @@ struct StoreState {
     ///
     /// - Parameter requireMatchingRV: when the body's resourceVersion is set it must equal the stored one.
     mutating func update(
-        _ key: ObjectKey, with input: JSONValue, subresource: Subresource, isDryRun: Bool
+        _ key: ObjectKey, with input: JSONValue, subresource: Subresource, isDryRun: Bool,
+        validation: WriteValidation = WriteValidation()
     ) throws(Status) -> JSONValue {
         let type = try type(of: key.resource)
         let old = try existing(key)
@@ -211,12 +216,14 @@ struct StoreState {
             if type.hasStatus { object["status"] = old["status"] }
             var metadata = object["metadata"]?.objectValue ?? [:]
             let oldMetadata = old["metadata"]?.objectValue ?? [:]
-            for field in ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "generation", "generateName"]
-            {
+            for field in [
+                "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                "deletionGracePeriodSeconds", "generation", "generateName",
+            ] {
                 metadata[field] = oldMetadata[field]
             }
             object["metadata"] = .object(metadata)
+            object = Self.withDefaults(object, type: type, old: old)
             if type.isCustomResourceDefinition { object["status"] = definitionStatus(object) }
         }
         object.set(path: ["metadata", "resourceVersion"], to: old[path: ["metadata", "resourceVersion"]])
@@ -225,7 +232,9 @@ struct StoreState {
             object.set(path: ["metadata", "generation"], to: .int(generation + 1))
         }
         if object == old { return old }  // A no-op write does not bump the resourceVersion, as on a real server.
-        object = try admit(.update, type: type, subresource: subresource, object: object, old: old, isDryRun: isDryRun)
+        object = try admit(
+            .update, type: type, subresource: subresource, object: object, old: old, isDryRun: isDryRun,
+            validation: validation)
         if isDryRun { return object }
         if object.isBeingDeleted && object.finalizers.isEmpty {
             return remove(key, finalState: object, type: type)
@@ -235,7 +244,7 @@ struct StoreState {
 
     /// Stores a changed object: bumps the resourceVersion, re-indexes owners and publishes MODIFIED.
     @discardableResult
-    mutating func commitUpdate(_ input: JSONValue, key: ObjectKey, old: JSONValue, type: ResourceType) -> JSONValue {
+    mutating func commitUpdate(_ input: JSONValue, key: ObjectKey, old: JSONValue, type: ServedResource) -> JSONValue {
         revision += 1
         var object = input
         object.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
@@ -244,7 +253,8 @@ struct StoreState {
         index(object, key: key)
         if type.isCustomResourceDefinition { registerDefinition(object) }
         hub.publish(
-            StoreEvent(type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
+            StoreEvent(
+                type: .modified, resource: key.resource, object: object, previous: old, resourceVersion: revision))
         return object
     }
 

@@ -39,7 +39,8 @@ extension DecisionState {
                 continue
             }
             if hasCapacity {
-                createJob(.init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
+                createJob(
+                    .init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
                 continue
             }
             switch spec.effectiveConcurrencyPolicy {
@@ -47,13 +48,14 @@ extension DecisionState {
                 skip(slot: slot, trigger: nil)
             case .replace:
                 replaceActiveRuns(by: slot)
-                createJob(.init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
+                createJob(
+                    .init(name: JobNaming.name(task: taskName, slot: slot), slot: slot), due: dueInstant(of: slot))
             case .queue:
                 held.append(slot)
             }
         }
         hold(held)
-        if selection.isTruncated { due(at: now) }
+        if selection.isTruncated { hasMoreWorkNow = true }
     }
 
     /// Records the slots the selection gave up on, once: individually (the newest, up to
@@ -81,19 +83,29 @@ extension DecisionState {
         alert(.missed, slot: newest.slot, attempt: 1, job: nil, message)
     }
 
-    /// Creates the Job of a run (the deterministic name is the lock: a 409 from the create means
-    /// another controller, or this one before a crash, already created it) and records it active.
+    /// Creates the Job of a run and records it active (and the slot as scheduled) in status.
     mutating func createJob(_ request: JobBuilder.Request, due: Date, reason: String = "Created") {
+        // The Job name is the lock: a 409 means already done, which closes the crash window
+        // between creating the Job and writing status (the executor creates before it writes
+        // status; the next decision adopts a Job status does not know), and makes a second
+        // controller acting at the same time harmless.
         actions.append(
             .createJob(
                 JobCreation(
-                    name: request.name, slot: request.slot, attempt: request.attempt,
+                    name: request.name, slot: request.slot, attempt: request.attempt, tier: spec.effectiveTier,
                     job: JobBuilder.job(for: observation.task, request))))
         var active = status.active ?? []
-        active.append(.init(name: request.name, scheduledTime: request.slot, attempt: request.attempt, createdAt: stamp))
+        active.append(
+            .init(name: request.name, scheduledTime: request.slot, attempt: request.attempt, createdAt: stamp))
         status.active = active
         activeNames.insert(request.name)
         if request.trigger == nil { advanceLastSchedule(to: request.slot) }
+        // The run's starting deadline, measured as startingDeadline(of:) will measure it once
+        // the Job is observed; requeue for it even if no watch event arrives before then.
+        if let limit = pendingLimit(for: request.slot) {
+            let isLateByDesign = request.attempt > 1 || request.trigger != nil || spec.effectiveGuarantee == .onceOnly
+            self.due(at: (isLateByDesign ? max(due, stamp) : due).addingTimeInterval(limit))
+        }
         let lateness = now.timeIntervalSince(due)
         let late = lateness > settings.latenessThreshold ? "created \(Int(lateness.rounded()))s late" : nil
         record(
@@ -110,7 +122,8 @@ extension DecisionState {
     mutating func skip(slot: Date, trigger: String?) {
         let policy = spec.effectiveConcurrencyPolicy
         let running = activeNames.sorted().joined(separator: ", ")
-        let message = "\(running) still active (concurrencyPolicy \(policy.rawValue)"
+        let message =
+            "\(running) still active (concurrencyPolicy \(policy.rawValue)"
             + (policy == .allow ? ", maxConcurrent \(spec.maxConcurrent ?? 0))" : ")")
         record(
             .init(
@@ -143,7 +156,8 @@ extension DecisionState {
     private mutating func hold(_ held: [Date]) {
         let before = Set(previous.queued ?? [])
         for slot in held where !before.contains(slot) {
-            event(.normal, "Queued", "slot \(describe(slot)) waits for a running run to finish (concurrencyPolicy Queue)")
+            event(
+                .normal, "Queued", "slot \(describe(slot)) waits for a running run to finish (concurrencyPolicy Queue)")
         }
         if let window = creationWindow, let oldest = held.first {
             due(at: dueInstant(of: oldest).addingTimeInterval(window + 1))

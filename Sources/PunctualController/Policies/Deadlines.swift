@@ -38,9 +38,10 @@ extension DecisionState {
             }
             actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .startingDeadlineExceeded)))
             removeActive(run.jobName)
-            let cause = run.reason.map { reason in
-                run.message.map { $0.isEmpty ? reason : "\(reason): \($0)" } ?? reason
-            } ?? "pod not running"
+            let cause =
+                run.reason.map { reason in
+                    run.message.map { $0.isEmpty ? reason : "\(reason): \($0)" } ?? reason
+                } ?? "pod not running"
             let message = "not running by \(describe(deadline)) (\(cause)); the Job was deleted"
             record(
                 .init(

@@ -18,7 +18,9 @@ extension DecisionState {
             let oldestFirst = runs.sorted {
                 ($0.finishedAt ?? $0.slot, $0.slot, $0.attempt) < ($1.finishedAt ?? $1.slot, $1.slot, $1.attempt)
             }
-            for run in oldestFirst.filter({ !open.contains(SlotKey(slot: $0.slot, trigger: $0.trigger)) }).prefix(excess) {
+            for run in oldestFirst.filter({ !open.contains(SlotKey(slot: $0.slot, trigger: $0.trigger)) }).prefix(
+                excess)
+            {
                 actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .historyLimit)))
             }
         }

@@ -43,13 +43,20 @@ extension DecisionState {
             event(.warning, "RetriesExhausted", message)
             alert(.retriesExhausted, slot: run.slot, attempt: run.attempt, job: run.jobName, message)
             failureReason = "RetriesExhausted"
+            if let index = status.runs?.lastIndex(where: { $0.job == run.jobName }), var entry = status.runs?[index] {
+                entry.message = [entry.reason, entry.message].compactMap { $0 }.joined(separator: ": ")
+                entry.reason = "RetriesExhausted"
+                status.runs?[index] = entry
+            }
             return false
         }
         let attempt = run.attempt + 1
-        let name = run.trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
+        let name =
+            run.trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
             ?? JobNaming.name(task: taskName, slot: run.slot, attempt: attempt)
         let wait = RetryBudget.backoff(afterAttempt: run.attempt, backoffSeconds: spec.backoffSeconds)
-        let notBefore = Date(timeIntervalSince1970: failedAt.addingTimeInterval(wait).timeIntervalSince1970.rounded(.up))
+        let notBefore = Date(
+            timeIntervalSince1970: failedAt.addingTimeInterval(wait).timeIntervalSince1970.rounded(.up))
         var retries = status.retries ?? []
         retries.removeAll { $0.job == name }
         retries.append(
@@ -59,7 +66,9 @@ extension DecisionState {
         status.retries = retries
         event(
             .normal, "Retrying",
-            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) at \(describe(notBefore))")
+            "slot \(describe(run.slot)) attempt \(attempt) (\(label) retry \(used) of \(budget)) "
+                + "at \(describe(notBefore))"
+        )
         return true
     }
 

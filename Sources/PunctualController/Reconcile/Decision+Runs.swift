@@ -27,16 +27,20 @@ extension DecisionState {
                 repeatDeletionIfNeeded(run, entry: known)
                 continue
             }
-            guard !run.phase.isFinished || isUnrecorded(run) else { continue }
+            // Jobs status does not know are adopted only when they belong to work status has not
+            // caught up with. Others for older slots are ones we deleted (Replace, a starting
+            // deadline) whose history entry already scrolled out, or history: never adopt those,
+            // or their disappearance would later read as a vanished run.
+            guard isUnrecorded(run) else { continue }
             adopt(run)
             follow(run)
         }
         closeVanishedRuns(knownActive)
     }
 
-    /// A finished Job that status does not mention: recorded only if it belongs to work status
-    /// has not caught up with (a crash between its create and the status write). Older finished
-    /// Jobs are history that scrolled out of `status.runs`.
+    /// Whether a Job status does not mention belongs to work status has not caught up with (a
+    /// crash between its create and the status write): a slot after lastScheduleTime, a retry
+    /// status still waits for, or a manual run of the trigger value not yet recorded.
     private func isUnrecorded(_ run: ObservedRun) -> Bool {
         if previous.retries?.contains(where: { $0.job == run.jobName }) == true { return true }
         if let trigger = run.trigger {
@@ -57,7 +61,10 @@ extension DecisionState {
         if run.isActive { activeNames.insert(run.jobName) }
         status.retries?.removeAll { $0.job == run.jobName }
         if let trigger = run.trigger {
-            status.lastTrigger = trigger
+            // Only the value still on the task: an older trigger's Job must not re-arm it.
+            if trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation] {
+                status.lastTrigger = trigger
+            }
         } else {
             advanceLastSchedule(to: run.slot)
         }
@@ -71,7 +78,9 @@ extension DecisionState {
             conclude(run)
             return
         }
-        if run.phase == .running && before?.phase != .running {
+        // Only a known Pending entry turns into Started: an entry that scrolled out of the capped
+        // history must not announce the start again on every reconcile.
+        if run.phase == .running, let before, before.phase == .pending {
             let skew = run.startedAt.map { Int($0.timeIntervalSince(run.slot).rounded()) } ?? 0
             event(.normal, "Started", "Job \(run.jobName) is running, \(skew)s after slot \(describe(run.slot))")
         }
@@ -112,8 +121,11 @@ extension DecisionState {
             countFailure(isTimeout ? "DeadlineExceeded" : "RunFailed", phase: run.phase.runPhase)
             event(
                 .warning, isTimeout ? "DeadlineExceeded" : "Failed",
-                "Job \(run.jobName) for slot \(describe(run.slot)) \(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)")
-            alert(isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)
+                "Job \(run.jobName) for slot \(describe(run.slot)) "
+                    + "\(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)"
+            )
+            alert(
+                isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)
             considerRetry(of: run, kind: kind, failedAt: finished)
         case .pending, .running:
             break
@@ -136,6 +148,13 @@ extension DecisionState {
     /// the delete was lost in a crash or an error, so it is sent again.
     private mutating func repeatDeletionIfNeeded(_ run: ObservedRun, entry: ScheduledTaskStatus.Run) {
         guard run.isActive, let reason = JobDeletion.Reason(rawValue: entry.reason ?? "") else { return }
+        // The cache lags behind our own delete for a moment; only a Job still alive well after
+        // the decision to delete it means the delete was lost.
+        let decidedAt = entry.completionTime ?? stamp
+        guard now >= decidedAt.addingTimeInterval(settings.vanishedJobGrace) else {
+            due(at: decidedAt.addingTimeInterval(settings.vanishedJobGrace))
+            return
+        }
         actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: reason)))
     }
 

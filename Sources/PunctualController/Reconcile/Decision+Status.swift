@@ -34,8 +34,12 @@ extension DecisionState {
         let zone = spec.effectiveTimeZone
         guard let current = previous.schedule else {
             // First sight: slots count from the task's creation, so a task created while no
-            // controller ran still catches up (OnceOnly) or records its misses.
-            let since = observation.task.metadata.creationTimestamp ?? stamp
+            // controller ran still catches up (OnceOnly) or records its misses. A task that was
+            // invalid until now was just edited: like any edit, it starts from now.
+            let wasInvalid = previous.conditions?.contains {
+                $0.type == ConditionType.invalidSpec && $0.status == "True"
+            }
+            let since = wasInvalid == true ? stamp : observation.task.metadata.creationTimestamp ?? stamp
             status.schedule = .init(expression: expression, timeZone: zone, since: since)
             return
         }
@@ -100,7 +104,8 @@ extension DecisionState {
             let old = conditions[index]
             conditions[index] = .init(
                 type: type, status: value, reason: reason, message: message,
-                lastTransitionTime: old.status == value ? old.lastTransitionTime : stamp, observedGeneration: generation)
+                lastTransitionTime: old.status == value ? old.lastTransitionTime : stamp, observedGeneration: generation
+            )
         } else {
             conditions.append(
                 .init(
@@ -139,10 +144,12 @@ extension DecisionState {
                 ConditionType.failing, true, reason: reason ?? "RunFailed",
                 message: "\(failures) failed, missed or timed-out runs since the latest success")
         } else {
-            setCondition(ConditionType.failing, false, reason: "NoFailures", message: "no failure since the latest success")
+            setCondition(
+                ConditionType.failing, false, reason: "NoFailures", message: "no failure since the latest success")
         }
         if schedule == nil {
-            setCondition(ConditionType.ready, false, reason: "InvalidSpec", message: "the spec is invalid; see InvalidSpec")
+            setCondition(
+                ConditionType.ready, false, reason: "InvalidSpec", message: "the spec is invalid; see InvalidSpec")
         } else if isSuspended {
             setCondition(ConditionType.ready, false, reason: "Suspended", message: "spec.suspend is true")
         } else {

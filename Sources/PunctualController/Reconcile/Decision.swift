@@ -42,6 +42,8 @@ struct DecisionState {
     var activeNames: Set<String> = []
     /// Why the latest failure happened, for condition Failing.
     var failureReason: String?
+    /// More work is due right now (a capped catch-up); requeue without delay.
+    var hasMoreWorkNow = false
 
     init(_ observation: Observation) {
         self.observation = observation
@@ -85,7 +87,9 @@ struct DecisionState {
     func plan() -> Plan {
         var actions = self.actions
         if status != previous || observation.task.status == nil { actions.append(.updateStatus(status)) }
-        let requeueAt = dueInstants.filter { $0 > now }.min()
+        // Instants already past are left out: what they guarded is handled now or waits for a
+        // watch event (a Job finishing), never for polling.
+        let requeueAt = hasMoreWorkNow ? now : dueInstants.filter { $0 > now }.min()
         return Plan(actions: actions, status: status, requeueAt: requeueAt)
     }
 
@@ -129,7 +133,8 @@ struct DecisionState {
 
     /// The task's fixed jitter offset, in whole seconds.
     var jitter: TimeInterval {
-        Jitter.offset(seed: observation.task.metadata.uid ?? "\(observation.task.metadata.namespace ?? "")/\(taskName)",
+        Jitter.offset(
+            seed: observation.task.metadata.uid ?? "\(observation.task.metadata.namespace ?? "")/\(taskName)",
             jitterSeconds: spec.effectiveJitterSeconds)
     }
 

@@ -16,7 +16,9 @@ public struct Observation: Sendable {
     public var now: Date
     public var settings: ControllerSettings
 
-    public init(task: ScheduledTask, jobs: [Job] = [], pods: [Pod] = [], now: Date, settings: ControllerSettings = .init()) {
+    public init(
+        task: ScheduledTask, jobs: [Job] = [], pods: [Pod] = [], now: Date, settings: ControllerSettings = .init()
+    ) {
         self.task = task
         self.jobs = jobs
         self.pods = pods

@@ -91,13 +91,18 @@ public struct JobCreation: Sendable, Hashable {
     public var name: String
     public var slot: Date
     public var attempt: Int
+    /// The task's tier: when many Jobs are due at once, the executor creates higher tiers first.
+    public var tier: ScheduledTaskSpec.Priority.Tier
     /// The batch/v1 Job, ready to POST.
     public var job: JSONValue
 
-    public init(name: String, slot: Date, attempt: Int, job: JSONValue) {
+    public init(
+        name: String, slot: Date, attempt: Int, tier: ScheduledTaskSpec.Priority.Tier = .normal, job: JSONValue
+    ) {
         self.name = name
         self.slot = slot
         self.attempt = attempt
+        self.tier = tier
         self.job = job
     }
 }

@@ -164,7 +164,9 @@ public struct ScheduledTaskSpec: Codable, Sendable, Hashable {
             case recovered = "Recovered"
 
             /// Sent when `spec.alerting.on` is absent.
-            public static let defaults: [AlertKind] = [.failed, .missed, .deadlineExceeded, .retriesExhausted, .recovered]
+            public static let defaults: [AlertKind] = [
+                .failed, .missed, .deadlineExceeded, .retriesExhausted, .recovered,
+            ]
         }
 
         /// One destination; exactly one of the four kinds is set.

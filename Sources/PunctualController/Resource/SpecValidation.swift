@@ -88,7 +88,8 @@ public enum SpecValidation {
         do {
             _ = try CronSchedule.timeZone(named: spec.effectiveTimeZone)
         } catch {
-            report("timeZone", "\"\(spec.effectiveTimeZone)\" is not an IANA time zone (for example UTC, Asia/Shanghai)")
+            report(
+                "timeZone", "\"\(spec.effectiveTimeZone)\" is not an IANA time zone (for example UTC, Asia/Shanghai)")
         }
         do {
             _ = try CronSchedule.parse(spec.schedule)
@@ -104,8 +105,10 @@ public enum SpecValidation {
     ) {
         if receivers.count > 16 { report("alerting.receivers", "must have at most 16 items, got \(receivers.count)") }
         for (index, receiver) in receivers.enumerated() {
-            let kinds = [receiver.webhook != nil, receiver.slack != nil, receiver.dingtalk != nil,
-                receiver.alertmanager != nil].filter { $0 }.count
+            let kinds = [
+                receiver.webhook != nil, receiver.slack != nil, receiver.dingtalk != nil,
+                receiver.alertmanager != nil,
+            ].filter { $0 }.count
             if kinds != 1 {
                 report(
                     "alerting.receivers[\(index)]",

@@ -11,7 +11,8 @@ extension Job {
         for task: ScheduledTask, slot: Date, attempt: Int = 1, trigger: String? = nil, created: Date? = nil
     ) -> Job {
         let taskName = task.metadata.name ?? ""
-        let name = trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
+        let name =
+            trigger.map { JobNaming.manualName(task: taskName, trigger: $0, attempt: attempt) }
             ?? JobNaming.name(task: taskName, slot: slot, attempt: attempt)
         return fixture(
             for: task, request: .init(name: name, slot: slot, attempt: attempt, trigger: trigger), created: created)
@@ -37,7 +38,8 @@ extension Job {
     private func condition(_ type: String, at date: Date, reason: String? = nil, message: String? = nil) -> Job {
         with {
             var status = $0.status ?? JobStatus()
-            status.conditions = (status.conditions ?? [])
+            status.conditions =
+                (status.conditions ?? [])
                 + [Condition(type: type, status: "True", reason: reason, message: message, lastTransitionTime: date)]
             if type == "Complete" { status.completionTime = date }
             $0.status = status
@@ -61,7 +63,8 @@ extension Job {
     }
 
     public func deadlineExceeded(at date: Date) -> Job {
-        condition("Failed", at: date, reason: "DeadlineExceeded", message: "Job was active longer than specified deadline")
+        condition(
+            "Failed", at: date, reason: "DeadlineExceeded", message: "Job was active longer than specified deadline")
     }
 
     /// Someone (or the garbage collector) is deleting it.
@@ -87,7 +90,8 @@ extension Pod {
                 creationTimestamp: job.metadata.creationTimestamp, labels: labels,
                 ownerReferences: [
                     OwnerReference(
-                        apiVersion: "batch/v1", kind: "Job", name: jobName, uid: job.metadata.uid ?? "", controller: true,
+                        apiVersion: "batch/v1", kind: "Job", name: jobName, uid: job.metadata.uid ?? "",
+                        controller: true,
                         blockOwnerDeletion: true)
                 ]),
             spec: job.spec?.template.spec,
@@ -106,7 +110,8 @@ extension Pod {
             $0.status = PodStatus(
                 phase: "Pending",
                 containerStatuses: [
-                    ContainerStatus(name: "main", state: ContainerState(waiting: .init(reason: reason, message: message)))
+                    ContainerStatus(
+                        name: "main", state: ContainerState(waiting: .init(reason: reason, message: message)))
                 ])
         }
     }
@@ -116,7 +121,9 @@ extension Pod {
         with {
             $0.status = PodStatus(
                 phase: "Pending",
-                conditions: [Condition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: message)])
+                conditions: [
+                    Condition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: message)
+                ])
         }
     }
 

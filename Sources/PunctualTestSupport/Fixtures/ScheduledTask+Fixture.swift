@@ -46,7 +46,9 @@ extension ScheduledTask {
             $0.spec.maxConcurrent = max
         }
     }
-    public func startingDeadline(_ seconds: Int64) -> ScheduledTask { with { $0.spec.startingDeadlineSeconds = seconds } }
+    public func startingDeadline(_ seconds: Int64) -> ScheduledTask {
+        with { $0.spec.startingDeadlineSeconds = seconds }
+    }
     public func catchUpWindow(_ seconds: Int64) -> ScheduledTask { with { $0.spec.catchUpWindowSeconds = seconds } }
     public func activeDeadline(_ seconds: Int64) -> ScheduledTask { with { $0.spec.activeDeadlineSeconds = seconds } }
     public func jitter(_ seconds: Int) -> ScheduledTask { with { $0.spec.jitterSeconds = seconds } }
@@ -105,12 +107,28 @@ extension ScheduledTask {
     public func withActiveRun(slot: Date, attempt: Int = 1, createdAt: Date? = nil) -> ScheduledTask {
         let name = JobNaming.name(task: metadata.name ?? "", slot: slot, attempt: attempt)
         return scheduled(through: slot).editingStatus { status in
-            status.active = (status.active ?? []) + [
-                .init(name: name, scheduledTime: slot, attempt: attempt, createdAt: createdAt ?? slot)
-            ]
+            status.active =
+                (status.active ?? []) + [
+                    .init(name: name, scheduledTime: slot, attempt: attempt, createdAt: createdAt ?? slot)
+                ]
             var runs = status.runs ?? []
             runs.append(.init(scheduledTime: slot, attempt: attempt, job: name, phase: .pending))
             status.runs = runs
+        }
+    }
+
+    /// A status with attempt `attempt` of `slot` waiting for its backoff to end at `notBefore`.
+    public func withPendingRetry(
+        slot: Date, attempt: Int = 2, notBefore: Date, startupFailures: Int = 0, runFailures: Int = 0
+    ) -> ScheduledTask {
+        let name = JobNaming.name(task: metadata.name ?? "", slot: slot, attempt: attempt)
+        return editingStatus { status in
+            status.retries =
+                (status.retries ?? []) + [
+                    .init(
+                        scheduledTime: slot, attempt: attempt, job: name, notBefore: notBefore,
+                        startupFailures: startupFailures, runFailures: runFailures)
+                ]
         }
     }
 }

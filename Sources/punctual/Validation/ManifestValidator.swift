@@ -65,7 +65,7 @@ struct ManifestValidator {
         var problems: [Problem] = []
         var checked = object
         do {
-            checked = try admission.admit(object, as: target, operation: .create)
+            checked = try admission.admit(object, as: target)
         } catch {
             let causes = error.details?.causes ?? []
             if causes.isEmpty {

@@ -1,13 +1,12 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Testing
-
-import class KubeSim.APIServer
 
 @Suite struct AuthIntegrationTests {
     @Test func bearerTokenIsRequiredAndAccepted() async throws {
         let server = APIServer.Configuration(bearerToken: "s3cret")
-        try await SimHarness.with(server: server) { sim in
+        try await ClientHarness.with(server: server) { sim in
             await #expect {
                 try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             } throws: { error in
@@ -15,7 +14,7 @@ import class KubeSim.APIServer
                 return error.code == 401
             }
         }
-        try await SimHarness.with(server: server, configure: { $0.credentials = .token("s3cret") }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.credentials = .token("s3cret") }) { sim in
             let list = try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             #expect(list.items.isEmpty)
         }
@@ -26,7 +25,7 @@ import class KubeSim.APIServer
         defer { directory.remove() }
         let tokenPath = try directory.write("token", "old-token")
         let server = APIServer.Configuration(bearerToken: "new-token")
-        try await SimHarness.with(
+        try await ClientHarness.with(
             server: server, configure: { $0.credentials = .tokenFile(path: tokenPath, reloadInterval: .seconds(60)) }
         ) { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
@@ -120,7 +119,7 @@ import class KubeSim.APIServer
         let trusted = try certificates.trustedClient()
 
         // CA trusted and client certificate presented: works.
-        try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
             #expect(sim.url.scheme == "https")
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             _ = try await maps.create(ConfigMap(metadata: ObjectMeta(name: "over-tls")))
@@ -137,7 +136,7 @@ import class KubeSim.APIServer
             ),
         ]
         for (name, tls) in failures {
-            try await SimHarness.with(
+            try await ClientHarness.with(
                 server: server,
                 configure: {
                     $0.tls = tls
@@ -157,7 +156,7 @@ import class KubeSim.APIServer
         var insecure = trusted
         insecure.certificateAuthorityData = nil
         insecure.isInsecureSkipVerify = true
-        try await SimHarness.with(server: server, configure: { $0.tls = insecure }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = insecure }) { sim in
             let list = try await sim.client.resource(ConfigMap.self, namespace: "default").list()
             #expect(list.items.isEmpty)
         }
@@ -179,7 +178,7 @@ import class KubeSim.APIServer
             executable: true)
         let trustOnly = TLSSettings(certificateAuthorityData: try certificates.data(certificates.caCertificate))
         let trusted = try certificates.trustedClient()
-        try await SimHarness.with(server: certificates.mutualTLSServer, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: certificates.mutualTLSServer, configure: { $0.tls = trusted }) { sim in
             let configuration = ClientConfiguration(
                 server: sim.url, tls: trustOnly,
                 credentials: .exec(ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: plugin)))
@@ -197,7 +196,7 @@ import class KubeSim.APIServer
         defer { certificates.directory.remove() }
         let server = certificates.mutualTLSServer
         let trusted = try certificates.trustedClient()
-        try await SimHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
+        try await ClientHarness.with(server: server, configure: { $0.tls = trusted }) { sim in
             let kubeconfig = try certificates.directory.write(
                 "kubeconfig",
                 """

@@ -1,15 +1,14 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Synchronization
 import Testing
-
-import class KubeSim.FaultInjector
 
 @Suite struct FaultIntegrationTests {
     static let map = ConfigMap(metadata: ObjectMeta(name: "m", namespace: "default"), data: ["k": "v"])
 
     @Test func tooManyRequestsWaitsForRetryAfterThenSucceeds() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             sim.server.faults.fail(
                 .init(verb: "list", resource: "configmaps", count: 2, code: 429, retryAfterSeconds: 3))
@@ -21,7 +20,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func serverErrorBurstIsRetriedWithExponentialBackoff() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             _ = try await maps.create(Self.map)
             sim.server.faults.fail(.init(verb: "get", resource: "configmaps", count: 3, code: 500))
@@ -33,7 +32,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func retriesAreBoundedAndTheLastErrorIsThrown() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             sim.server.faults.fail(.init(verb: "list", count: 10, code: 503))
             await #expect {
@@ -47,7 +46,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func createIsRetriedOnlyWhenDeclaredSafe() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             sim.server.faults.fail(.init(verb: "create", resource: "configmaps", count: 1, code: 503))
             await #expect {
@@ -66,7 +65,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func modifyRereadsAndReappliesAfterConflicts() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.objects(ConfigMap.self, namespace: "default")
             _ = try await maps.create(try KubeObject(Self.map))
             sim.server.faults.fail(.init(verb: "update", resource: "configmaps", count: 2, code: 409))
@@ -90,7 +89,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func everyInjectedErrorCodeMapsToItsKind() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             for (code, check) in [
                 (403, { (kind: KubeError.Kind) in if case .forbidden = kind { true } else { false } }),
@@ -110,7 +109,7 @@ import class KubeSim.FaultInjector
     }
 
     @Test func unavailableServerIsWaitedOut() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             sim.server.faults.makeUnavailable(for: .seconds(2))
             let (list, waits) = try await sim.drivingClock(onWait: { sim.serverClock.advance(by: $0) }) {
@@ -124,7 +123,7 @@ import class KubeSim.FaultInjector
 
     @Test func connectionRefusedIsATransportErrorAfterRetries() async throws {
         // A port nothing listens on: bind a server, note its URL, stop it.
-        let url = try await SimHarness.with { $0.url }
+        let url = try await ClientHarness.with { $0.url }
         let configuration = ClientConfiguration(
             server: url, connectTimeout: .milliseconds(100),
             retryPolicy: try RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(1))

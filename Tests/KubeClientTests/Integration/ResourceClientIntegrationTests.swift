@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func createGetUpdatePatchDeleteRoundTrip() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let created = try await maps.create(Self.configMap("settings", labels: ["app": "punctual"]))
             #expect(created.metadata.uid != nil)
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func createTwiceIsAlreadyExists() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let jobs = sim.client.resource(Job.self, namespace: "default")
             _ = try await jobs.create(Self.job("report-1"))
             await #expect {
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func listFollowsContinueTokensAndFilters() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             for index in 0..<7 {
                 _ = try await maps.create(
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func statusIsWrittenOnlyThroughTheSubresource() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let jobs = sim.client.resource(Job.self, namespace: "default")
             var job = try await jobs.create(Self.job("status-1"))
             job.status = JobStatus(active: 1)
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func readModifyWriteKeepsUnmodelledFields() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             var raw = try JSONValue(encoding: Self.job("lossless"))
             raw.set(
                 path: ["spec", "template", "spec", "containers"],
@@ -144,13 +144,15 @@ import Testing
 
             let updated = try await sim.client.objects(Job.self, namespace: "default").modify("lossless") { job in
                 job.value.metadata.annotations = ["punctual.dev/attempt": "2"]
-                job.value.spec?.template.spec?.containers[0].image = "busybox:1.36"
+                // The pod template is immutable after creation: change a mutable spec field.
+                job.value.spec?.backoffLimit = 3
             }
             #expect(updated.value.metadata.annotations?["punctual.dev/attempt"] == "2")
 
             let stored = try await sim.client.dynamic(Job.resourceType, namespace: "default").get("lossless")
             let container = try #require(stored[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first)
-            #expect(container["image"] == "busybox:1.36")
+            #expect(container["image"] == "busybox")
+            #expect(stored[path: ["spec", "backoffLimit"]] == 3)
             #expect(container["workingDir"] == "/work")
             #expect(stored[path: ["spec", "template", "spec", "hostname"]] == "runner")
             #expect(stored[path: ["spec", "ttlSecondsAfterFinished"]] == 600)
@@ -158,7 +160,7 @@ import Testing
     }
 
     @Test func deletePreconditionsAndPropagation() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let created = try await maps.create(Self.configMap("guarded"))
             await #expect {
@@ -181,7 +183,7 @@ import Testing
     }
 
     @Test func dryRunDoesNotPersist() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let answer = try await maps.create(Self.configMap("dry"), options: WriteOptions(isDryRun: true))
             #expect(answer.metadata.name == "dry")
@@ -194,7 +196,7 @@ import Testing
     }
 
     @Test func invalidObjectsAnswerWithFieldCauses() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             await #expect {
                 try await sim.client.resource(ConfigMap.self, namespace: "default").create(
                     ConfigMap(metadata: ObjectMeta()))
@@ -242,7 +244,7 @@ import Testing
     ]
 
     @Test func customResourcesThroughTheDynamicPath() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             _ = try await sim.client.dynamic(.customResourceDefinitions).create(Self.scheduledTaskDefinition)
             let tasks = sim.client.dynamic(Self.scheduledTasks, namespace: "default")
             let task: JSONValue = [
@@ -264,7 +266,7 @@ import Testing
     }
 
     @Test func clusterScopedLeaseAndSecretRoundTrips() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let namespaces = sim.client.resource(Namespace.self)
             _ = try await namespaces.create(Namespace(metadata: ObjectMeta(name: "team-a")))
             #expect(try await namespaces.get("team-a").metadata.name == "team-a")

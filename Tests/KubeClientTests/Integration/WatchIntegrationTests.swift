@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func watchFromAListSeesChangesInOrderAndResumesAfterADrop() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             _ = try await maps.create(Self.configMap("before", "0"))
             let list = try await maps.list()
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func watchWithoutVersionStartsWithTheCurrentState() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             _ = try await maps.create(Self.configMap("x", "1"))
             _ = try await maps.create(Self.configMap("y", "1"))
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func bookmarksCarryTheResourceVersion() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let created = try await maps.create(Self.configMap("m", "1"))
             var iterator = try await maps.watch(
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func tooOldResourceVersionIsGoneAfterCompaction() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let first = try await maps.create(Self.configMap("old", "1"))
             _ = try await maps.patch("old", patch: .merge(["data": ["v": "2"]]))
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func cancellingTheConsumerClosesTheWatch() async throws {
-        try await SimHarness.with { sim in
+        try await ClientHarness.with { sim in
             let maps = sim.client.resource(ConfigMap.self, namespace: "default")
             let stream = try await maps.watch()
             let consumer = Task {

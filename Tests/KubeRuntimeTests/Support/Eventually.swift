@@ -37,18 +37,3 @@ func settle(_ clock: ManualClock, sleepers: Int) async -> Bool {
 
 /// A fixed instant all virtual clocks start at, so failures print readable times.
 let testEpoch = Date(timeIntervalSince1970: 1_800_000_000)
-
-/// A small deterministic pseudo-random generator (SplitMix64) for reproducible shuffles.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-}

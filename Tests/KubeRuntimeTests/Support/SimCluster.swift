@@ -21,25 +21,18 @@ struct SimCluster {
         observer: (any RequestObserver)? = nil,
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
-        try await SimHarness.with(clock: clock) { sim in
-            var logger = Logger(label: "test.kubeclient")
-            logger.logLevel = .critical
-            let configuration = ClientConfiguration(
-                server: sim.baseURL,
-                requestTimeout: .seconds(10),
-                qps: 100_000,
-                burst: 100_000,
-                retryPolicy: .never
-            )
-            let client = try KubeClient(configuration: configuration, clock: clock, logger: logger, observer: observer)
-            let result: Result<T, any Error>
-            do {
-                result = .success(try await body(SimCluster(sim: sim, client: client, clock: clock)))
-            } catch {
-                result = .failure(error)
-            }
-            try await client.shutdown()
-            return try result.get()
+        var logger = Logger(label: "test.kubeclient")
+        logger.logLevel = .critical
+        let configure: (inout ClientConfiguration) -> Void = { configuration in
+            configuration.requestTimeout = .seconds(10)
+            configuration.qps = 100_000
+            configuration.burst = 100_000
+            configuration.retryPolicy = .never
+        }
+        return try await SimHarness.withClient(
+            clock: clock, configure: configure, observer: observer, logger: logger
+        ) { sim, client in
+            try await body(SimCluster(sim: sim, client: client, clock: clock))
         }
     }
 

@@ -71,9 +71,12 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         case .never: #expect(plan.requeueAt == nil, "requeueAt", sourceLocation: sourceLocation)
         case .at(let date): #expect(plan.requeueAt == date, "requeueAt", sourceLocation: sourceLocation)
         }
-        if let missedRuns { #expect(plan.status.missedRuns == missedRuns, "missedRuns", sourceLocation: sourceLocation) }
+        if let missedRuns {
+            #expect(plan.status.missedRuns == missedRuns, "missedRuns", sourceLocation: sourceLocation)
+        }
         if let lastScheduleTime {
-            #expect(plan.status.lastScheduleTime == lastScheduleTime, "lastScheduleTime", sourceLocation: sourceLocation)
+            #expect(
+                plan.status.lastScheduleTime == lastScheduleTime, "lastScheduleTime", sourceLocation: sourceLocation)
         }
         if let consecutiveFailures {
             #expect(

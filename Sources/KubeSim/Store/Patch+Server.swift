@@ -1,7 +1,7 @@
 import Foundation
 import KubeClient
 
-/// A PATCH body, by content type.
+/// The server side of KubeClient's ``Patch``: reading a PATCH body by its content type and applying it.
 ///
 /// `application/strategic-merge-patch+json` is served as a JSON merge patch: the real server merges
 /// lists of objects by their patch-merge key (containers by `name`, for example) and honours
@@ -9,12 +9,7 @@ import KubeClient
 /// the object wholesale, and directive keys are stored like any other key. Clients that patch whole
 /// lists (kubectl's client-side apply of the lists it manages, controllers writing status) see the
 /// same result; a strategic patch naming one list element by its key does not.
-public enum Patch: Sendable {
-    /// RFC 7386 JSON merge patch (also used for strategic merge patches, see above).
-    case merge(JSONValue)
-    /// RFC 6902 JSON patch: add, remove, replace, move, copy, test.
-    case json([JSONValue])
-
+extension Patch {
     /// The content types accepted, as answered in a 415.
     public static let supportedContentTypes = [
         "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json",
@@ -22,17 +17,24 @@ public enum Patch: Sendable {
 
     /// Reads a patch body of the given content type.
     ///
-    /// - Throws: 415 for server-side apply or an unknown type, 400 for a malformed body.
+    /// - Throws: 415 for server-side apply or an unknown type, 400 for a malformed body or operation.
     public init(contentType: String, body: JSONValue) throws(Status) {
-        let mediaType = contentType.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType =
+            contentType.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
         switch mediaType {
-        case "application/merge-patch+json", "application/strategic-merge-patch+json":
+        case "application/merge-patch+json":
             self = .merge(body)
+        case "application/strategic-merge-patch+json":
+            self = .strategicMerge(body)
         case "application/json-patch+json":
-            guard let operations = body.arrayValue else {
+            guard let elements = body.arrayValue else {
                 throw Status.badRequest("a JSON patch must be a JSON array of operations")
+            }
+            var operations: [JSONPatchOperation] = []
+            for (index, element) in elements.enumerated() {
+                operations.append(try JSONPatchOperation(parsing: element, index: index))
             }
             self = .json(operations)
         case "application/apply-patch+yaml", "application/apply-patch+cbor":
@@ -48,73 +50,77 @@ public enum Patch: Sendable {
 
     /// Applies the patch to `document`.
     ///
-    /// - Throws: 422 for a failed `test` or a path that does not exist, 400 for a malformed operation.
+    /// - Throws: 422 for a failed `test` or a path that does not exist, 400 for a malformed JSON pointer.
     public func apply(to document: JSONValue) throws(Status) -> JSONValue {
         switch self {
-        case .merge(let patch): return Self.mergePatch(document, patch)
+        case .merge(let patch), .strategicMerge(let patch):
+            return document.applyingMergePatch(patch)
         case .json(let operations):
             var result = document
-            for (index, operation) in operations.enumerated() {
-                result = try Self.applyOperation(operation, index: index, to: result)
+            for operation in operations {
+                result = try operation.apply(to: result)
             }
             return result
         }
     }
+}
 
-    // MARK: - RFC 7386
+// MARK: - RFC 6902
 
-    /// Merges `patch` into `target`: objects merge recursively, `null` removes, anything else replaces.
-    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
-        guard case .object(let patchMembers) = patch else { return patch }
-        var members = target.objectValue ?? [:]
-        for (key, value) in patchMembers {
-            if value.isNull {
-                members.removeValue(forKey: key)
-            } else {
-                members[key] = mergePatch(members[key] ?? .null, value)
-            }
-        }
-        return .object(members)
-    }
-
-    // MARK: - RFC 6902
-
-    private static func applyOperation(_ operation: JSONValue, index: Int, to document: JSONValue) throws(Status)
-        -> JSONValue
-    {
-        guard let op = operation["op"]?.stringValue, let pathText = operation["path"]?.stringValue else {
+extension JSONPatchOperation {
+    /// Reads operation number `index` of a JSON patch body.
+    ///
+    /// - Throws: 400 naming the operation when a member is missing or the `op` is unknown.
+    init(parsing operation: JSONValue, index: Int) throws(Status) {
+        guard let op = operation["op"]?.stringValue, let path = operation["path"]?.stringValue else {
             throw Status.badRequest("JSON patch operation \(index) needs string members \"op\" and \"path\"")
         }
-        let path = try JSONPointer(pathText)
         switch op {
-        case "add":
-            return try path.adding(try requiredValue(operation, index), to: document)
-        case "remove":
-            return try path.removing(from: document)
-        case "replace":
-            _ = try path.value(in: document)
-            let removed = try path.removing(from: document)
-            return try path.adding(try requiredValue(operation, index), to: removed)
+        case "add": self = .add(path: path, value: try Self.requiredValue(operation, index))
+        case "remove": self = .remove(path: path)
+        case "replace": self = .replace(path: path, value: try Self.requiredValue(operation, index))
+        case "test": self = .test(path: path, value: try Self.requiredValue(operation, index))
         case "move", "copy":
-            guard let fromText = operation["from"]?.stringValue else {
+            guard let from = operation["from"]?.stringValue else {
                 throw Status.badRequest("JSON patch operation \(index) (\(op)) needs a string \"from\"")
             }
-            let from = try JSONPointer(fromText)
-            let value = try from.value(in: document)
-            let base = op == "move" ? try from.removing(from: document) : document
-            return try path.adding(value, to: base)
-        case "test":
-            let expected = try requiredValue(operation, index)
-            let actual = try path.value(in: document)
+            self = op == "move" ? .move(from: from, path: path) : .copy(from: from, path: path)
+        default:
+            throw Status.badRequest("JSON patch operation \(index) has unknown op \"\(op)\"")
+        }
+    }
+
+    /// Applies this one operation to `document`.
+    func apply(to document: JSONValue) throws(Status) -> JSONValue {
+        switch self {
+        case .add(let path, let value):
+            return try JSONPointer(path).adding(value, to: document)
+        case .remove(let path):
+            return try JSONPointer(path).removing(from: document)
+        case .replace(let path, let value):
+            let pointer = try JSONPointer(path)
+            _ = try pointer.value(in: document)
+            return try pointer.adding(value, to: try pointer.removing(from: document))
+        case .move(let from, let path), .copy(let from, let path):
+            let target = try JSONPointer(path)
+            let source = try JSONPointer(from)
+            let value = try source.value(in: document)
+            let base: JSONValue
+            if case .move = self {
+                base = try source.removing(from: document)
+            } else {
+                base = document
+            }
+            return try target.adding(value, to: base)
+        case .test(let path, let expected):
+            let actual = try JSONPointer(path).value(in: document)
             guard actual == expected else {
                 throw Status.failure(
                     code: 422, reason: "Invalid",
                     message: "the server rejected our request due to an error in our request: "
-                        + "testing value \(pathText) failed")
+                        + "testing value \(path) failed")
             }
             return document
-        default:
-            throw Status.badRequest("JSON patch operation \(index) has unknown op \"\(op)\"")
         }
     }
 
@@ -185,7 +191,9 @@ struct JSONPointer {
             default:
                 throw missing()
             }
-        } whole: { value }
+        } whole: {
+            value
+        }
     }
 
     func removing(from document: JSONValue) throws(Status) -> JSONValue {
@@ -201,7 +209,9 @@ struct JSONPointer {
             default:
                 throw missing()
             }
-        } whole: { .null }
+        } whole: {
+            .null
+        }
     }
 
     /// Walks to the parent of the last token and lets `change` rebuild it; `whole` handles the empty pointer.

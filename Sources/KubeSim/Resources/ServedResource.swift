@@ -44,9 +44,9 @@ public struct PrinterColumn: Hashable, Sendable {
 /// Everything the simulator knows about one served resource: names for discovery, scope,
 /// whether it has a status subresource, and, for custom resources, the CRD's schema and columns.
 ///
-/// Built-in resources come from ``ResourceType/builtIns``; custom resources are derived from
+/// Built-in resources come from ``ServedResource/builtIns``; custom resources are derived from
 /// CustomResourceDefinition objects when they are stored (see `SimStore`).
-public struct ResourceType: Hashable, Sendable {
+public struct ServedResource: Hashable, Sendable {
     public var group: String
     /// The versions served, preferred (storage) version first.
     public var versions: [String]
@@ -69,7 +69,7 @@ public struct ResourceType: Hashable, Sendable {
     public init(
         group: String, versions: [String], resource: String, singular: String, kind: String,
         isNamespaced: Bool, shortNames: [String] = [], categories: [String] = [], hasStatus: Bool = false,
-        verbs: [String] = ResourceType.allVerbs, printerColumns: [PrinterColumn] = [],
+        verbs: [String] = ServedResource.allVerbs, printerColumns: [PrinterColumn] = [],
         schemas: [String: JSONValue] = [:], definitionUID: String? = nil
     ) {
         self.group = group
@@ -98,8 +98,14 @@ public struct ResourceType: Hashable, Sendable {
     /// The preferred (storage) version.
     public var preferredVersion: String { versions.first ?? "v1" }
 
+    /// The client's wire description of this resource read through `version`: the same
+    /// group, plural, kind and scope KubeClient builds its URLs from.
+    public func resourceType(version: String) -> ResourceType {
+        ResourceType(group: group, version: version, plural: resource, kind: kind, isNamespaced: isNamespaced)
+    }
+
     /// `batch/v1`, or `v1` for the core group.
-    public func apiVersion(_ version: String) -> String { group.isEmpty ? version : "\(group)/\(version)" }
+    public func apiVersion(_ version: String) -> String { resourceType(version: version).apiVersion }
 
     /// Whether this is the CustomResourceDefinition resource itself.
     public var isCustomResourceDefinition: Bool {

@@ -1,18 +1,18 @@
 import Foundation
 import KubeClient
+import KubeSim
 import Logging
+import PunctualTestSupport
 import Synchronization
 import Testing
 
-import class KubeSim.APIServer
-import class KubeSim.ManualClock
-
-/// An in-process KubeSim on 127.0.0.1 and a KubeClient talking to it over real HTTP.
+/// An in-process KubeSim on 127.0.0.1 and a KubeClient talking to it over real HTTP, built on
+/// PunctualTestSupport's `SimHarness.withClient`, with a recorded request log.
 ///
 /// The server and the client each run on their own manual clock: the client's only sleepers
 /// are its retry and rate-limit waits, so a test sees exactly how long the client chose to
 /// wait (backoff, Retry-After) and moves on without real waiting.
-struct SimHarness {
+struct ClientHarness {
     static let start = Date(timeIntervalSince1970: 1_772_953_200)
 
     let serverClock: ManualClock
@@ -24,41 +24,33 @@ struct SimHarness {
 
     /// Runs `body` against a fresh server and client, stopping both afterwards.
     @discardableResult
-    static func with<T>(
+    static func with<T: Sendable>(
         server serverConfiguration: APIServer.Configuration = APIServer.Configuration(),
         configure: (inout ClientConfiguration) -> Void = { _ in },
-        _ body: (SimHarness) async throws -> T
+        _ body: (ClientHarness) async throws -> T
     ) async throws -> T {
         let serverClock = ManualClock(start: start)
-        let server = APIServer(clock: serverClock, configuration: serverConfiguration, logger: Logger(label: "sim"))
-        let url = try await server.start()
-        do {
-            let clientClock = ManualClock(start: start)
-            let requests = RecordedRequests()
-            var configuration = ClientConfiguration(
-                server: url, namespace: "default", requestTimeout: .seconds(10), connectTimeout: .seconds(2),
-                qps: 10_000, burst: 10_000,
-                retryPolicy: try RetryPolicy(
-                    maxAttempts: 4, initialBackoff: .milliseconds(100), maxBackoff: .seconds(2), jitter: 0,
-                    maxRetryAfter: .seconds(60)))
+        let clientClock = ManualClock(start: start)
+        let requests = RecordedRequests()
+        let retryPolicy = try RetryPolicy(
+            maxAttempts: 4, initialBackoff: .milliseconds(100), maxBackoff: .seconds(2), jitter: 0,
+            maxRetryAfter: .seconds(60))
+        let defaults: (inout ClientConfiguration) -> Void = { configuration in
+            configuration.requestTimeout = .seconds(10)
+            configuration.connectTimeout = .seconds(2)
+            configuration.qps = 10_000
+            configuration.burst = 10_000
+            configuration.retryPolicy = retryPolicy
             configure(&configuration)
-            let client = try KubeClient(
-                configuration: configuration, clock: clientClock, logger: Logger(label: "client"), observer: requests)
-            let harness = SimHarness(
-                serverClock: serverClock, clientClock: clientClock, server: server, client: client, url: url,
-                requests: requests)
-            let result: Result<T, any Error>
-            do {
-                result = .success(try await body(harness))
-            } catch {
-                result = .failure(error)
-            }
-            try await client.shutdown()
-            await server.stop()
-            return try result.get()
-        } catch {
-            await server.stop()
-            throw error
+        }
+        return try await SimHarness.withClient(
+            clock: serverClock, clientClock: clientClock, configuration: serverConfiguration, configure: defaults,
+            observer: requests, logger: Logger(label: "client")
+        ) { sim, client in
+            try await body(
+                ClientHarness(
+                    serverClock: serverClock, clientClock: clientClock, server: sim.server, client: client,
+                    url: sim.baseURL, requests: requests))
         }
     }
 
