@@ -104,6 +104,22 @@ import Testing
         #expect(request.isRetryable)
     }
 
+    @Test func priorityOfTheOptionsReachesTheRequest() throws {
+        let builder = RequestBuilder(resource: .jobs)
+        let object: JSONValue = ["metadata": ["name": "j"]]
+        let create = try builder.create(object, namespace: "d", options: WriteOptions(priority: .high))
+        let update = try builder.update(object, namespace: "d", options: WriteOptions(priority: .low))
+        let patch = try builder.patch(
+            name: "j", namespace: "d", patch: .merge([:]), options: WriteOptions(priority: .high))
+        let delete = try builder.delete(name: "j", namespace: "d", options: DeleteOptions(priority: .low))
+        let plain = try builder.create(object, namespace: "d", options: WriteOptions())
+        #expect([create, update, patch, delete, plain].map(\.priority) == [.high, .low, .high, .low, .normal])
+        // The priority is not sent: the DeleteOptions body is the same at every priority.
+        let normalDelete = try builder.delete(name: "j", namespace: "d", options: DeleteOptions())
+        #expect(delete.body == normalDelete.body)
+        #expect(delete != normalDelete)
+    }
+
     @Test func updateTargetsObjectOrStatus() throws {
         let object: JSONValue = ["metadata": ["name": "j", "resourceVersion": "7"]]
         let builder = RequestBuilder(resource: .jobs)

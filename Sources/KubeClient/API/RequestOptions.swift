@@ -57,11 +57,17 @@ public struct WriteOptions: Sendable, Hashable {
     /// Allow retries of a POST or PATCH. Set only when repeating the request cannot do harm,
     /// e.g. a create of a deterministic name, where a repeat answers 409 AlreadyExists.
     public var isSafeToRetry: Bool
+    /// The request's place in the client's rate-limit queue when tokens are scarce.
+    public var priority: RequestPriority
 
-    public init(isDryRun: Bool = false, fieldManager: String? = nil, isSafeToRetry: Bool = false) {
+    public init(
+        isDryRun: Bool = false, fieldManager: String? = nil, isSafeToRetry: Bool = false,
+        priority: RequestPriority = .normal
+    ) {
         self.isDryRun = isDryRun
         self.fieldManager = fieldManager
         self.isSafeToRetry = isSafeToRetry
+        self.priority = priority
     }
 }
 
@@ -84,16 +90,20 @@ public struct DeleteOptions: Sendable, Hashable {
     public var preconditionResourceVersion: String?
     public var gracePeriodSeconds: Int64?
     public var isDryRun: Bool
+    /// The request's place in the client's rate-limit queue when tokens are scarce (not sent).
+    public var priority: RequestPriority
 
     public init(
         propagationPolicy: PropagationPolicy? = nil, preconditionUID: String? = nil,
-        preconditionResourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil, isDryRun: Bool = false
+        preconditionResourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil, isDryRun: Bool = false,
+        priority: RequestPriority = .normal
     ) {
         self.propagationPolicy = propagationPolicy
         self.preconditionUID = preconditionUID
         self.preconditionResourceVersion = preconditionResourceVersion
         self.gracePeriodSeconds = gracePeriodSeconds
         self.isDryRun = isDryRun
+        self.priority = priority
     }
 
     /// The DeleteOptions JSON object.

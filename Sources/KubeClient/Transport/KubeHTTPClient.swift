@@ -14,7 +14,7 @@ public struct KubeResponse: Sendable {
 
 /// Sends ``KubeRequest``s over HTTP(S): rate limited, authenticated, timed out and retried.
 ///
-/// Every attempt first takes a token from the ``ClientRateLimiter``, then asks the
+/// Every attempt first takes a token from the ``ClientRateLimiter`` (by the request's priority), then asks the
 /// ``CredentialProvider`` for the `Authorization` header. Failed attempts go through the
 /// ``RetryPolicy``; waits happen on the injected clock. A 401 drops cached credentials and is
 /// tried once more with fresh ones (a rotated token or expired exec credential).
@@ -100,7 +100,7 @@ public final class KubeHTTPClient: Sendable {
         var attempt = 1
         var hasRefreshedCredentials = false
         while true {
-            try await rateLimiter.acquire()
+            try await rateLimiter.acquire(priority: request.priority)
             let started = clock.now
             let outcome: RetryPolicy.Outcome
             let failure: KubeError

@@ -14,11 +14,13 @@ public struct KubeRequest: Sendable, Hashable {
     public var body: Data?
     /// Whether the transport may send the request again after a retryable failure.
     public var isRetryable: Bool
+    /// The request's place in the client's rate-limit queue when tokens are scarce.
+    public var priority: RequestPriority
 
     public init(
         verb: KubeVerb, resource: ResourceType, namespace: String?, name: String?, path: String,
         query: [(name: String, value: String)] = [], contentType: String? = nil, body: Data? = nil,
-        isRetryable: Bool
+        isRetryable: Bool, priority: RequestPriority = .normal
     ) {
         self.verb = verb
         self.resource = resource
@@ -29,6 +31,7 @@ public struct KubeRequest: Sendable, Hashable {
         self.contentType = contentType
         self.body = body
         self.isRetryable = isRetryable
+        self.priority = priority
     }
 
     public var method: String { verb.httpMethod }
@@ -52,6 +55,7 @@ public struct KubeRequest: Sendable, Hashable {
         lhs.verb == rhs.verb && lhs.resource == rhs.resource && lhs.namespace == rhs.namespace
             && lhs.name == rhs.name && lhs.pathAndQuery == rhs.pathAndQuery && lhs.contentType == rhs.contentType
             && lhs.body == rhs.body && lhs.isRetryable == rhs.isRetryable
+            && lhs.priority == rhs.priority
     }
 
     public func hash(into hasher: inout Hasher) {

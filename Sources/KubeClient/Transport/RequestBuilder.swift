@@ -46,7 +46,7 @@ public struct RequestBuilder: Sendable {
         return request(
             .create, namespace: namespace, query: writeQuery(options), contentType: "application/json",
             body: try completed(object).serialized(), isRetryable: options.isSafeToRetry,
-            reportedName: object.objectMeta.name)
+            priority: options.priority, reportedName: object.objectMeta.name)
     }
 
     /// A PUT of `object` to its own path, or to its `status` subresource.
@@ -61,7 +61,8 @@ public struct RequestBuilder: Sendable {
         let namespace = try scope(namespace, verb: .update, name: name)
         return request(
             .update, namespace: namespace, name: name, subresource: subresource, query: writeQuery(options),
-            contentType: "application/json", body: try completed(object).serialized(), isRetryable: true)
+            contentType: "application/json", body: try completed(object).serialized(), isRetryable: true,
+            priority: options.priority)
     }
 
     public func patch(
@@ -70,7 +71,8 @@ public struct RequestBuilder: Sendable {
         let namespace = try scope(namespace, verb: .patch, name: name)
         return request(
             .patch, namespace: namespace, name: name, subresource: subresource, query: writeQuery(options),
-            contentType: patch.contentType, body: try patch.body.serialized(), isRetryable: options.isSafeToRetry)
+            contentType: patch.contentType, body: try patch.body.serialized(), isRetryable: options.isSafeToRetry,
+            priority: options.priority)
     }
 
     public func delete(name: String, namespace: String?, options: DeleteOptions) throws -> KubeRequest {
@@ -79,7 +81,7 @@ public struct RequestBuilder: Sendable {
         if options.isDryRun { query.append(("dryRun", "All")) }
         return request(
             .delete, namespace: namespace, name: name, query: query, contentType: "application/json",
-            body: try options.body.serialized(), isRetryable: true)
+            body: try options.body.serialized(), isRetryable: true, priority: options.priority)
     }
 
     // MARK: - Helpers
@@ -87,12 +89,12 @@ public struct RequestBuilder: Sendable {
     private func request(
         _ verb: KubeVerb, namespace: String?, name: String? = nil, subresource: String? = nil,
         query: [(name: String, value: String)] = [], contentType: String? = nil, body: Data? = nil,
-        isRetryable: Bool, reportedName: String? = nil
+        isRetryable: Bool, priority: RequestPriority = .normal, reportedName: String? = nil
     ) -> KubeRequest {
         KubeRequest(
             verb: verb, resource: resource, namespace: namespace, name: name ?? reportedName,
             path: resource.path(namespace: namespace, name: name, subresource: subresource), query: query,
-            contentType: contentType, body: body, isRetryable: isRetryable)
+            contentType: contentType, body: body, isRetryable: isRetryable, priority: priority)
     }
 
     /// The namespace for a single-object call: required for namespaced resources, dropped for

@@ -11,7 +11,8 @@ import Logging
 /// answers 409 AlreadyExists is turned into a count increment of the existing Event.
 ///
 /// Events are informational: a failed write is reported to the caller (who logs it) and never
-/// retried here, so it cannot hold up scheduling.
+/// retried here, so it cannot hold up scheduling. For the same reason its writes ask the client's
+/// rate limiter with ``RequestPriority/low``: Job creates waiting for a token go first.
 public actor EventRecorder {
     /// The `source.component` and `reportingComponent` of every Event.
     public static let component = "punctual-controller"
@@ -73,7 +74,7 @@ public actor EventRecorder {
             do {
                 let created = try await events.create(
                     makeEvent(event, task: task, name: name, namespace: namespace, now: now),
-                    options: WriteOptions(isSafeToRetry: true))
+                    options: WriteOptions(isSafeToRetry: true, priority: .low))
                 remember(key, name: name, count: created.count ?? 1)
             } catch let error as KubeError where error.isAlreadyExists {
                 // Recorded before by us (before a restart) or by another replica: count it.
@@ -95,7 +96,7 @@ public actor EventRecorder {
         _ events: ResourceClient<CoreEvent>, name: String, to count: Int32, at now: Date
     ) async throws {
         let patch: JSONValue = ["count": .int(Int64(count)), "lastTimestamp": .string(KubeTime.format(now))]
-        _ = try await events.patch(name, patch: .merge(patch))
+        _ = try await events.patch(name, patch: .merge(patch), options: WriteOptions(priority: .low))
     }
 
     private func makeEvent(

@@ -6,7 +6,10 @@ import Logging
 ///
 /// Actions run in the plan's dispatch order — Job creates, then the status write, events, alerts
 /// and finally Job deletes — so that when the client's budget (`--qps`/`--burst`) is short, the
-/// writes that make a run late go first. Each failure is classified (``ExecutionError``):
+/// writes that make a run late go first. The same order is kept inside the client's rate limiter,
+/// across tasks: Job creates ask with high priority, status writes with normal, events and deletes
+/// with low, so a create waiting for a token overtakes the housekeeping of other tasks. Each failure
+/// is classified (``ExecutionError``):
 ///
 /// - a Job create answering 409 AlreadyExists is *done*: the Job name is the lock;
 /// - if any Job create fails otherwise, the rest of the plan is dropped — its status and events
@@ -115,7 +118,7 @@ public struct PlanExecutor: Sendable {
             // create — by another leader, or by us after a crash between this create and the
             // status write — answers 409 AlreadyExists, which is "already done". That is what
             // makes the retry of this POST safe, too.
-            _ = try await jobs.create(creation.job, options: WriteOptions(isSafeToRetry: true))
+            _ = try await jobs.create(creation.job, options: WriteOptions(isSafeToRetry: true, priority: .high))
             report.created.append(creation.name)
             metrics.jobCreated(slot: creation.slot, at: clock.currentDate)
         } catch {
@@ -138,7 +141,7 @@ public struct PlanExecutor: Sendable {
         let uid = jobs.first { $0.metadata.name == deletion.name }?.metadata.uid
         let options = DeleteOptions(
             propagationPolicy: PropagationPolicy(rawValue: deletion.propagationPolicy) ?? .background,
-            preconditionUID: uid)
+            preconditionUID: uid, priority: .low)
         do {
             _ = try await client.delete(deletion.name, options: options)
             report.deleted.append(deletion.name)
