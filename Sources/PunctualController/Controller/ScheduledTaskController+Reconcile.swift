@@ -100,8 +100,11 @@ extension ScheduledTaskController {
         var status = task.status ?? ScheduledTaskStatus()
         let before = status
         status.observedGeneration = task.metadata.generation
-        status.setCondition("InvalidSpec", "True", reason: "JobRejected", message: text, now: now)
-        status.setCondition("Ready", "False", reason: "InvalidSpec", message: text, now: now)
+        let generation = task.metadata.generation
+        status.setCondition(
+            "InvalidSpec", true, reason: "JobRejected", message: text, now: now, observedGeneration: generation)
+        status.setCondition(
+            "Ready", false, reason: "InvalidSpec", message: text, now: now, observedGeneration: generation)
         guard status != before else { return }
         let plan = Plan(
             actions: [
@@ -109,19 +112,5 @@ extension ScheduledTaskController {
                 .emitEvent(PlannedEvent(type: .warning, reason: "InvalidSpec", message: text)),
             ], status: status, requeueAt: nil)
         _ = await executor.execute(plan, for: task, jobs: [])
-    }
-}
-
-// MARK: - Conditions
-
-extension ScheduledTaskStatus {
-    /// Sets a condition, keeping its `lastTransitionTime` when the status value does not change.
-    mutating func setCondition(_ type: String, _ value: String, reason: String, message: String, now: Date) {
-        var all = conditions ?? []
-        let previous = all.first { $0.type == type }
-        let since = previous?.status == value ? previous?.lastTransitionTime ?? now : now
-        all.removeAll { $0.type == type }
-        all.append(Condition(type: type, status: value, reason: reason, message: message, lastTransitionTime: since))
-        conditions = all.sorted { $0.type < $1.type }
     }
 }

@@ -97,22 +97,9 @@ extension DecisionState {
 
     /// Sets a condition, keeping `lastTransitionTime` when the status does not change.
     mutating func setCondition(_ type: String, _ isTrue: Bool, reason: String, message: String) {
-        var conditions = status.conditions ?? []
-        let value = isTrue ? "True" : "False"
-        let generation = observation.task.metadata.generation
-        if let index = conditions.firstIndex(where: { $0.type == type }) {
-            let old = conditions[index]
-            conditions[index] = .init(
-                type: type, status: value, reason: reason, message: message,
-                lastTransitionTime: old.status == value ? old.lastTransitionTime : stamp, observedGeneration: generation
-            )
-        } else {
-            conditions.append(
-                .init(
-                    type: type, status: value, reason: reason, message: message, lastTransitionTime: stamp,
-                    observedGeneration: generation))
-        }
-        status.conditions = conditions
+        status.setCondition(
+            type, isTrue, reason: reason, message: message, now: stamp,
+            observedGeneration: observation.task.metadata.generation)
     }
 
     // MARK: - Final status

@@ -164,3 +164,27 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
         }
     }
 }
+
+// MARK: - Conditions
+
+extension ScheduledTaskStatus {
+    /// Sets condition `type`, keeping its position and its `lastTransitionTime` when the status value
+    /// does not change (so an unchanged status writes nothing).
+    ///
+    /// - Parameters:
+    ///   - now: the transition time recorded when the value changes or the condition is new.
+    ///   - observedGeneration: the spec generation the condition was computed for.
+    public mutating func setCondition(
+        _ type: String, _ isTrue: Bool, reason: String, message: String, now: Date, observedGeneration: Int64?
+    ) {
+        var all = conditions ?? []
+        let value = isTrue ? "True" : "False"
+        let index = all.firstIndex { $0.type == type }
+        let since = index.flatMap { all[$0].status == value ? all[$0].lastTransitionTime : nil } ?? now
+        let condition = Condition(
+            type: type, status: value, reason: reason, message: message, lastTransitionTime: since,
+            observedGeneration: observedGeneration)
+        if let index { all[index] = condition } else { all.append(condition) }
+        conditions = all
+    }
+}
