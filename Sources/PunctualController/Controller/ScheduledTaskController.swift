@@ -92,7 +92,7 @@ public final class ScheduledTaskController: Service {
         executor = PlanExecutor(
             client: client, events: EventRecorder(client: client, clock: clock, instance: identity),
             statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory), clock: clock, logger: logger,
-            alertSink: alertSink)
+            alertSink: alertSink, latenessThreshold: configuration.settings.latenessThreshold)
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let selector = ScheduledTask.taskLabel
         let byTask: [String: ObjectCache<Job>.IndexFunction] = [Self.taskIndex: Self.taskKey]

@@ -93,7 +93,7 @@ extension DecisionState {
             .createJob(
                 JobCreation(
                     name: request.name, slot: request.slot, attempt: request.attempt, tier: spec.effectiveTier,
-                    job: JobBuilder.job(for: observation.task, request))))
+                    due: due, job: JobBuilder.job(for: observation.task, request))))
         var active = status.active ?? []
         active.append(
             .init(name: request.name, scheduledTime: request.slot, attempt: request.attempt, createdAt: stamp))

@@ -93,16 +93,21 @@ public struct JobCreation: Sendable, Hashable {
     public var attempt: Int
     /// The task's tier: when many Jobs are due at once, the executor creates higher tiers first.
     public var tier: ScheduledTaskSpec.Priority.Tier
+    /// When the run was due (the slot plus the task's jitter, or a retry's end of backoff): the
+    /// executor measures how late the Job really was created against it.
+    public var due: Date
     /// The batch/v1 Job, ready to POST.
     public var job: JSONValue
 
     public init(
-        name: String, slot: Date, attempt: Int, tier: ScheduledTaskSpec.Priority.Tier = .normal, job: JSONValue
+        name: String, slot: Date, attempt: Int, tier: ScheduledTaskSpec.Priority.Tier = .normal, due: Date? = nil,
+        job: JSONValue
     ) {
         self.name = name
         self.slot = slot
         self.attempt = attempt
         self.tier = tier
+        self.due = due ?? slot
         self.job = job
     }
 }

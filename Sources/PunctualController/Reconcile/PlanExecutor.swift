@@ -18,6 +18,11 @@ import Logging
 /// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
 /// - events and alerts are best-effort: failures are logged, never retried into a loop;
 /// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
+///
+/// A create that waits for the budget makes its run later than the decision saw. The executor
+/// measures the real creation time, and when the wait made the run late it records that in the
+/// status it writes (the run's `Late` reason and message, the active run's `createdAt`) and in a
+/// `CreatedLate` Event, so lateness caused by the budget is never silent.
 public struct PlanExecutor: Sendable {
     /// Receives the alerts a plan records (the alert dispatcher; by default they are logged).
     public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async -> Void
@@ -48,11 +53,16 @@ public struct PlanExecutor: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let alertSink: AlertSink
+    private let latenessThreshold: TimeInterval
 
+    /// - Parameter latenessThreshold: how late a create may be before it is recorded as late
+    ///   (``ControllerSettings/latenessThreshold``).
     public init(
         client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
-        clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil
+        clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil,
+        latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold
     ) {
+        self.latenessThreshold = latenessThreshold
         self.client = client
         self.events = events
         self.statusWriter = statusWriter
@@ -81,6 +91,8 @@ public struct PlanExecutor: Sendable {
     public func execute(_ plan: Plan, for task: ScheduledTask, jobs: [Job]) async -> Report {
         var report = Report()
         let key = "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
+        let started = clock.currentDate
+        var lateCreates: [LateCreate] = []
         for action in plan.actions {
             switch action {
             case .createJob(let creation):
@@ -89,7 +101,11 @@ public struct PlanExecutor: Sendable {
                     // The rest of the plan assumes this Job exists: decide again later.
                     return report
                 }
-            case .updateStatus(let status):
+                if report.created.last == creation.name {
+                    lateCreates += lateCreate(creation, decidedAt: started).map { [$0] } ?? []
+                }
+            case .updateStatus(var status):
+                for late in lateCreates { late.record(in: &status) }
                 statusWriter.submit(StatusWriter.Submission(task: task, status: status))
                 report.statusSubmitted = true
                 recordRunMetrics(from: task.status, to: status)
@@ -106,6 +122,7 @@ public struct PlanExecutor: Sendable {
                 await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
             }
         }
+        await recordLateCreates(lateCreates, about: task, key: key, report: &report)
         return report
     }
 
@@ -178,6 +195,61 @@ public struct PlanExecutor: Sendable {
             throw ExecutionError(
                 operation: .dryRunJob, task: "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")",
                 object: name, disposition: disposition, underlying: error)
+        }
+    }
+
+    // MARK: - Lateness caused by the API budget
+
+    /// A Job the budget made late: created `lateness` after it was due, `waited` of it spent
+    /// after the decision (waiting for tokens behind other requests).
+    private struct LateCreate {
+        let creation: JobCreation
+        let createdAt: Date
+        let lateness: TimeInterval
+        let waited: TimeInterval
+
+        var message: String {
+            "created \(Int(lateness.rounded()))s late, \(Int(waited.rounded()))s of it waiting for the API budget"
+        }
+
+        /// Records the real creation on the run and the active entry the decision wrote.
+        func record(in status: inout ScheduledTaskStatus) {
+            for index in (status.runs ?? []).indices where status.runs?[index].job == creation.name {
+                status.runs?[index].reason = "Late"
+                status.runs?[index].message = message
+            }
+            for index in (status.active ?? []).indices where status.active?[index].name == creation.name {
+                status.active?[index].createdAt = Date(
+                    timeIntervalSince1970: createdAt.timeIntervalSince1970.rounded(.down))
+            }
+        }
+    }
+
+    /// The lateness to record for a Job just created, if waiting after the decision made it late
+    /// (lateness the decision already saw, e.g. a catch-up run, is recorded by the decision).
+    private func lateCreate(_ creation: JobCreation, decidedAt: Date) -> LateCreate? {
+        let now = clock.currentDate
+        let lateness = now.timeIntervalSince(creation.due)
+        let waited = now.timeIntervalSince(decidedAt)
+        guard lateness > latenessThreshold, waited >= 1 else { return nil }
+        return LateCreate(creation: creation, createdAt: now, lateness: lateness, waited: waited)
+    }
+
+    /// Emits one `CreatedLate` Event per late create, last in the plan (Events are best-effort
+    /// and ask for the budget with low priority).
+    private func recordLateCreates(
+        _ lateCreates: [LateCreate], about task: ScheduledTask, key: String, report: inout Report
+    ) async {
+        for late in lateCreates {
+            let event = PlannedEvent(
+                type: .warning, reason: "CreatedLate",
+                message: "Job \(late.creation.name) for slot \(KubeTime.format(late.creation.slot)) was \(late.message)")
+            do {
+                try await events.record(event, about: task)
+            } catch {
+                logger.warning("cannot record an event", metadata: ["task": "\(key)", "error": "\(error)"])
+                report.failures.append(error)
+            }
         }
     }
 
