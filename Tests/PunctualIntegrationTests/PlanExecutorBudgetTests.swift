@@ -107,8 +107,9 @@ import Testing
                 .map { try $0.decode(as: CoreEvent.self) }
             let late = try #require(events.first { $0.reason == "CreatedLate" })
             #expect(late.type == "Warning")
-            #expect(late.message?.hasPrefix("Job \(creation.name) for slot 2026-01-01T00:01:00Z was created 31s late")
-                == true)
+            #expect(
+                late.message?.hasPrefix("Job \(creation.name) for slot 2026-01-01T00:01:00Z was created 31s late")
+                    == true)
         }
     }
 

@@ -243,7 +243,8 @@ public struct PlanExecutor: Sendable {
         for late in lateCreates {
             let event = PlannedEvent(
                 type: .warning, reason: "CreatedLate",
-                message: "Job \(late.creation.name) for slot \(KubeTime.format(late.creation.slot)) was \(late.message)")
+                message: "Job \(late.creation.name) for slot \(KubeTime.format(late.creation.slot)) was \(late.message)"
+            )
             do {
                 try await events.record(event, about: task)
             } catch {
