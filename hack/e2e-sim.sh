@@ -12,12 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 hack::init
 
 hack::require_command kubectl "install kubectl v1.32 or later"
-PUNCTUAL_BIN="${PUNCTUAL_BIN:-.build/debug/punctual}"
-if [[ ! -x "$PUNCTUAL_BIN" ]]; then
-    hack::log "building punctual ($PUNCTUAL_BIN is missing)"
-    hack::run 1800 -- swift build --product punctual >&2
-fi
-[[ -x "$PUNCTUAL_BIN" ]] || hack::fail "no punctual binary at $PUNCTUAL_BIN"
+hack::punctual_binary
 
 SPEED="${E2E_CLOCK_SPEED:-20}"
 ANCHOR="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -29,24 +24,7 @@ SIM_URL="$(hack::wait_for_pattern "$SIM_LOG" 'http://127\.0\.0\.1:[0-9]+' 30)" \
 hack::log "punctual sim listens on $SIM_URL (speed $SPEED from $ANCHOR)"
 
 export KUBECONFIG="$HACK_TMP/kubeconfig"
-cat >"$KUBECONFIG" <<YAML
-apiVersion: v1
-kind: Config
-clusters:
-  - name: sim
-    cluster:
-      server: $SIM_URL
-users:
-  - name: sim
-    user: {}
-contexts:
-  - name: sim
-    context:
-      cluster: sim
-      user: sim
-      namespace: default
-current-context: sim
-YAML
+hack::write_kubeconfig "$KUBECONFIG" "$SIM_URL"
 
 E2E_LOCAL_CONTROLLER=1 E2E_CLOCK_SPEED="$SPEED" E2E_CLOCK_ANCHOR="$ANCHOR" E2E_TIMEOUT="${E2E_TIMEOUT:-60}" \
     PUNCTUAL_BIN="$PUNCTUAL_BIN" KUBECACHEDIR="$HACK_TMP/kube-cache" hack/e2e.sh

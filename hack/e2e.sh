@@ -133,12 +133,7 @@ YAML
 [[ "${E2E_KEEP:-0}" == 1 ]] || hack::add_cleanup "k delete namespace $NAMESPACE --ignore-not-found --wait=false >/dev/null 2>&1"
 
 if [[ "$LOCAL_CONTROLLER" == 1 ]]; then
-    PUNCTUAL_BIN="${PUNCTUAL_BIN:-.build/debug/punctual}"
-    if [[ ! -x "$PUNCTUAL_BIN" ]]; then
-        hack::log "building punctual ($PUNCTUAL_BIN is missing)"
-        hack::run 1800 -- swift build --product punctual >&2
-    fi
-    [[ -x "$PUNCTUAL_BIN" ]] || hack::fail "no punctual binary at $PUNCTUAL_BIN"
+    hack::punctual_binary
     # Lease timings in virtual seconds, so that in real time they stay client-go's 15 s / 10 s / 2 s.
     scaled() { awk -v base="$1" -v speed="$SPEED" 'BEGIN { printf "%.3fs", base * speed }'; }
     clock_flags=(--speed "$SPEED")

@@ -28,12 +28,7 @@ hack::require_command kubectl "install kubectl v1.32 or later (it carries kustom
 hack::require_command python3 "install Python 3"
 hack::require_command kubernetes-validate "pip install kubernetes-validate==1.37.0"
 
-PUNCTUAL_BIN="${PUNCTUAL_BIN:-.build/debug/punctual}"
-if [[ ! -x "$PUNCTUAL_BIN" ]]; then
-    hack::log "building punctual ($PUNCTUAL_BIN is missing)"
-    hack::run 1800 -- swift build --product punctual >&2
-fi
-[[ -x "$PUNCTUAL_BIN" ]] || hack::fail "no punctual binary at $PUNCTUAL_BIN"
+hack::punctual_binary
 
 # MARK: - Render
 
