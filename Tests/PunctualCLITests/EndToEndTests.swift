@@ -15,19 +15,10 @@ import Testing
         .enabled(if: !missingKubectl, "kubectl is not installed"),
         .timeLimit(.minutes(3)))
     func endToEndAgainstTheSimulator() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        let binary = ConformanceTests.productsDirectory.appendingPathComponent("punctual").path
-        if FileManager.default.isExecutableFile(atPath: binary) {
-            environment["PUNCTUAL_BIN"] = binary
-        }
         // A virtual minute every 3 real seconds; the script waits at most 60 s for the run.
-        environment["E2E_CLOCK_SPEED"] = "20"
-        environment["E2E_TIMEOUT"] = "60"
-        let output = ConformanceTests.repositoryRoot.appendingPathComponent(".build/e2e-sim.log")
-        let status = await ConformanceTests.runWithoutBlocking(
-            "/usr/bin/env", ["timeout", "--kill-after=10", "150", "bash", "hack/e2e-sim.sh"],
-            environment: environment, output: output)
-        let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let (status, log) = await ConformanceTests.runScript(
+            "hack/e2e-sim.sh", seconds: 150, log: "e2e-sim.log",
+            environment: ["E2E_CLOCK_SPEED": "20", "E2E_TIMEOUT": "60"])
         #expect(status == 0, "hack/e2e-sim.sh failed (exit \(status)):\n\(log.suffix(4_000))")
         #expect(log.contains("e2e: punctual-e2e/hello ran hello-"), "the script's success line:\n\(log.suffix(2_000))")
     }
