@@ -10,7 +10,8 @@
 #   2. applies examples/hello-minutely.yaml (a run every minute) into a fresh namespace;
 #   3. waits, bounded, for a run's Job to succeed, for the task's status to record that run as
 #      Succeeded, and for the leader-election Lease to have a holder;
-#   4. cleans up: the namespace always; the install only if Punctual was not installed before.
+#   4. cleans up: the namespace always; the install only if Punctual was not installed before
+#      (an existing install is tested as it is, never re-applied).
 #
 # Usage: hack/e2e.sh [--local-controller]
 # Environment:
@@ -84,9 +85,11 @@ e2e::fail() {
 
 # MARK: - Install
 
+# An existing install is used as it is (re-applying config/default would reset its image and
+# settings) and kept afterwards.
 if k get crd "$CRD" >/dev/null 2>&1; then
     WAS_INSTALLED=1
-    hack::log "Punctual's CRD is already installed: it will be kept afterwards"
+    hack::log "Punctual's CRD is already installed: using that install as it is, and keeping it"
 else
     WAS_INSTALLED=0
 fi
@@ -103,17 +106,19 @@ crd_established() {
     k wait --for=condition=established --timeout=30s "crd/$CRD" >/dev/null 2>&1
 }
 
-if [[ "$LOCAL_CONTROLLER" == 1 ]]; then
+if [[ "$WAS_INSTALLED" == 0 && "$LOCAL_CONTROLLER" == 1 ]]; then
     hack::log "installing the CRD and PriorityClasses (the controller runs locally)"
     k apply -f crds/ >/dev/null || e2e::fail "kubectl apply -f crds/ failed"
     k apply -k config/priority >/dev/null || e2e::fail "kubectl apply -k config/priority failed"
-    hack::eventually 30 crd_established || e2e::fail "the CRD did not become Established"
-else
+elif [[ "$WAS_INSTALLED" == 0 ]]; then
     hack::log "installing config/default"
     k apply -k config/default >/dev/null || e2e::fail "kubectl apply -k config/default failed"
-    hack::eventually 30 crd_established || e2e::fail "the CRD did not become Established"
+fi
+hack::eventually 30 crd_established || e2e::fail "the CRD did not become Established"
+if [[ "$LOCAL_CONTROLLER" != 1 ]]; then
     hack::log "waiting for the controller Deployment"
-    k -n "$CONTROLLER_NAMESPACE" rollout status deploy/punctual-controller --timeout=50s >/dev/null \
+    hack::run 150 -- kubectl --cache-dir="$KUBECACHEDIR" -n "$CONTROLLER_NAMESPACE" rollout status \
+        deploy/punctual-controller --timeout=120s >/dev/null \
         || e2e::fail "the controller Deployment did not become available (is the image loaded? see hack/image.md)"
 fi
 
