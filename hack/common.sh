@@ -145,6 +145,30 @@ hack::stop_process() {
     wait "$pid" 2>/dev/null || true
 }
 
+# hack::punctual_binary: sets PUNCTUAL_BIN (default .build/debug/punctual), building it when missing.
+hack::punctual_binary() {
+    PUNCTUAL_BIN="${PUNCTUAL_BIN:-.build/debug/punctual}"
+    if [[ ! -x "$PUNCTUAL_BIN" ]]; then
+        hack::log "building punctual ($PUNCTUAL_BIN is missing)"
+        hack::run 1800 -- swift build --product punctual >&2
+    fi
+    [[ -x "$PUNCTUAL_BIN" ]] || hack::fail "no punctual binary at $PUNCTUAL_BIN"
+}
+
+# hack::write_kubeconfig FILE SERVER [TOKEN CA_FILE]: writes a kubeconfig with one context, "sim",
+# for SERVER (namespace default), with a bearer token and a CA when given.
+hack::write_kubeconfig() {
+    local file="$1" server="$2" token="${3:-}" ca="${4:-}"
+    {
+        printf 'apiVersion: v1\nkind: Config\nclusters:\n  - name: sim\n    cluster:\n      server: %s\n' "$server"
+        if [[ -n "$ca" ]]; then printf '      certificate-authority: %s\n' "$ca"; fi
+        printf 'users:\n  - name: sim\n    user:'
+        if [[ -n "$token" ]]; then printf '\n      token: %s\n' "$token"; else printf ' {}\n'; fi
+        printf 'contexts:\n  - name: sim\n    context:\n      cluster: sim\n      user: sim\n      namespace: default\n'
+        printf 'current-context: sim\n'
+    } >"$file"
+}
+
 hack::cleanup() {
     local status=$?
     local pid index

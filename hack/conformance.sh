@@ -20,12 +20,7 @@ hack::require_command python3 "install Python 3"
 hack::run 30 -- python3 -c 'import kubernetes' 2>/dev/null \
     || hack::fail "the Python kubernetes client is missing: pip install kubernetes"
 
-PUNCTUAL_BIN="${PUNCTUAL_BIN:-.build/debug/punctual}"
-if [[ ! -x "$PUNCTUAL_BIN" ]]; then
-    hack::log "building punctual ($PUNCTUAL_BIN is missing)"
-    hack::run 1800 -- swift build --product punctual >&2
-fi
-[[ -x "$PUNCTUAL_BIN" ]] || hack::fail "no punctual binary at $PUNCTUAL_BIN"
+hack::punctual_binary
 
 # MARK: - Start the simulator
 
@@ -41,26 +36,7 @@ SIM_URL="$(hack::wait_for_pattern "$SIM_LOG" 'https://127\.0\.0\.1:[0-9]+' 30)" 
 hack::log "punctual sim listens on $SIM_URL"
 
 export KUBECONFIG="$HACK_TMP/kubeconfig"
-cat >"$KUBECONFIG" <<YAML
-apiVersion: v1
-kind: Config
-clusters:
-  - name: sim
-    cluster:
-      server: $SIM_URL
-      certificate-authority: $HACK_TMP/tls/ca.crt
-users:
-  - name: sim
-    user:
-      token: $TOKEN
-contexts:
-  - name: sim
-    context:
-      cluster: sim
-      user: sim
-      namespace: default
-current-context: sim
-YAML
+hack::write_kubeconfig "$KUBECONFIG" "$SIM_URL" "$TOKEN" "$HACK_TMP/tls/ca.crt"
 # kubectl keeps a discovery cache per server; keep it inside the temporary directory.
 export KUBECACHEDIR="$HACK_TMP/kube-cache"
 

@@ -39,18 +39,26 @@ import Testing
         .enabled(if: missingPrerequisite == nil, "\(missingPrerequisite ?? "")"),
         .timeLimit(.minutes(5)))
     func conformanceScript() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        let binary = Self.productsDirectory.appendingPathComponent("punctual").path
+        let (status, log) = await Self.runScript("hack/conformance.sh", seconds: 280, log: "conformance.log")
+        #expect(status == 0, "hack/conformance.sh failed (exit \(status)):\n\(log.suffix(4_000))")
+    }
+
+    /// Runs a `hack/` script with bash from the repository root, killed after `seconds`, with
+    /// `PUNCTUAL_BIN` pointing at the `punctual` built next to the tests and `environment` added.
+    /// Its output goes to `.build/<log>` (kept for a look after a failure) and is returned.
+    static func runScript(
+        _ script: String, seconds: Int, log: String, environment extra: [String: String] = [:]
+    ) async -> (status: Int32, log: String) {
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { _, added in added }
+        let binary = productsDirectory.appendingPathComponent("punctual").path
         if FileManager.default.isExecutableFile(atPath: binary) {
             environment["PUNCTUAL_BIN"] = binary
         }
-        let output = Self.repositoryRoot.appendingPathComponent(".build/conformance.log")
-        let status = await Self.runWithoutBlocking(
-            "/usr/bin/env", ["timeout", "--kill-after=10", "280", "bash", "hack/conformance.sh"],
-            environment: environment,
-            output: output)
-        let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        #expect(status == 0, "hack/conformance.sh failed (exit \(status)):\n\(log.suffix(4_000))")
+        let output = repositoryRoot.appendingPathComponent(".build").appendingPathComponent(log)
+        let status = await runWithoutBlocking(
+            "/usr/bin/env", ["timeout", "--kill-after=10", "\(seconds)", "bash", script],
+            environment: environment, output: output)
+        return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
     /// Runs a long process like ``run(_:_:environment:output:)`` but waits for its exit without holding a

@@ -32,6 +32,12 @@ import Testing
         Case(
             name: "bad metrics address", arguments: ["--metrics-bind-address", "nonsense"],
             message: "error: --metrics-bind-address \"nonsense\": expected host:port"),
+        Case(
+            name: "clock speed not positive", arguments: ["--speed", "0"],
+            message: "error: --speed must be a number greater than 0, got 0.0"),
+        Case(
+            name: "clock anchor not a time", arguments: ["--speed", "20", "--clock-anchor", "yesterday"],
+            message: "error: --clock-anchor \"yesterday\": expected an RFC 3339 time"),
     ]
 
     @Test(arguments: cases)

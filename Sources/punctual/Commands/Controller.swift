@@ -26,6 +26,8 @@ extension Punctual {
         @OptionGroup var kube: KubeOptions
         @OptionGroup var election: LeaderElectionOptions
         @OptionGroup var logging: LoggingOptions
+        /// Hidden: an accelerated clock shared with `punctual sim --speed` (hack/e2e-sim.sh).
+        @OptionGroup(visibility: .hidden) var time: ClockOptions
 
         @Option(help: "Tasks reconciled at once.")
         var workers: Int = 4
@@ -52,6 +54,7 @@ extension Punctual {
         private func checkFlags() throws(CommandLineError) {
             try kube.check()
             try election.check()
+            try time.check()
             guard workers >= 1 else { throw CommandLineError("--workers must be at least 1, got \(workers)") }
             do {
                 _ = try ProbeBindAddress(parsing: metricsBindAddress)
@@ -62,7 +65,7 @@ extension Punctual {
 
         private func runController(registry: PrometheusCollectorRegistry) async throws {
             let logger = Logger(label: "punctual.controller")
-            let clock = SystemClock()
+            let clock = try time.clock(startedAt: Date())
             let configuration: ClientConfiguration
             do {
                 configuration = try kube.clientConfiguration()

@@ -40,12 +40,19 @@ extension Punctual {
         @Flag(name: .customLong("no-runtime"), help: "Do not simulate Pods for Jobs (objects stay as written).")
         var noRuntime = false
 
+        @OptionGroup var time: ClockOptions
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
             if (tlsCert == nil) != (tlsKey == nil) {
                 throw ValidationError("--tls-cert and --tls-key must be given together")
             }
             if clientCA != nil && tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+            do {
+                try time.check()
+            } catch {
+                throw ValidationError(error.message)
+            }
         }
 
         func run() async throws {
@@ -54,7 +61,7 @@ extension Punctual {
             let tls = zip(tlsCert, tlsKey).map {
                 APIServer.TLSFiles(certificatePath: $0, privateKeyPath: $1, clientCAPath: clientCA)
             }
-            let clock = SystemClock()
+            let clock = try time.clock(startedAt: Date())
             let store = SimStore(clock: clock, admission: [Admission()])
             let server = APIServer(
                 store: store,
