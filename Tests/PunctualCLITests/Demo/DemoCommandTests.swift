@@ -1,0 +1,104 @@
+import Foundation
+import PunctualTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `punctual demo` run as the real binary, piped (not a terminal), on a fast clock.
+@Suite struct DemoCommandTests {
+    /// The environment of the child: no colour preference, so only the missing terminal keeps
+    /// the output plain.
+    static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = nil
+        environment["TERM"] = "xterm-256color"
+        return environment
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func runsByItselfAndSummarises() async throws {
+        let started = ContinuousClock.now
+        let outcome = try await ProcessHarness.run(
+            try ProcessHarness.product(named: "punctual"), arguments: ["demo", "--duration", "6s", "--speed", "40"],
+            environment: Self.environment, timeLimit: .seconds(25))
+        let output = outcome.standardOutput
+        #expect(!outcome.timedOut)
+        #expect(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(!output.contains("\u{1B}"), "piped output must not contain escape sequences")
+        let kinds = Set(
+            outcome.outputLines.compactMap { line -> String? in
+                let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard columns.count >= 2, columns[0].count == 8, columns[0].contains(":") else { return nil }
+                return String(columns[1])
+            })
+        for kind in ["leader", "created", "started", "succeeded", "failed", "retried", "alerted", "killed", "failover"] {
+            #expect(kinds.contains(kind), "no \(kind) line in:\n\(output)")
+        }
+        #expect(output.contains("kubectl get stask at "))
+        #expect(output.contains("Summary: "))
+        #expect(output.contains("Leader failovers: 1"))
+        let demoHello = outcome.outputLines.first { $0.hasPrefix("  demo-hello ") }
+        #expect(demoHello != nil, "the summary has a row for demo-hello:\n\(output)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func serveKeepsTheAPIOpenUntilSIGTERM() async throws {
+        let process = try BackgroundProcess(
+            try ProcessHarness.product(named: "punctual"),
+            arguments: ["demo", "--duration", "1s", "--speed", "40", "--serve"], environment: Self.environment)
+        let line = try await process.waitForOutput(
+            matching: #"kubectl --server http://127\.0\.0\.1:[0-9]+ get stask"#, within: .seconds(20))
+        let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") })
+        let client = RawJSONClient(baseURL: try #require(URL(string: String(address))))
+        let reply: Result<RawJSONClient.Reply, any Error>
+        do {
+            reply = .success(try await client.request(.GET, "/apis/punctual.dev/v1alpha1/scheduledtasks"))
+        } catch {
+            reply = .failure(error)
+        }
+        await client.shutdown()
+        let status = await process.stop(signal: SIGTERM, within: .seconds(10))
+        let body = try reply.get()
+        #expect(body.status == 200)
+        let names = (body.body["items"]?.arrayValue ?? []).compactMap { $0[path: ["metadata", "name"]]?.stringValue }
+        #expect(names.contains("demo-hello"))
+        #expect(names.contains("daily-report"))
+        #expect(status == 0, "output:\n\(process.output)")
+    }
+
+    struct FlagCase: CustomTestStringConvertible, Sendable {
+        let name: String
+        let arguments: [String]
+        let message: String
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        FlagCase(
+            name: "speed below 1", arguments: ["--speed", "0.5"],
+            message: "error: --speed must be between 1 and 10000, got 0.5"),
+        FlagCase(
+            name: "zero duration", arguments: ["--duration", "0s"], message: "error: --duration must be positive, got 0s"),
+        FlagCase(
+            name: "unparsable duration", arguments: ["--duration", "soon"],
+            message: "error: --duration \"soon\": expected a duration"),
+        FlagCase(
+            name: "port out of range", arguments: ["--port", "70000"],
+            message: "error: --port must be in 0...65535, got 70000"),
+        FlagCase(name: "bad log level", arguments: ["--log-level", "loud"], message: "error: --log-level \"loud\""),
+    ])
+    func refusesBadFlags(_ testCase: FlagCase) async throws {
+        let outcome = try await ProcessHarness.run(
+            try ProcessHarness.product(named: "punctual"), arguments: ["demo"] + testCase.arguments,
+            timeLimit: .seconds(20))
+        #expect(outcome.exitCode == 2, "stderr: \(outcome.standardError)")
+        #expect(
+            outcome.standardError.hasPrefix(testCase.message),
+            "expected stderr to start with \(testCase.message), got \(outcome.standardError)")
+    }
+}
