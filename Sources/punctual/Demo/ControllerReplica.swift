@@ -15,6 +15,7 @@ final class ControllerReplica: Sendable {
     let identity: String
     let controller: ScheduledTaskController
     private let client: KubeClient
+    private let logger: Logger
     private let killSignal: AsyncStream<Void>
     private let killContinuation: AsyncStream<Void>.Continuation
 
@@ -29,6 +30,9 @@ final class ControllerReplica: Sendable {
         alertSink: @escaping PlanExecutor.AlertSink
     ) throws {
         identity = LeaderElectionIdentity.make(environment: [LeaderElectionIdentity.podNameVariable: podName])
+        var logger = logger
+        logger[metadataKey: "replica"] = "\(podName)"
+        self.logger = logger
         client = try KubeClient(
             configuration: ClientConfiguration(server: server, qps: 1_000, burst: 1_000), clock: clock, logger: logger)
         // Longer than client-go's 15/10/2 s, because on the accelerated clock a renewal deadline of
@@ -54,7 +58,13 @@ final class ControllerReplica: Sendable {
     /// Runs the controller until ``kill()`` or cancellation, then closes the connection.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await self.controller.run() }
+            group.addTask {
+                do {
+                    try await self.controller.run()
+                } catch {
+                    self.logger.error("the controller stopped", metadata: ["error": "\(error)"])
+                }
+            }
             group.addTask {
                 for await _ in self.killSignal {}
             }

@@ -36,7 +36,8 @@ enum DemoCluster {
 
     /// Creates one object, finding its resource from `apiVersion` and `kind` among those served.
     @discardableResult
-    private static func create(_ object: JSONValue, in store: SimStore, from source: String) throws(DemoError) -> String {
+    private static func create(_ object: JSONValue, in store: SimStore, from source: String) throws(DemoError) -> String
+    {
         let kind = object["kind"]?.stringValue ?? ""
         let apiVersion = object["apiVersion"]?.stringValue ?? ""
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -46,9 +47,11 @@ enum DemoCluster {
         }
         let namespace = type.isNamespaced ? object[path: ["metadata", "namespace"]]?.stringValue ?? "default" : ""
         do {
-            _ = try store.create(GroupResource(group: type.group, resource: type.resource), namespace: namespace, object: object)
+            _ = try store.create(
+                GroupResource(group: type.group, resource: type.resource), namespace: namespace, object: object)
         } catch {
-            throw DemoError("\(source): cannot create \(kind) \"\(name)\": \(error.message ?? error.reason ?? "refused")")
+            throw DemoError(
+                "\(source): cannot create \(kind) \"\(name)\": \(error.message ?? error.reason ?? "refused")")
         }
         return namespace.isEmpty ? name : "\(namespace)/\(name)"
     }

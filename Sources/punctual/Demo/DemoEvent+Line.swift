@@ -13,7 +13,8 @@ extension DemoEvent {
         let subjectColumn =
             subject.count >= Self.subjectWidth
             ? subject : subject.padding(toLength: Self.subjectWidth, withPad: " ", startingAt: 0)
-        let text = "\(Self.clockTime(time))  \(style.paint(kindColumn, TerminalStyle.colour(of: kind)))  "
+        let text =
+            "\(Self.clockTime(time))  \(style.paint(kindColumn, TerminalStyle.colour(of: kind)))  "
             + "\(subjectColumn)  \(detail)"
         return text.trimmingTrailingSpaces()
     }

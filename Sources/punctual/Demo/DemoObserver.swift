@@ -74,7 +74,9 @@ final class DemoObserver: Sendable {
     private func connect(clock: any WallClock, emit: @escaping @Sendable (DemoEvent) -> Void) {
         let send: @Sendable ([DemoEvent]) -> Void = { for event in $0 { emit(event) } }
         tasks.addHandler(
-            .init(onUpdate: { old, new in send(EventDerivation.taskUpdated(old: old, new: new, now: clock.currentDate)) }))
+            .init(onUpdate: { old, new in
+                send(EventDerivation.taskUpdated(old: old, new: new, now: clock.currentDate))
+            }))
         let podCache = pods.cache
         jobs.addHandler(
             .init(
@@ -90,7 +92,9 @@ final class DemoObserver: Sendable {
         leases.addHandler(
             .init(
                 onAdd: {
-                    send(EventDerivation.leaseChanged(oldHolder: nil, newHolder: $0.spec?.holderIdentity, now: clock.currentDate))
+                    send(
+                        EventDerivation.leaseChanged(
+                            oldHolder: nil, newHolder: $0.spec?.holderIdentity, now: clock.currentDate))
                 },
                 onUpdate: { old, new in
                     send(

@@ -49,8 +49,8 @@ struct DemoRunner: Service {
         let clock = ManualClock(start: SystemClock().currentDate)
         let store = SimStore(clock: clock, admission: [Admission()])
         let tasks = try DemoCluster.install(into: store)
-        let server = APIServer(
-            store: store, configuration: APIServer.Configuration(host: "127.0.0.1", port: settings.port), logger: logger)
+        let listen = APIServer.Configuration(host: "127.0.0.1", port: settings.port)
+        let server = APIServer(store: store, configuration: listen, logger: logger)
         let url = try await server.start()
         var screen = DemoScreen(style: style, write: Self.writeToStandardOutput)
         screen.print(introduction(url: url, taskCount: tasks.count))
@@ -94,6 +94,8 @@ struct DemoRunner: Service {
                 input.yield(.end)
             }
             let tally = await display(inputs, screen: &screen, observer: observer, clock: clock, end: end)
+            // Nobody reads the stream any more (with --serve the cluster keeps running): drop later events.
+            input.finish()
             let simulated = clock.currentDate.timeIntervalSince(start.date)
             screen.print(tally.summary(simulated: simulated, wall: simulated / settings.speed, speed: settings.speed))
             if settings.serve {
@@ -143,10 +145,11 @@ struct DemoRunner: Service {
         input.yield(.end)
     }
 
-    /// Asks for a redraw of the live table ten times a second (real time: it is the screen's pace).
+    /// Asks for a redraw of the live table ten times a second, in real time: the screen's pace.
     private static func tick(_ input: AsyncStream<Input>.Continuation) async {
+        let realTime = SystemClock()
         while !Task.isCancelled {
-            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+            do { try await realTime.sleep(for: .milliseconds(100)) } catch { return }
             input.yield(.tick)
         }
     }
@@ -171,7 +174,8 @@ struct DemoRunner: Service {
                     screen.update(events: [event], status: "", table: [])
                 }
             case .tick:
-                screen.update(events: pending, status: status(clock: clock, end: end, observer: observer), table: table())
+                screen.update(
+                    events: pending, status: status(clock: clock, end: end, observer: observer), table: table())
                 pending = []
             case .end:
                 break loop
@@ -186,8 +190,9 @@ struct DemoRunner: Service {
     private func status(clock: ManualClock, end: WallInstant, observer: DemoObserver) -> String {
         let left = max(.zero, clock.now.duration(to: end) / settings.speed)
         let holder = observer.leaseHolder.flatMap { $0.isEmpty ? nil : $0 } ?? "none"
-        return "cluster time \(DemoEvent.clockTime(clock.currentDate)) UTC · \(DemoTally.speedText(settings.speed)) speed"
-            + " · leader \(holder) · ends in \(KubeTime.humanDuration(Double(left.components.seconds)))"
+        let time = "cluster time \(DemoEvent.clockTime(clock.currentDate)) UTC"
+        let remaining = KubeTime.humanDuration(Double(left.components.seconds))
+        return "\(time) · \(DemoTally.speedText(settings.speed)) speed · leader \(holder) · ends in \(remaining)"
     }
 
     private func introduction(url: URL, taskCount: Int) -> [String] {

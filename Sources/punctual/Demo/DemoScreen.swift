@@ -36,10 +36,12 @@ struct DemoScreen {
         if style.isLive { output += TerminalStyle.erase(lines: drawnLines) }
         for event in events { output += event.line(style: style) + "\n" }
         if style.isLive {
-            let block = [""] + [style.paint(style.fitted(status), .dim)] + table.enumerated().map { index, line in
-                let fitted = style.fitted(line)
-                return index == 0 ? style.paint(fitted, .bold) : fitted
-            }
+            let block =
+                [""] + [style.paint(style.fitted(status), .dim)]
+                + table.enumerated().map { index, line in
+                    let fitted = style.fitted(line)
+                    return index == 0 ? style.paint(fitted, .bold) : fitted
+                }
             output += block.map { $0 + "\n" }.joined()
             drawnLines = block.count
         }

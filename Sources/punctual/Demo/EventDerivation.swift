@@ -20,7 +20,10 @@ enum EventDerivation {
         let slot = annotations[ScheduledTask.scheduledTimeAnnotation].flatMap(KubeTime.parse)
         let slotText = slot.map { "slot \(DemoEvent.clockTime($0))" } ?? "manual run"
         if attempt > 1 {
-            return [DemoEvent(time: now, kind: .retried, subject: subject, detail: "\(name)  attempt \(attempt), \(slotText)")]
+            return [
+                DemoEvent(
+                    time: now, kind: .retried, subject: subject, detail: "\(name)  attempt \(attempt), \(slotText)")
+            ]
         }
         return [DemoEvent(time: now, kind: .created, subject: subject, detail: "\(name)  \(slotText)")]
     }
@@ -42,7 +45,9 @@ enum EventDerivation {
         guard new.isFailed && !old.isFailed else { return [] }
         let condition = new.status?.conditions?.first(ofType: "Failed")
         if condition?.reason == "DeadlineExceeded" {
-            return [DemoEvent(time: now, kind: .deadline, subject: subject, detail: "\(name)  \(condition?.message ?? "")")]
+            return [
+                DemoEvent(time: now, kind: .deadline, subject: subject, detail: "\(name)  \(condition?.message ?? "")")
+            ]
         }
         let why = exitReason(pods) ?? [condition?.reason, condition?.message].compactMap { $0 }.joined(separator: ": ")
         return [DemoEvent(time: now, kind: .failed, subject: subject, detail: "\(name)  \(why)")]
@@ -67,7 +72,9 @@ enum EventDerivation {
         guard let subject = taskSubject(new.metadata), let job = new.metadata.labels?[jobNameLabel],
             new.status?.phase == "Running", old?.status?.phase != "Running"
         else { return [] }
-        return [DemoEvent(time: now, kind: .started, subject: subject, detail: "\(job)  pod \(new.metadata.name ?? "")")]
+        return [
+            DemoEvent(time: now, kind: .started, subject: subject, detail: "\(job)  pod \(new.metadata.name ?? "")")
+        ]
     }
 
     // MARK: - Tasks
@@ -127,7 +134,8 @@ enum EventDerivation {
     static func alerted(_ alert: PlannedAlert, task: ScheduledTask, now: Date) -> DemoEvent {
         let job = alert.job.map { "\($0)  " } ?? ""
         return DemoEvent(
-            time: now, kind: .alerted, subject: subject(namespace: task.metadata.namespace, name: task.metadata.name ?? ""),
+            time: now, kind: .alerted,
+            subject: subject(namespace: task.metadata.namespace, name: task.metadata.name ?? ""),
             detail: "\(alert.kind.rawValue)  \(job)\(alert.message)")
     }
 

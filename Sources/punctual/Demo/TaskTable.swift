@@ -18,10 +18,14 @@ enum TaskTable {
     ///   - now: the instant ages and the time to the next slot are measured from.
     static func lines(_ tasks: [ScheduledTask], now: Date) -> [String] {
         let sorted = tasks.sorted {
-            ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < ($1.metadata.namespace ?? "", $1.metadata.name ?? "")
+            ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < (
+                $1.metadata.namespace ?? "", $1.metadata.name ?? ""
+            )
         }
         let namespaces = Set(sorted.map { $0.metadata.namespace ?? "" })
-        var header = ["NAME", "SCHEDULE", "TIMEZONE", "GUARANTEE", "ACTIVE", "LAST SCHEDULE", "LAST RESULT", "NEXT", "AGE"]
+        var header = [
+            "NAME", "SCHEDULE", "TIMEZONE", "GUARANTEE", "ACTIVE", "LAST SCHEDULE", "LAST RESULT", "NEXT", "AGE",
+        ]
         if namespaces.count > 1 { header.insert("NAMESPACE", at: 0) }
         let rows = sorted.map { task in
             var row = cells(task, now: now)
@@ -42,7 +46,9 @@ enum TaskTable {
             status?.activeRuns.map(String.init) ?? none,
             status?.lastScheduleTime.map { KubeTime.humanDuration(now.timeIntervalSince($0)) } ?? none,
             status?.lastResult?.rawValue ?? none,
-            status?.nextScheduleTime.map { $0 > now ? "in " + KubeTime.humanDuration($0.timeIntervalSince(now)) : "due" }
+            status?.nextScheduleTime.map {
+                $0 > now ? "in " + KubeTime.humanDuration($0.timeIntervalSince(now)) : "due"
+            }
                 ?? none,
             task.metadata.creationTimestamp.map { KubeTime.humanDuration(now.timeIntervalSince($0)) } ?? none,
         ]

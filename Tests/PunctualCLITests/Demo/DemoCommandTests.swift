@@ -21,14 +21,12 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func runsByItselfAndSummarises() async throws {
-        let started = ContinuousClock.now
         let outcome = try await ProcessHarness.run(
             try ProcessHarness.product(named: "punctual"), arguments: ["demo", "--duration", "6s", "--speed", "40"],
             environment: Self.environment, timeLimit: .seconds(25))
         let output = outcome.standardOutput
-        #expect(!outcome.timedOut)
+        #expect(!outcome.timedOut, "the demo did not end by itself within 25 s")
         #expect(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
-        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(!output.contains("\u{1B}"), "piped output must not contain escape sequences")
         let kinds = Set(
             outcome.outputLines.compactMap { line -> String? in
@@ -36,7 +34,8 @@ import Testing
                 guard columns.count >= 2, columns[0].count == 8, columns[0].contains(":") else { return nil }
                 return String(columns[1])
             })
-        for kind in ["leader", "created", "started", "succeeded", "failed", "retried", "alerted", "killed", "failover"] {
+        for kind in ["leader", "created", "started", "succeeded", "failed", "retried", "alerted", "killed", "failover"]
+        {
             #expect(kinds.contains(kind), "no \(kind) line in:\n\(output)")
         }
         #expect(output.contains("kubectl get stask at "))
@@ -83,7 +82,8 @@ import Testing
             name: "speed below 1", arguments: ["--speed", "0.5"],
             message: "error: --speed must be between 1 and 10000, got 0.5"),
         FlagCase(
-            name: "zero duration", arguments: ["--duration", "0s"], message: "error: --duration must be positive, got 0s"),
+            name: "zero duration", arguments: ["--duration", "0s"],
+            message: "error: --duration must be positive, got 0s"),
         FlagCase(
             name: "unparsable duration", arguments: ["--duration", "soon"],
             message: "error: --duration \"soon\": expected a duration"),

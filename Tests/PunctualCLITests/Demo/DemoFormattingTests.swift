@@ -64,8 +64,9 @@ import Testing
     @Test func everyKindHasAColourAndFitsTheColumn() {
         for kind in DemoEvent.Kind.allCases {
             let line = DemoEvent(time: Instants.midnight, kind: kind, subject: "s", detail: "d").line(style: .plain)
-            #expect(line == "00:00:00  \(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  s"
-                + String(repeating: " ", count: 19) + "  d")
+            #expect(
+                line == "00:00:00  \(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  s"
+                    + String(repeating: " ", count: 19) + "  d")
         }
     }
 
@@ -193,7 +194,8 @@ import Testing
         ).filter { $0.hasSuffix(".yaml") }.sorted().map { "examples/\($0)" }
         #expect(embedded.map(\.path) == ["crds/punctual.dev_scheduledtasks.yaml"] + examples)
         for manifest in embedded {
-            let file = try String(contentsOf: Self.repositoryRoot.appendingPathComponent(manifest.path), encoding: .utf8)
+            let file = try String(
+                contentsOf: Self.repositoryRoot.appendingPathComponent(manifest.path), encoding: .utf8)
             #expect(manifest.text == file, "\(manifest.path) changed: run hack/update-demo-manifests.sh")
         }
     }

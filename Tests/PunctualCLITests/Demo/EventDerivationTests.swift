@@ -65,7 +65,8 @@ import Testing
                     exitCode: 1, started: slot, finished: now, message: "connection refused")
                 return EventDerivation.jobUpdated(old: running, new: running.failed(at: now), pods: [pod], now: now)
             },
-            expected: [.init(kind: .failed, subject: "demo-flaky", detail: "\(first)  exit code 1: connection refused")]),
+            expected: [.init(kind: .failed, subject: "demo-flaky", detail: "\(first)  exit code 1: connection refused")]
+        ),
         Case(
             name: "Job fails before its pod is seen → the Job's condition",
             derive: {
@@ -118,13 +119,16 @@ import Testing
                 return EventDerivation.taskUpdated(
                     old: task, new: task.editingStatus { $0.runs = [missed] }, now: now)
             },
-            expected: [.init(kind: .missed, subject: "demo-flaky", detail: "slot 10:00:00  not running 20s after its slot")]),
+            expected: [
+                .init(kind: .missed, subject: "demo-flaky", detail: "slot 10:00:00  not running 20s after its slot")
+            ]),
         Case(
             name: "history entry already seen → nothing",
             derive: {
                 let skipped = ScheduledTaskStatus.Run(scheduledTime: slot, attempt: 1, phase: .skipped)
                 let old = task.editingStatus { $0.runs = [skipped] }
-                return EventDerivation.taskUpdated(old: old, new: old.editingStatus { $0.consecutiveFailures = 1 }, now: now)
+                return EventDerivation.taskUpdated(
+                    old: old, new: old.editingStatus { $0.consecutiveFailures = 1 }, now: now)
             },
             expected: []),
         Case(
@@ -150,7 +154,8 @@ import Testing
             derive: {
                 [
                     EventDerivation.alerted(
-                        PlannedAlert(kind: .retriesExhausted, scheduledTime: slot, attempt: 3, job: "j-r3", message: "gave up"),
+                        PlannedAlert(
+                            kind: .retriesExhausted, scheduledTime: slot, attempt: 3, job: "j-r3", message: "gave up"),
                         task: task, now: now)
                 ]
             },
