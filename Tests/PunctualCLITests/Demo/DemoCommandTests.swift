@@ -70,35 +70,23 @@ import Testing
         #expect(status == 0, "output:\n\(process.output)")
     }
 
-    struct FlagCase: CustomTestStringConvertible, Sendable {
-        let name: String
-        let arguments: [String]
-        let message: String
-        var testDescription: String { name }
-    }
-
     @Test(arguments: [
-        FlagCase(
+        RefusedCommandLine(
             name: "speed below 1", arguments: ["--speed", "0.5"],
             message: "error: --speed must be between 1 and 10000, got 0.5"),
-        FlagCase(
+        RefusedCommandLine(
             name: "zero duration", arguments: ["--duration", "0s"],
             message: "error: --duration must be positive, got 0s"),
-        FlagCase(
+        RefusedCommandLine(
             name: "unparsable duration", arguments: ["--duration", "soon"],
             message: "error: --duration \"soon\": expected a duration"),
-        FlagCase(
+        RefusedCommandLine(
             name: "port out of range", arguments: ["--port", "70000"],
             message: "error: --port must be in 0...65535, got 70000"),
-        FlagCase(name: "bad log level", arguments: ["--log-level", "loud"], message: "error: --log-level \"loud\""),
+        RefusedCommandLine(
+            name: "bad log level", arguments: ["--log-level", "loud"], message: "error: --log-level \"loud\""),
     ])
-    func refusesBadFlags(_ testCase: FlagCase) async throws {
-        let outcome = try await ProcessHarness.run(
-            try ProcessHarness.product(named: "punctual"), arguments: ["demo"] + testCase.arguments,
-            timeLimit: .seconds(20))
-        #expect(outcome.exitCode == 2, "stderr: \(outcome.standardError)")
-        #expect(
-            outcome.standardError.hasPrefix(testCase.message),
-            "expected stderr to start with \(testCase.message), got \(outcome.standardError)")
+    func refusesBadFlags(_ testCase: RefusedCommandLine) async throws {
+        try await testCase.expectRefused(by: "demo")
     }
 }
