@@ -33,8 +33,6 @@ final class ControllerReplica: Sendable {
         var logger = logger
         logger[metadataKey: "replica"] = "\(podName)"
         self.logger = logger
-        client = try KubeClient(
-            configuration: ClientConfiguration(server: server, qps: 1_000, burst: 1_000), clock: clock, logger: logger)
         // Longer than client-go's 15/10/2 s, because on the accelerated clock a renewal deadline of
         // 10 s is half a real second: a busy machine would make the leader flap. A crash never
         // releases the Lease; a renewal that still misses its deadline returns the replica to
@@ -43,6 +41,9 @@ final class ControllerReplica: Sendable {
             lockNamespace: lease.namespace, lockName: lease.name, identity: identity,
             leaseDuration: .seconds(40), renewDeadline: .seconds(30), retryPeriod: .seconds(5), releaseOnCancel: false,
             onLostLeadership: .returnToCandidacy)
+        // Last of what can throw: a client must be shut down once it exists.
+        client = try KubeClient(
+            configuration: ClientConfiguration(server: server, qps: 1_000, burst: 1_000), clock: clock, logger: logger)
         let elector = LeaderElector(
             config: config, lock: KubeLeaseLock(client: client, namespace: lease.namespace, name: lease.name),
             clock: clock, logger: logger)
@@ -51,9 +52,6 @@ final class ControllerReplica: Sendable {
             decide: { Decision.plan(for: $0) }, identity: identity, logger: logger, alertSink: alertSink)
         (killSignal, killContinuation) = AsyncStream<Void>.makeStream()
     }
-
-    /// Whether this replica currently leads.
-    var isLeading: Bool { controller.isLeading }
 
     /// Runs the controller until ``kill()`` or cancellation, then closes the connection.
     func run() async {

@@ -39,7 +39,7 @@ struct DemoRunner: Service {
     /// What the display loop consumes.
     private enum Input: Sendable {
         case event(DemoEvent)
-        /// Time to redraw the live table.
+        /// Time to print what was gathered and redraw the live table.
         case tick
         /// The duration is over.
         case end
@@ -52,8 +52,20 @@ struct DemoRunner: Service {
         let listen = APIServer.Configuration(host: "127.0.0.1", port: settings.port)
         let server = APIServer(store: store, configuration: listen, logger: logger)
         let url = try await server.start()
+        do {
+            try await play(on: url, clock: clock, store: store, taskCount: tasks.count)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// Runs the show against the listening server: the runtime, the observer, the replicas, the
+    /// script and the display, then the summary (and with `--serve` the wait for a signal).
+    private func play(on url: URL, clock: ManualClock, store: SimStore, taskCount: Int) async throws {
         var screen = DemoScreen(style: style, write: Self.writeToStandardOutput)
-        screen.print(introduction(url: url, taskCount: tasks.count))
+        screen.print(introduction(url: url, taskCount: taskCount))
 
         let (inputs, input) = AsyncStream<Input>.makeStream()
         let observerClient = try KubeClient(
@@ -64,10 +76,16 @@ struct DemoRunner: Service {
         let alertSink: PlanExecutor.AlertSink = { alert, task in
             input.yield(.event(EventDerivation.alerted(alert, task: task, now: clock.currentDate)))
         }
-        let replicas = try Self.podNames.map { podName in
-            try ControllerReplica(
-                podName: podName, server: url, lease: (DemoCluster.controllerNamespace, DemoCluster.leaseName),
-                clock: clock, logger: logger, alertSink: alertSink)
+        let replicas: [ControllerReplica]
+        do {
+            replicas = try Self.podNames.map { podName in
+                try ControllerReplica(
+                    podName: podName, server: url, lease: (DemoCluster.controllerNamespace, DemoCluster.leaseName),
+                    clock: clock, logger: logger, alertSink: alertSink)
+            }
+        } catch {
+            try? await observerClient.shutdown()
+            throw error
         }
         let runtime = JobRuntime(store: store, clock: clock, logger: logger)
         let start = clock.now
@@ -85,9 +103,7 @@ struct DemoRunner: Service {
             group.addTask {
                 await script(clock: clock, start: start, end: end, replicas: replicas, observer: observer, input: input)
             }
-            if style.isLive {
-                group.addTask { await Self.tick(input) }
-            }
+            group.addTask { await Self.tick(input) }
             group.addTask {
                 // Ctrl-C or SIGTERM ends the run early; the summary is still printed.
                 try? await gracefulShutdown()
@@ -109,7 +125,6 @@ struct DemoRunner: Service {
             group.cancelAll()
         }
         try? await observerClient.shutdown()
-        await server.stop()
     }
 
     // MARK: - The script
@@ -145,7 +160,8 @@ struct DemoRunner: Service {
         input.yield(.end)
     }
 
-    /// Asks for a redraw of the live table ten times a second, in real time: the screen's pace.
+    /// Asks ten times a second, in real time (the screen's pace), for the events gathered so far to
+    /// be printed and the live table redrawn.
     private static func tick(_ input: AsyncStream<Input>.Continuation) async {
         let realTime = SystemClock()
         while !Task.isCancelled {
@@ -168,20 +184,19 @@ struct DemoRunner: Service {
             switch next {
             case .event(let event):
                 tally.record(event)
-                if style.isLive {
-                    pending.append(event)
-                } else {
-                    screen.update(events: [event], status: "", table: [])
-                }
+                pending.append(event)
             case .tick:
                 screen.update(
-                    events: pending, status: status(clock: clock, end: end, observer: observer), table: table())
+                    events: DemoEvent.inStoryOrder(pending), status: status(clock: clock, end: end, observer: observer),
+                    table: table())
                 pending = []
             case .end:
                 break loop
             }
         }
-        screen.update(events: pending, status: status(clock: clock, end: end, observer: observer), table: table())
+        screen.update(
+            events: DemoEvent.inStoryOrder(pending), status: status(clock: clock, end: end, observer: observer),
+            table: table())
         screen.finish(status: "kubectl get stask at \(DemoEvent.clockTime(clock.currentDate)) UTC:", table: table())
         return tally
     }

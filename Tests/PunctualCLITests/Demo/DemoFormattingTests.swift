@@ -70,6 +70,21 @@ import Testing
         }
     }
 
+    @Test func batchesAreToldInStoryOrder() {
+        let early = Instants.topOfTheHour
+        let late = Instants.justAfterTheHour
+        let events = [
+            DemoEvent(time: late, kind: .alerted, subject: "a", detail: "1"),
+            DemoEvent(time: early, kind: .started, subject: "a", detail: "2"),
+            DemoEvent(time: early, kind: .retried, subject: "a", detail: "3"),
+            DemoEvent(time: late, kind: .failed, subject: "a", detail: "4"),
+            DemoEvent(time: early, kind: .started, subject: "b", detail: "5"),
+            DemoEvent(time: late, kind: .failover, subject: "r", detail: "6"),
+            DemoEvent(time: late, kind: .killed, subject: "r", detail: "7"),
+        ]
+        #expect(DemoEvent.inStoryOrder(events).map(\.detail) == ["3", "2", "5", "4", "1", "7", "6"])
+    }
+
     // MARK: - Table
 
     @Test func tableReadsLikeKubectlGet() {
