@@ -179,7 +179,8 @@ struct DemoRunner: Service {
     ) async -> DemoTally {
         var tally = DemoTally()
         var pending: [DemoEvent] = []
-        func table() -> [String] { TaskTable.lines(observer.taskObjects, now: clock.currentDate) }
+        let width = style.isLive ? style.width : nil
+        func table() -> [String] { TaskTable.lines(observer.taskObjects, now: clock.currentDate, width: width) }
         loop: for await next in inputs {
             switch next {
             case .event(let event):

@@ -16,24 +16,38 @@ enum TaskTable {
     /// - Parameters:
     ///   - tasks: the tasks, in any order.
     ///   - now: the instant ages and the time to the next slot are measured from.
-    static func lines(_ tasks: [ScheduledTask], now: Date) -> [String] {
+    ///   - width: the columns available; when the table is wider, the columns least needed to follow
+    ///     the runs are left out (AGE, TIMEZONE, ACTIVE, GUARANTEE, in that order). `nil`: all.
+    static func lines(_ tasks: [ScheduledTask], now: Date, width: Int? = nil) -> [String] {
         let sorted = tasks.sorted {
-            ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < (
-                $1.metadata.namespace ?? "", $1.metadata.name ?? ""
-            )
+            ($0.metadata.namespace ?? "", $0.metadata.name ?? "")
+                < ($1.metadata.namespace ?? "", $1.metadata.name ?? "")
         }
         let namespaces = Set(sorted.map { $0.metadata.namespace ?? "" })
         var header = [
             "NAME", "SCHEDULE", "TIMEZONE", "GUARANTEE", "ACTIVE", "LAST SCHEDULE", "LAST RESULT", "NEXT", "AGE",
         ]
-        if namespaces.count > 1 { header.insert("NAMESPACE", at: 0) }
-        let rows = sorted.map { task in
-            var row = cells(task, now: now)
-            if namespaces.count > 1 { row.insert(task.metadata.namespace ?? "", at: 0) }
-            return row
+        var rows = sorted.map { cells($0, now: now) }
+        if namespaces.count > 1 {
+            header.insert("NAMESPACE", at: 0)
+            rows = zip(sorted, rows).map { [$0.metadata.namespace ?? ""] + $1 }
         }
-        return aligned([header] + rows)
+        var table = [header] + rows
+        for column in droppable {
+            guard let width, (aligned(table).map(\.count).max() ?? 0) >= width,
+                let index = table.first?.firstIndex(of: column)
+            else { break }
+            table = table.map { row in
+                var row = row
+                row.remove(at: index)
+                return row
+            }
+        }
+        return aligned(table)
     }
+
+    /// The columns given up, in this order, when the table does not fit.
+    static let droppable = ["AGE", "TIMEZONE", "ACTIVE", "GUARANTEE"]
 
     /// One row's cells (without the namespace).
     static func cells(_ task: ScheduledTask, now: Date) -> [String] {

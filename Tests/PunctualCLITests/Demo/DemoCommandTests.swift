@@ -40,7 +40,9 @@ import Testing
         }
         #expect(output.contains("kubectl get stask at "))
         #expect(output.contains("Summary: "))
-        #expect(output.contains("Leader failovers: 1"))
+        // The killed leader's successor takes over; a busy machine may add a takeover of its own.
+        let failovers = outcome.outputLines.first { $0.hasPrefix("Leader failovers: ") }
+        #expect(failovers != nil && failovers != "Leader failovers: 0", "summary: \(failovers ?? "none")")
         let demoHello = outcome.outputLines.first { $0.hasPrefix("  demo-hello ") }
         #expect(demoHello != nil, "the summary has a row for demo-hello:\n\(output)")
     }

@@ -110,6 +110,35 @@ import Testing
             ])
     }
 
+    struct WidthCase: CustomTestStringConvertible, Sendable {
+        let name: String
+        let width: Int?
+        let header: String
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        WidthCase(
+            name: "no limit: every column", width: nil,
+            header: "NAME   SCHEDULE    TIMEZONE   GUARANTEE   ACTIVE   LAST SCHEDULE   LAST RESULT   NEXT     AGE"),
+        WidthCase(
+            name: "wide enough: every column", width: 100,
+            header: "NAME   SCHEDULE    TIMEZONE   GUARANTEE   ACTIVE   LAST SCHEDULE   LAST RESULT   NEXT     AGE"),
+        WidthCase(
+            name: "one column short: AGE goes", width: 91,
+            header: "NAME   SCHEDULE    TIMEZONE   GUARANTEE   ACTIVE   LAST SCHEDULE   LAST RESULT   NEXT"),
+        WidthCase(
+            name: "narrow: AGE, TIMEZONE, ACTIVE and GUARANTEE go", width: 60,
+            header: "NAME   SCHEDULE    LAST SCHEDULE   LAST RESULT   NEXT"),
+    ])
+    func tableGivesUpColumnsToFit(_ testCase: WidthCase) {
+        let task = ScheduledTask.fixture(schedule: "* * * * *", name: "a", created: Instants.topOfTheHour)
+            .editingStatus { $0.nextScheduleTime = Instants.at("2026-06-01T10:04:00Z") }
+        let lines = TaskTable.lines([task], now: Instants.at("2026-06-01T10:03:30Z"), width: testCase.width)
+        #expect(lines.first == testCase.header)
+        if let width = testCase.width { #expect(lines.allSatisfy { $0.count < width }) }
+    }
+
     @Test func tableAddsANamespaceColumnForSeveralNamespaces() {
         let now = Instants.topOfTheHour
         let first = ScheduledTask.fixture(name: "a", created: now)
