@@ -17,7 +17,8 @@ enum TaskTable {
     ///   - tasks: the tasks, in any order.
     ///   - now: the instant ages and the time to the next slot are measured from.
     ///   - width: the columns available; when the table is wider, the columns least needed to follow
-    ///     the runs are left out (AGE, TIMEZONE, ACTIVE, GUARANTEE, in that order). `nil`: all.
+    ///     the runs are left out (AGE, TIMEZONE, ACTIVE, GUARANTEE, LAST SCHEDULE, in that order).
+    ///     `nil`: all.
     static func lines(_ tasks: [ScheduledTask], now: Date, width: Int? = nil) -> [String] {
         let sorted = tasks.sorted {
             ($0.metadata.namespace ?? "", $0.metadata.name ?? "")
@@ -47,7 +48,7 @@ enum TaskTable {
     }
 
     /// The columns given up, in this order, when the table does not fit.
-    static let droppable = ["AGE", "TIMEZONE", "ACTIVE", "GUARANTEE"]
+    static let droppable = ["AGE", "TIMEZONE", "ACTIVE", "GUARANTEE", "LAST SCHEDULE"]
 
     /// One row's cells (without the namespace).
     static func cells(_ task: ScheduledTask, now: Date) -> [String] {

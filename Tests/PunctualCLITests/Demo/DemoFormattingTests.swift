@@ -130,6 +130,9 @@ import Testing
         WidthCase(
             name: "narrow: AGE, TIMEZONE, ACTIVE and GUARANTEE go", width: 60,
             header: "NAME   SCHEDULE    LAST SCHEDULE   LAST RESULT   NEXT"),
+        WidthCase(
+            name: "narrower: LAST SCHEDULE goes too", width: 50,
+            header: "NAME   SCHEDULE    LAST RESULT   NEXT"),
     ])
     func tableGivesUpColumnsToFit(_ testCase: WidthCase) {
         let task = ScheduledTask.fixture(schedule: "* * * * *", name: "a", created: Instants.topOfTheHour)
