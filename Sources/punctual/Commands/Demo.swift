@@ -47,6 +47,9 @@ extension Punctual {
                     throw CommandLineError(error.message)
                 }
                 LogFormat.text.bootstrap(level: level)
+                // A reader that goes away (`punctual demo | head`) must end the demo through a failed
+                // write, not kill it with SIGPIPE.
+                signal(SIGPIPE, SIG_IGN)
                 let logger = Logger(label: "punctual.demo")
                 let demo = DemoRunner(settings: settings, style: TerminalStyle.detect(), logger: logger)
                 let group = ServiceGroup(

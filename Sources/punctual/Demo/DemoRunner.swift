@@ -114,7 +114,7 @@ struct DemoRunner: Service {
             input.finish()
             let simulated = clock.currentDate.timeIntervalSince(start.date)
             screen.print(tally.summary(simulated: simulated, wall: simulated / settings.speed, speed: settings.speed))
-            if settings.serve {
+            if settings.serve, !screen.isClosed {
                 screen.print([
                     "", "The simulated cluster keeps running; try:",
                     "  kubectl --server \(url.absoluteString) get stask",
@@ -194,6 +194,7 @@ struct DemoRunner: Service {
             case .end:
                 break loop
             }
+            if screen.isClosed { break loop }
         }
         screen.update(
             events: DemoEvent.inStoryOrder(pending), status: status(clock: clock, end: end, observer: observer),
@@ -223,7 +224,8 @@ struct DemoRunner: Service {
         ]
     }
 
-    private static func writeToStandardOutput(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    /// Writes unbuffered, so lines show at once; fails (instead of trapping) when the reader is gone.
+    private static func writeToStandardOutput(_ text: String) throws {
+        try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 }

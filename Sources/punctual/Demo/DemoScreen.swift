@@ -9,20 +9,33 @@ import Foundation
 /// and the table once at the end.
 struct DemoScreen {
     let style: TerminalStyle
-    private let write: (String) -> Void
+    private let sink: (String) throws -> Void
     /// How many lines the live table occupies now (0 when none is drawn).
     private var drawnLines = 0
+    /// Whether a write failed (the reader went away, as `punctual demo | head` does); nothing
+    /// more is written then, and the demo ends.
+    private(set) var isClosed = false
 
-    /// - Parameter write: receives every chunk of output (standard output in the command).
-    init(style: TerminalStyle, write: @escaping (String) -> Void) {
+    /// - Parameter write: receives every chunk of output (standard output in the command); an
+    ///   error closes the screen.
+    init(style: TerminalStyle, write: @escaping (String) throws -> Void) {
         self.style = style
-        self.write = write
+        self.sink = write
     }
 
     /// Prints plain lines before the demo starts (or after it ended); never redrawn.
     mutating func print(_ lines: [String]) {
         guard !lines.isEmpty else { return }
         write(lines.map { $0 + "\n" }.joined())
+    }
+
+    private mutating func write(_ text: String) {
+        guard !isClosed else { return }
+        do {
+            try sink(text)
+        } catch {
+            isClosed = true
+        }
     }
 
     /// Prints new stream lines and, on a live terminal, redraws the table under them.

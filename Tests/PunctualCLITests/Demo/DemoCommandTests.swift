@@ -72,6 +72,19 @@ import Testing
         #expect(status == 0, "output:\n\(process.output)")
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func endsWhenItsReaderGoesAway() async throws {
+        let punctual = try ProcessHarness.product(named: "punctual").path
+        let outcome = try await ProcessHarness.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            arguments: ["-c", "set -o pipefail; \"$0\" demo --duration 30s --speed 40 | head -n 1", punctual],
+            environment: Self.environment, timeLimit: .seconds(15))
+        #expect(!outcome.timedOut, "the demo kept running after its reader left")
+        #expect(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
+        #expect(outcome.outputLines.count == 1)
+        #expect(outcome.standardOutput.hasPrefix("Punctual demo: "))
+    }
+
     @Test(arguments: [
         RefusedCommandLine(
             name: "speed below 1", arguments: ["--speed", "0.5"],

@@ -176,6 +176,22 @@ import Testing
         #expect(output.chunks.joined() == "00:00:00  started    t                     t-1\n\nfinal:\n\nNAME\nt\n\n")
     }
 
+    @Test func aFailedWriteClosesTheScreen() {
+        struct Gone: Error {}
+        let output = Output()
+        var screen = DemoScreen(style: .plain) { chunk in
+            output.append(chunk)
+            throw Gone()
+        }
+        let event = DemoEvent(time: Instants.midnight, kind: .started, subject: "t", detail: "t-1")
+        #expect(!screen.isClosed)
+        screen.update(events: [event], status: "", table: [])
+        screen.update(events: [event], status: "", table: [])
+        screen.print(["summary"])
+        #expect(screen.isClosed)
+        #expect(output.chunks.count == 1)
+    }
+
     struct StyleCase: CustomTestStringConvertible, Sendable {
         let name: String
         let environment: [String: String]
