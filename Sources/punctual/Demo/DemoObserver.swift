@@ -3,6 +3,7 @@ import KubeClient
 import KubeRuntime
 import Logging
 import PunctualController
+import Synchronization
 
 /// Watches the simulated cluster the way a user would, through the API server: informers on
 /// ScheduledTasks, the Jobs and Pods labelled `punctual.dev/task`, and the controller's Lease.
@@ -14,6 +15,8 @@ final class DemoObserver: Sendable {
     let pods: Informer<Pod>
     let leases: Informer<Lease>
     private let leaseName: String
+    /// `failed` lines waiting for their pod's exit code.
+    private let failures = Mutex(PendingFailures())
 
     /// - Parameters:
     ///   - client: a client of its own (not a controller replica's, which the demo kills).
@@ -81,14 +84,21 @@ final class DemoObserver: Sendable {
         jobs.addHandler(
             .init(
                 onAdd: { send(EventDerivation.jobAdded($0, now: clock.currentDate)) },
-                onUpdate: { old, new in
+                onUpdate: { [weak self] old, new in
+                    guard let self else { return }
                     let pods = podCache.objects(in: EventDerivation.jobNameLabel, matching: new.metadata.name ?? "")
-                    send(EventDerivation.jobUpdated(old: old, new: new, pods: pods, now: clock.currentDate))
+                    for event in EventDerivation.jobUpdated(old: old, new: new, pods: pods, now: clock.currentDate) {
+                        send(self.failures.withLock { $0.jobFailed(event, job: new.metadata, pods: pods) })
+                    }
                 }))
         pods.addHandler(
             .init(
                 onAdd: { send(EventDerivation.podUpdated(old: nil, new: $0, now: clock.currentDate)) },
-                onUpdate: { old, new in send(EventDerivation.podUpdated(old: old, new: new, now: clock.currentDate)) }))
+                onUpdate: { [weak self] old, new in
+                    send(EventDerivation.podUpdated(old: old, new: new, now: clock.currentDate))
+                    send(self?.failures.withLock { $0.podChanged(new, now: clock.currentDate) } ?? [])
+                },
+                onDelete: { [weak self] pod in send(self?.failures.withLock { $0.podDeleted(pod) } ?? []) }))
         leases.addHandler(
             .init(
                 onAdd: {

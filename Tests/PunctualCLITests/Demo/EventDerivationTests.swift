@@ -169,6 +169,45 @@ import Testing
         #expect(events.allSatisfy { $0.time == Self.now })
     }
 
+    // MARK: - Failures waiting for their pod
+
+    static var failedLine: DemoEvent {
+        DemoEvent(time: slot, kind: .failed, subject: "demo-flaky", detail: "\(first)  BackoffLimitExceeded")
+    }
+
+    @Test func aFailureWaitsForItsPodsExitCode() {
+        var failures = PendingFailures()
+        let pending = Self.firstJob.pod.running(since: Self.slot)
+        #expect(failures.jobFailed(Self.failedLine, job: Self.firstJob.metadata, pods: [pending]).isEmpty)
+        #expect(failures.podChanged(pending, now: Self.now).isEmpty)
+        let terminated = Self.firstJob.pod.terminated(
+            exitCode: 1, started: Self.slot, finished: Self.now, message: "connection refused")
+        let lines = failures.podChanged(terminated, now: Self.now)
+        #expect(lines.map(\.detail) == ["\(Self.first)  exit code 1: connection refused"])
+        #expect(lines.map(\.kind) == [.failed])
+        #expect(failures.podChanged(terminated, now: Self.now).isEmpty, "printed once")
+    }
+
+    @Test func aFailureWithAKnownExitCodeIsPrintedAtOnce() {
+        var failures = PendingFailures()
+        let terminated = Self.firstJob.pod.terminated(exitCode: 2, started: Self.slot, finished: Self.now)
+        #expect(
+            failures.jobFailed(Self.failedLine, job: Self.firstJob.metadata, pods: [terminated]) == [Self.failedLine])
+    }
+
+    @Test func aFailureWhosePodIsDeletedIsPrintedAsItWas() {
+        var failures = PendingFailures()
+        #expect(failures.jobFailed(Self.failedLine, job: Self.firstJob.metadata, pods: []).isEmpty)
+        #expect(failures.podDeleted(Self.firstJob.pod) == [Self.failedLine])
+        #expect(failures.podDeleted(Self.firstJob.pod).isEmpty)
+    }
+
+    @Test func otherLinesAreNeverHeld() {
+        var failures = PendingFailures()
+        let succeeded = DemoEvent(time: Self.now, kind: .succeeded, subject: "demo-flaky", detail: "x")
+        #expect(failures.jobFailed(succeeded, job: Self.firstJob.metadata, pods: []) == [succeeded])
+    }
+
     @Test func failoverNamesThePreviousHolder() {
         let events = EventDerivation.leaseChanged(oldHolder: "a", newHolder: "b", now: Self.now)
         #expect(events.map(\.previousHolder) == ["a"])
