@@ -9,7 +9,10 @@ import Testing
 #endif
 
 /// `punctual demo` run as the real binary, piped (not a terminal), on a fast clock.
-@Suite struct DemoCommandTests {
+///
+/// Serialized: each demo keeps a simulated cluster and two controllers busy for seconds, and on a
+/// two-core machine several at once would starve the virtual-time tests of other suites.
+@Suite(.serialized) struct DemoCommandTests {
     /// The environment of the child: no colour preference, so only the missing terminal keeps
     /// the output plain.
     static var environment: [String: String] {
