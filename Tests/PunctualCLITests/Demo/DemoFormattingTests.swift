@@ -201,7 +201,7 @@ import Testing
     /// Tests run with standard output redirected, so every environment gives plain output.
     @Test(arguments: [
         StyleCase(name: "no terminal", environment: [:]),
-        StyleCase(name: "no terminal, colour forced by an empty NO_COLOR", environment: ["NO_COLOR": ""]),
+        StyleCase(name: "no terminal, NO_COLOR set but empty", environment: ["NO_COLOR": ""]),
         StyleCase(name: "dumb terminal", environment: ["TERM": "dumb"]),
     ])
     func pipedOutputIsPlain(_ testCase: StyleCase) {
