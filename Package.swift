@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PunctualCLITests",
-            dependencies: ["PunctualTestSupport"],
+            dependencies: ["PunctualTestSupport", "punctual", "KubeClient", "PunctualController"],
             swiftSettings: strictSettings
         ),
     ],

@@ -8,6 +8,6 @@ struct Punctual: AsyncParsableCommand {
         commandName: "punctual",
         abstract: "Punctual: scheduled tasks for Kubernetes that run exactly as often as declared.",
         version: PunctualVersion.current,
-        subcommands: [Controller.self, Next.self, Sim.self, Validate.self]
+        subcommands: [Controller.self, Demo.self, Next.self, Sim.self, Validate.self]
     )
 }

@@ -5,12 +5,7 @@ import Testing
 /// `punctual controller` flag checking, run as the real binary (no cluster needed: bad flags
 /// are refused before connecting).
 @Suite struct ControllerCommandTests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        let name: String
-        let arguments: [String]
-        let message: String
-        var testDescription: String { name }
-    }
+    typealias Case = RefusedCommandLine
 
     static let cases: [Case] = [
         Case(name: "no workers", arguments: ["--workers", "0"], message: "error: --workers must be at least 1, got 0"),
@@ -42,12 +37,6 @@ import Testing
 
     @Test(arguments: cases)
     func refusesBadFlags(_ testCase: Case) async throws {
-        let outcome = try await ProcessHarness.run(
-            try ProcessHarness.product(named: "punctual"), arguments: ["controller"] + testCase.arguments,
-            timeLimit: .seconds(20))
-        #expect(outcome.exitCode == 2, "stderr: \(outcome.standardError)")
-        #expect(
-            outcome.standardError.hasPrefix(testCase.message),
-            "expected stderr to start with \(testCase.message), got \(outcome.standardError)")
+        try await testCase.expectRefused(by: "controller")
     }
 }
