@@ -780,6 +780,42 @@ spec:
 
 """#),
         EmbeddedManifest(
+            path: "examples/hello-minutely.yaml",
+            text: #"""
+# The smallest useful ScheduledTask: says hello every minute. The README walk-through starts here,
+# and hack/e2e.sh applies it to check an install end to end.
+# OnceMost: each minute's pod runs at most once; Forbid: a run still going when the next minute
+# comes makes that minute Skipped rather than doubled up.
+apiVersion: punctual.dev/v1alpha1
+kind: ScheduledTask
+metadata:
+  name: hello
+  namespace: default
+spec:
+  schedule: "* * * * *"
+  guarantee: OnceMost
+  concurrencyPolicy: Forbid
+  startingDeadlineSeconds: 120    # room for the first image pull on a fresh node
+  activeDeadlineSeconds: 50       # done well before the next minute
+  history:
+    successfulJobsLimit: 2
+    failedJobsLimit: 2
+    runsLimit: 10
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: hello
+              image: busybox:1.37
+              command: ["sh", "-c", "date; echo hello from $(hostname)"]
+              resources:
+                requests: {cpu: 10m, memory: 16Mi}
+                limits: {memory: 32Mi}
+
+"""#),
+        EmbeddedManifest(
             path: "examples/month-end-settlement-onceonly.yaml",
             text: #"""
 # Month-end settlement: on the 1st of every month at 01:00 (Europe/Berlin) settle the month that
