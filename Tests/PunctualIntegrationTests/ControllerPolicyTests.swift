@@ -1,7 +1,10 @@
 import Foundation
 import KubeClient
 import KubeSim
+import Logging
+import MetricsTestKit
 import PunctualController
+import Synchronization
 import Testing
 
 /// Concurrency policies, template rejection and downtime, end to end in virtual time.
@@ -44,6 +47,26 @@ import Testing
                 let events = try world.store.list(GroupResource(group: "", resource: "events")).items
                 #expect(events.contains { $0["reason"] == "InvalidSpec" && $0["type"] == "Warning" })
             }
+            // A new leader takes the verdict from status: no second dry run for the same generation.
+            let requests = RequestCounter()
+            var logger = Logger(label: "test.successor")
+            logger.logLevel = .critical
+            let client = try KubeClient(
+                configuration: ClientConfiguration(server: world.baseURL, qps: 10_000, burst: 10_000),
+                clock: world.clock, logger: logger, observer: requests)
+            let successor = ScheduledTaskController(
+                client: client, clock: world.clock, configuration: .init(workers: 2), elector: nil,
+                decide: { Decision.plan(for: $0) }, identity: "successor", metricsFactory: TestMetrics(), logger: logger
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await successor.run() }
+                try await world.eventually("the successor synced") { successor.hasSynced }
+                try await world.advance(by: .seconds(90))
+                group.cancelAll()
+            }
+            try await client.shutdown()
+            #expect(requests.count(.create, "jobs") == 0, "the successor dry-ran or created the rejected Job")
+            #expect(try world.task("no-image").status?.conditions?.first { $0.type == "InvalidSpec" }?.status == "True")
         }
     }
 
@@ -141,5 +164,18 @@ import Testing
                 #expect(try world.jobs().count == testCase.expectedJobSlots.count, "no further catch-up")
             }
         }
+    }
+}
+
+/// Counts a client's requests by verb and resource.
+final class RequestCounter: RequestObserver {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func record(_ record: RequestRecord) {
+        counts.withLock { $0["\(record.verb.rawValue) \(record.resource.plural)", default: 0] += 1 }
+    }
+
+    func count(_ verb: KubeVerb, _ resource: String) -> Int {
+        counts.withLock { $0["\(verb.rawValue) \(resource)"] ?? 0 }
     }
 }

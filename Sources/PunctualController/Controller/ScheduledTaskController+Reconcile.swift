@@ -71,6 +71,12 @@ extension ScheduledTaskController {
     private func checkTemplate(of task: ScheduledTask, key: String) async -> TemplateVerdict? {
         let generation = task.metadata.generation
         if let known = templateVerdicts.withLock({ $0[key] }), known.generation == generation { return known }
+        // A rejection recorded in status for this generation (by us before a restart, or by the
+        // previous leader) stands: only a spec change can fix the template.
+        if let recorded = Self.recordedRejection(in: task) {
+            remember(recorded, for: key)
+            return recorded
+        }
         // A spec with semantic problems is reported by the decision; the server need not see it.
         guard SpecValidation.problems(in: task.spec).isEmpty else { return .accepted(generation: generation) }
         let verdict: TemplateVerdict
@@ -88,6 +94,22 @@ extension ScheduledTaskController {
         return verdict
     }
 
+    /// The rejection `reportRejectedTemplate` wrote into the task's status for its current
+    /// generation, if any.
+    static func recordedRejection(in task: ScheduledTask) -> TemplateVerdict? {
+        let generation = task.metadata.generation
+        guard
+            let condition = task.status?.conditions?.first(where: { $0.type == "InvalidSpec" }),
+            condition.status == "True", condition.reason == rejectedTemplateReason,
+            condition.observedGeneration == generation, let text = condition.message,
+            text.hasPrefix(rejectedTemplatePrefix)
+        else { return nil }
+        return .rejected(generation: generation, message: String(text.dropFirst(rejectedTemplatePrefix.count)))
+    }
+
+    static let rejectedTemplateReason = "JobRejected"
+    static let rejectedTemplatePrefix = "spec.jobTemplate: the API server rejects the Job: "
+
     private func remember(_ verdict: TemplateVerdict, for key: String) {
         templateVerdicts.withLock { $0[key] = verdict }
     }
@@ -96,13 +118,14 @@ extension ScheduledTaskController {
     /// Warning Event the first time; the task is not requeued until its spec changes.
     private func reportRejectedTemplate(_ task: ScheduledTask, message: String) async {
         let now = clock.currentDate
-        let text = "spec.jobTemplate: the API server rejects the Job: \(message)"
+        let text = Self.rejectedTemplatePrefix + message
         var status = task.status ?? ScheduledTaskStatus()
         let before = status
         status.observedGeneration = task.metadata.generation
         let generation = task.metadata.generation
         status.setCondition(
-            "InvalidSpec", true, reason: "JobRejected", message: text, now: now, observedGeneration: generation)
+            "InvalidSpec", true, reason: Self.rejectedTemplateReason, message: text, now: now,
+            observedGeneration: generation)
         status.setCondition(
             "Ready", false, reason: "InvalidSpec", message: text, now: now, observedGeneration: generation)
         guard status != before else { return }
