@@ -80,7 +80,7 @@ done
 
 hack::log "punctual validate (ScheduledTasks)"
 for file in "$SORTED"/*.scheduledtask.yaml examples/*.yaml; do
-    output="$(hack::run -- "$PUNCTUAL_BIN" validate "$file" 2>&1)" \
+    output="$(hack::run -- "$PUNCTUAL_BIN" validate --crd crds/punctual.dev_scheduledtasks.yaml "$file" 2>&1)" \
         || hack::fail "punctual validate rejected $file:"$'\n'"$output"
 done
 # The samples must be exactly the examples.

@@ -22,8 +22,12 @@ extension Punctual {
         @Option(name: [.customShort("f"), .customLong("filename")], help: "A manifest file (repeatable).")
         var filenames: [String] = []
 
-        @Option(help: "The ScheduledTask CRD to take the schema from.")
-        var crd: String = "crds/punctual.dev_scheduledtasks.yaml"
+        @Option(
+            help: """
+                The ScheduledTask CRD to take the schema from (default: the CRD built into this binary, \
+                crds/punctual.dev_scheduledtasks.yaml of the same version).
+                """)
+        var crd: String?
 
         func run() async throws {
             var problemCount = 0
@@ -41,11 +45,13 @@ extension Punctual {
         }
 
         private func loadValidator() throws(CommandLineError) -> ManifestValidator {
-            let documents = try ManifestDocuments.parse(try read(crd), file: crd)
+            let source = crd ?? EmbeddedManifests.crd.path
+            let text = try crd.map { path throws(CommandLineError) in try read(path) } ?? EmbeddedManifests.crd.text
+            let documents = try ManifestDocuments.parse(text, file: source)
             guard
                 let definition = documents.first(where: { $0.value["kind"]?.stringValue == "CustomResourceDefinition" })
-            else { throw CommandLineError("\(crd): no CustomResourceDefinition in the file") }
-            return try ManifestValidator(crd: definition.value, source: crd)
+            else { throw CommandLineError("\(source): no CustomResourceDefinition in the file") }
+            return try ManifestValidator(crd: definition.value, source: source)
         }
 
         /// The files to check, directories expanded (sorted, like kubectl's `-f <dir>`).
