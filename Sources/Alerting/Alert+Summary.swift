@@ -18,7 +18,8 @@ extension Alert {
         case .deadlineExceeded: what = "exceeded its active deadline\(streak)\(detail)"
         case .longRunning: what = "still running\(detail)"
         case .recovered:
-            what = "succeeded after \(consecutiveFailures) failed, missed or timed-out run"
+            what =
+                "succeeded after \(consecutiveFailures) failed, missed or timed-out run"
                 + (consecutiveFailures == 1 ? "" : "s")
         }
         let sentence = "\(run): \(what)"

@@ -18,6 +18,13 @@ public enum AlertKind: String, Codable, Sendable, Hashable, CaseIterable {
     /// The first success after one or more failures.
     case recovered = "Recovered"
 
+    /// The kinds a task alerts on when `spec.alerting.on` is absent.
+    public static let defaults: [AlertKind] = [.failed, .missed, .deadlineExceeded, .retriesExhausted, .recovered]
+
     /// Whether the kind announces a problem (every kind but ``recovered``).
     public var isProblem: Bool { self != .recovered }
 }
+
+/// Another name for ``AlertKind``, for scopes where `Alerting` names something else (the
+/// controller's `ScheduledTaskSpec.Alerting`).
+public typealias AlertingKind = AlertKind

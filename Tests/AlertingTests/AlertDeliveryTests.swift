@@ -1,10 +1,11 @@
-@testable import Alerting
 import Foundation
 import KubeSim
 import Logging
 import MetricsTestKit
 import Synchronization
 import Testing
+
+@testable import Alerting
 
 /// Retries, backoff, classification and metrics of ``AlertDelivery``, in virtual time.
 @Suite("Alert delivery: retry, backoff, outcomes")
@@ -118,7 +119,8 @@ struct AlertDeliveryTests {
     func running() async throws {
         let clock = ManualClock(start: Instants.decided)
         let transport = ScriptedTransport(clock: clock, script: [])
-        let delivery = AlertDelivery(transport: transport, clock: clock, logger: Self.quiet, metricsFactory: TestMetrics())
+        let delivery = AlertDelivery(
+            transport: transport, clock: clock, logger: Self.quiet, metricsFactory: TestMetrics())
         let base = try #require(URL(string: "http://127.0.0.1:9093"))
         let receiver = Receiver(name: "am", destination: .alertmanager(baseURL: base))
         let outcomes = Mutex<[Delivery.Outcome]>([])

@@ -8,7 +8,8 @@ import Testing
 struct DingTalkSignerTests {
     @Test("signature matches the Python hmac vector")
     func knownVector() {
-        let signature = DingTalkSigner.signature(timestampMilliseconds: 1_732_170_000_123, secret: "SEC0123456789abcdef")
+        let signature = DingTalkSigner.signature(
+            timestampMilliseconds: 1_732_170_000_123, secret: "SEC0123456789abcdef")
         #expect(signature == "Rwmuy9VphUxtssVS4aTYMadhjm+DZzvaYogHccNM9eE=")
     }
 

@@ -1,10 +1,11 @@
-@testable import Alerting
 import Foundation
 import KubeClient
 import Logging
 import MetricsTestKit
 import ServiceLifecycle
 import Testing
+
+@testable import Alerting
 
 /// Real HTTP: webhook, Slack and DingTalk posts through ``HTTPAlertTransport`` to a local listener.
 @Suite("Delivery over HTTP to a local listener")

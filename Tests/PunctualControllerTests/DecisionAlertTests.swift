@@ -109,7 +109,8 @@ struct DecisionAlertTests {
         DecisionCase(
             name: "problem annotation → AlertingReady=False with its reason",
             task: withProblem(task, "SecretNotFound: Secret default/alerts (key slack-url) not found"),
-            now: Instants.justAfterTheHour, creates: [jobName(slot)], conditions: ["AlertingReady=False/SecretNotFound"],
+            now: Instants.justAfterTheHour, creates: [jobName(slot)],
+            conditions: ["AlertingReady=False/SecretNotFound"],
             check: { plan in
                 let condition = plan.status.conditions?.first { $0.type == "AlertingReady" }
                 #expect(condition?.message == "Secret default/alerts (key slack-url) not found")
@@ -120,7 +121,8 @@ struct DecisionAlertTests {
                 $0.setCondition(
                     "AlertingReady", false, reason: "SecretNotFound", message: "x", now: Instants.previousHour,
                     observedGeneration: 1)
-            }, now: Instants.justAfterTheHour, creates: [jobName(slot)], conditions: ["AlertingReady=True/ReceiversResolved"]),
+            }, now: Instants.justAfterTheHour, creates: [jobName(slot)],
+            conditions: ["AlertingReady=True/ReceiversResolved"]),
         DecisionCase(
             name: "never a problem → no AlertingReady condition",
             task: task, now: Instants.justAfterTheHour, creates: [jobName(slot)],

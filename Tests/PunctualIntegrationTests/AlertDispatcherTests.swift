@@ -4,9 +4,10 @@ import KubeClient
 import KubeSim
 import Logging
 import MetricsTestKit
-@testable import PunctualController
 import Synchronization
 import Testing
+
+@testable import PunctualController
 
 /// The alert dispatcher against KubeSim: Secrets, the ledger annotation, dedup across failovers.
 @Suite(.serialized) struct AlertDispatcherTests {
@@ -22,7 +23,9 @@ import Testing
         reason: "BackoffLimitExceeded", consecutiveFailures: 1)
 
     /// A task whose only receiver is a webhook with its URL in Secret `alerts`, key `hook-url`.
-    static func task(receivers: JSONValue = [["name": "ops", "webhook": ["urlSecretRef": ["name": "alerts", "key": "hook-url"]]]])
+    static func task(
+        receivers: JSONValue = [["name": "ops", "webhook": ["urlSecretRef": ["name": "alerts", "key": "hook-url"]]]]
+    )
         -> JSONValue
     {
         minutelyTask("report", extra: ["alerting": ["receivers": receivers]])
@@ -51,7 +54,8 @@ import Testing
     func dedupAcrossFailover() async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(Self.task())
-            _ = try world.store.create(Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            _ = try world.store.create(
+                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
             let transport = CountingTransport()
 
             // Leader A records the alert (pending) and dies before delivering it: its delivery never runs.
@@ -161,7 +165,8 @@ import Testing
             let plan = Decision.plan(for: Observation(task: withProblem, now: Self.start))
             #expect(plan.status.conditions?.contains { $0.type == "AlertingReady" && $0.status == "False" } == true)
 
-            _ = try world.store.create(Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            _ = try world.store.create(
+                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
             var later = Self.failed
             later.attempt = 2
             await dispatcher.dispatch(later, for: try world.task("report"))

@@ -10,7 +10,7 @@ import PunctualController
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A task fails in KubeSim and a real Alertmanager (Debian `prometheus-alertmanager`) shows the
@@ -21,7 +21,8 @@ import Glibc
 /// Alertmanager, while firing alerts get a TTL of hours. Virtual time still moves only when the
 /// test says so.
 @Suite(.serialized) struct AlertmanagerIntegrationTests {
-    static let binary = ProcessInfo.processInfo.environment["PUNCTUAL_ALERTMANAGER"] ?? "/usr/bin/prometheus-alertmanager"
+    static let binary =
+        ProcessInfo.processInfo.environment["PUNCTUAL_ALERTMANAGER"] ?? "/usr/bin/prometheus-alertmanager"
 
     @Test(
         "a failing task fires in Alertmanager with its labels and is resolved on recovery",
@@ -83,7 +84,9 @@ import Glibc
                         patch: .merge([
                             "spec": [
                                 "jobTemplate": [
-                                    "spec": ["template": ["metadata": ["annotations": ["sim.punctual.dev/exit-code": "0"]]]]
+                                    "spec": [
+                                        "template": ["metadata": ["annotations": ["sim.punctual.dev/exit-code": "0"]]]
+                                    ]
                                 ]
                             ]
                         ]))

@@ -200,7 +200,9 @@ public final class AlertDelivery: Sendable {
         if case .failed(let error) = outcome {
             logger.warning(
                 "alert not delivered",
-                metadata: ["receiver": "\(delivery.receiver)", "alert": "\(delivery.alert.identity)", "error": "\(error)"])
+                metadata: [
+                    "receiver": "\(delivery.receiver)", "alert": "\(delivery.alert.identity)", "error": "\(error)",
+                ])
         }
         return outcome
     }

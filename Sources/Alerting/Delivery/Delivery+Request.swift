@@ -18,7 +18,8 @@ extension Delivery {
             return OutgoingRequest(url: target, body: try DingTalkPayload.body(for: alert))
         case (.alertmanager(let base), .alert(let alert)):
             let state: AlertmanagerPayload.State =
-                alert.kind.isProblem ? .firing(until: now.addingTimeInterval(firingFor.timeInterval)) : .resolved(at: now)
+                alert.kind.isProblem
+                ? .firing(until: now.addingTimeInterval(firingFor.timeInterval)) : .resolved(at: now)
             return OutgoingRequest(
                 url: Self.alertsURL(base), body: try AlertmanagerPayload.body(for: [alert], state: state))
         case (.alertmanager(let base), .resolve(let alert)):

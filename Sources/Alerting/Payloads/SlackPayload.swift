@@ -33,7 +33,9 @@ public enum SlackPayload {
         ]
         if let job = alert.job { fields.append(field("Job", job)) }
         if let reason = alert.reason { fields.append(field("Reason", reason)) }
-        if alert.consecutiveFailures > 0 { fields.append(field("Consecutive failures", "\(alert.consecutiveFailures)")) }
+        if alert.consecutiveFailures > 0 {
+            fields.append(field("Consecutive failures", "\(alert.consecutiveFailures)"))
+        }
         let icon = alert.kind.isProblem ? ":rotating_light:" : ":white_check_mark:"
         return Message(
             text: alert.summary,

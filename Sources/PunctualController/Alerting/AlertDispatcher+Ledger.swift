@@ -96,7 +96,8 @@ extension AlertDispatcher {
     /// A Warning Event (deduplicated by the recorder) for receivers that cannot be used.
     func report(_ resolution: ReceiverResolution, for task: ScheduledTask) async {
         guard !resolution.problems.isEmpty else { return }
-        let message = "alert receivers cannot be used: "
+        let message =
+            "alert receivers cannot be used: "
             + resolution.problems.map(\.description).joined(separator: "; ")
         logger.warning(
             "alert receivers cannot be used",

@@ -172,7 +172,7 @@ extension Alert {
     init(_ planned: PlannedAlert, task: ScheduledTask, at now: Date) {
         self.init(
             namespace: task.metadata.namespace ?? "default", task: task.metadata.name ?? "",
-            kind: AlertKind(rawValue: planned.kind.rawValue) ?? .failed, scheduledTime: planned.scheduledTime,
+            kind: planned.kind, scheduledTime: planned.scheduledTime,
             attempt: planned.attempt, job: planned.job, reason: planned.reason, message: planned.message,
             consecutiveFailures: planned.consecutiveFailures, severity: Severity(task.spec.effectiveTier),
             firedAt: now)

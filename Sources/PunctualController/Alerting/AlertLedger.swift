@@ -51,7 +51,8 @@ public struct AlertLedger: Codable, Sendable, Hashable {
 
     /// Records an alert as pending for `receiver`.
     public mutating func recordPending(_ alert: Alert, receiver: String) {
-        entries.append(Entry(key: Self.key(alert, receiver: receiver), receiver: receiver, state: .pending, alert: alert))
+        entries.append(
+            Entry(key: Self.key(alert, receiver: receiver), receiver: receiver, state: .pending, alert: alert))
     }
 
     /// Marks an entry finished and drops the oldest finished entries beyond the cap.

@@ -65,7 +65,8 @@ struct ReceiverResolver {
             return Receiver(name: spec.name ?? "webhook-\(index)", destination: .webhook(url: url, headers: headers))
         }
         if let slack = spec.slack {
-            return Receiver(name: spec.name ?? "slack-\(index)", destination: .slack(url: try await url(slack.urlSecretRef)))
+            return Receiver(
+                name: spec.name ?? "slack-\(index)", destination: .slack(url: try await url(slack.urlSecretRef)))
         }
         if let dingtalk = spec.dingtalk {
             let url = try await url(dingtalk.urlSecretRef)

@@ -1,7 +1,8 @@
-@testable import Alerting
 import Foundation
 import KubeClient
 import Synchronization
+
+@testable import Alerting
 
 /// A transport that answers from a script and records each request with the clock's time.
 final class ScriptedTransport: AlertTransport {
