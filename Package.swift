@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PunctualControllerTests",
-            dependencies: ["PunctualController", "Cron", "KubeClient", "PunctualTestSupport"],
+            dependencies: ["PunctualController", "Alerting", "Cron", "KubeClient", "PunctualTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -39,7 +39,10 @@ import Testing
     }
 
     /// A fresh dispatcher, as a new leader would start one: nothing in memory.
-    static func dispatcher(_ world: ControllerWorld, transport: CountingTransport) -> AlertDispatcher {
+    static func dispatcher(
+        _ world: ControllerWorld, transport: CountingTransport,
+        configuration: AlertDispatcher.Configuration = AlertDispatcher.Configuration()
+    ) -> AlertDispatcher {
         var logger = Logger(label: "test.alerts")
         logger.logLevel = .critical
         return AlertDispatcher(
@@ -47,7 +50,8 @@ import Testing
             delivery: AlertDelivery(
                 transport: transport, addressGuard: AddressGuard(resolver: { _ in ["93.184.216.34"] }),
                 clock: world.clock, logger: logger, metricsFactory: TestMetrics()),
-            events: EventRecorder(client: world.client, clock: world.clock), clock: world.clock, logger: logger)
+            events: EventRecorder(client: world.client, clock: world.clock), clock: world.clock,
+            configuration: configuration, logger: logger)
     }
 
     @Test("an alert recorded by a leader that died is sent once by the next, and never again after")
@@ -150,6 +154,37 @@ import Testing
             for event in events {
                 #expect(event.message?.contains("secretpath") != true, "Secret values never reach Events")
             }
+        }
+    }
+
+    @Test("a task without receivers gets the controller-wide defaults, read from the controller's namespace")
+    func defaultReceivers() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(minutelyTask("report"))
+            let receivers =
+                #"[{"name": "relay", "webhook": {"url": "https://relay.example/a", "headers": {"X-Token": "t0k"}}}]"#
+            _ = try world.store.create(
+                Self.secrets, namespace: "default",
+                object: [
+                    "apiVersion": "v1", "kind": "Secret",
+                    "metadata": ["name": "punctual-alert-receivers", "namespace": "default"],
+                    "data": ["receivers.json": .string(Data(receivers.utf8).base64EncodedString())],
+                ])
+            let transport = CountingTransport()
+            let dispatcher = Self.dispatcher(
+                world, transport: transport,
+                configuration: .init(controllerNamespace: "default", defaultReceiversSecret: "punctual-alert-receivers")
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await dispatcher.delivery.run() }
+                await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+                try await world.eventually("the alert is delivered") { transport.count == 1 }
+                group.cancelAll()
+            }
+            #expect(transport.requests.first?.url.absoluteString == "https://relay.example/a")
+            #expect(transport.requests.first?.headers == ["X-Token": "t0k"])
+            let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)
+            #expect(ledger.entries.map(\.receiver) == ["relay"])
         }
     }
 

@@ -64,8 +64,7 @@ public enum DefaultReceivers {
                 } else {
                     .alertmanager(baseURL: url)
                 }
-            let receiver = Receiver(name: "", destination: destination)
-            receivers.append(Receiver(name: spec.name ?? "default-\(receiver.type)-\(index)", destination: destination))
+            receivers.append(Receiver(name: spec.name ?? "default-\(index)", destination: destination))
         }
         return receivers
     }
