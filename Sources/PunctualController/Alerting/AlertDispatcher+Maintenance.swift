@@ -32,6 +32,9 @@ extension AlertDispatcher {
     /// leader), re-posts firing Alertmanager alerts of tasks still failing, and resolves those
     /// of tasks that are not (also when the task does not plan Recovered alerts).
     func maintain(_ tasks: [ScheduledTask]) async {
+        // Forget the ledgers of deleted tasks (the ledger went with the task).
+        let present = Set(tasks.map(StatusWriter.key(of:)))
+        state.withLock { state in state.known = state.known.filter { present.contains($0.key) } }
         for task in tasks {
             let ledger = ledger(of: task)
             let orphaned = state.withLock { state in ledger.pending.filter { !state.inFlight.contains($0.key) } }
