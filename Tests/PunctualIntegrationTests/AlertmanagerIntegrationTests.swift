@@ -32,77 +32,85 @@ import Testing
         .timeLimit(.minutes(1)))
     func firesAndResolves() async throws {
         let process = try await AlertmanagerProcess.start(binary: Self.binary)
-        defer { process.stop() }
         let alertmanager = process.api
         // Half a minute before a minutely slot, ten minutes behind the real clock.
         let lagging = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 570)
-        try await ControllerWorld.with(start: lagging) { world async throws in
-            let receivers: JSONValue = [["name": "am", "alertmanager": ["url": .string(alertmanager.baseURL)]]]
-            try world.createTask(
-                minutelyTask(
-                    // OnceMost: backoffLimit 0, so the first pod failure fails the Job.
-                    "nightly", guarantee: "OnceMost", runSeconds: 5, extra: ["alerting": ["receivers": receivers]],
-                    podAnnotations: ["sim.punctual.dev/exit-code": "3", "sim.punctual.dev/exit-message": "db down"]))
-            var logger = Logger(label: "test.alerts")
-            logger.logLevel = .critical
-            let transport = HTTPAlertTransport()
-            let dispatcher = AlertDispatcher(
-                client: world.client,
-                delivery: AlertDelivery(
-                    configuration: .init(timeout: .seconds(5), firingTTL: .seconds(7200)), transport: transport,
-                    clock: world.clock, logger: logger, metricsFactory: TestMetrics()),
-                events: EventRecorder(client: world.client, clock: world.clock), clock: world.clock, logger: logger)
-            let controller = ScheduledTaskController(
-                client: world.client, clock: world.clock, configuration: .init(workers: 2),
-                decide: { Decision.plan(for: $0) }, metricsFactory: TestMetrics(), logger: logger,
-                alertSink: dispatcher.sink)
-            dispatcher.follow(controller)
+        do {
+            try await ControllerWorld.with(start: lagging) { world async throws in
+                let receivers: JSONValue = [["name": "am", "alertmanager": ["url": .string(alertmanager.baseURL)]]]
+                try world.createTask(
+                    minutelyTask(
+                        // OnceMost: backoffLimit 0, so the first pod failure fails the Job.
+                        "nightly", guarantee: "OnceMost", runSeconds: 5, extra: ["alerting": ["receivers": receivers]],
+                        podAnnotations: ["sim.punctual.dev/exit-code": "3", "sim.punctual.dev/exit-message": "db down"])
+                )
+                var logger = Logger(label: "test.alerts")
+                logger.logLevel = .critical
+                let transport = HTTPAlertTransport()
+                let dispatcher = AlertDispatcher(
+                    client: world.client,
+                    delivery: AlertDelivery(
+                        configuration: .init(timeout: .seconds(5), firingTTL: .seconds(7200)), transport: transport,
+                        clock: world.clock, logger: logger, metricsFactory: TestMetrics()),
+                    events: EventRecorder(client: world.client, clock: world.clock), clock: world.clock, logger: logger)
+                let controller = ScheduledTaskController(
+                    client: world.client, clock: world.clock, configuration: .init(workers: 2),
+                    decide: { Decision.plan(for: $0) }, metricsFactory: TestMetrics(), logger: logger,
+                    alertSink: dispatcher.sink)
+                dispatcher.follow(controller)
 
-            do {
-                try await withThrowingTaskGroup(of: Void.self) { group async throws in
-                    group.addTask { try await controller.run() }
-                    group.addTask { try await dispatcher.run() }
-                    try await world.eventually("the informers synced") { controller.hasSynced }
-                    try await world.advance(by: .seconds(40))
-                    let firing = try await alertmanager.eventuallyAlerts("the Failed alert fires") { !$0.isEmpty }
-                    #expect(firing.count == 1)
-                    let alert = try #require(firing.first)
-                    #expect(
-                        alert.labels == [
-                            "alertname": "ScheduledTaskFailed", "namespace": "default", "scheduledtask": "nightly",
-                            "kind": "Failed", "severity": "warning",
-                        ])
-                    #expect(alert.state == "active")
-                    // The details depend on whether the pod's termination was seen before the Job's
-                    // condition; the run's identity does not.
-                    #expect(alert.annotations["summary"]?.hasPrefix("ScheduledTask default/nightly, slot ") == true)
-                    #expect(alert.annotations["job"]?.hasPrefix("nightly-") == true, "\(alert.annotations)")
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                        group.addTask { try await controller.run() }
+                        group.addTask { try await dispatcher.run() }
+                        try await world.eventually("the informers synced") { controller.hasSynced }
+                        try await world.advance(by: .seconds(40))
+                        let firing = try await alertmanager.eventuallyAlerts("the Failed alert fires") { !$0.isEmpty }
+                        #expect(firing.count == 1)
+                        let alert = try #require(firing.first)
+                        #expect(
+                            alert.labels == [
+                                "alertname": "ScheduledTaskFailed", "namespace": "default", "scheduledtask": "nightly",
+                                "kind": "Failed", "severity": "warning",
+                            ])
+                        #expect(alert.state == "active")
+                        // The details depend on whether the pod's termination was seen before the Job's
+                        // condition; the run's identity does not.
+                        #expect(alert.annotations["summary"]?.hasPrefix("ScheduledTask default/nightly, slot ") == true)
+                        #expect(alert.annotations["job"]?.hasPrefix("nightly-") == true, "\(alert.annotations)")
 
-                    // The fix: the next run succeeds, the task recovers, the alert is resolved.
-                    _ = try await world.client.dynamic(ScheduledTask.resourceType, namespace: "default").patch(
-                        "nightly",
-                        patch: .merge([
-                            "spec": [
-                                "jobTemplate": [
-                                    "spec": [
-                                        "template": ["metadata": ["annotations": ["sim.punctual.dev/exit-code": "0"]]]
+                        // The fix: the next run succeeds, the task recovers, the alert is resolved.
+                        _ = try await world.client.dynamic(ScheduledTask.resourceType, namespace: "default").patch(
+                            "nightly",
+                            patch: .merge([
+                                "spec": [
+                                    "jobTemplate": [
+                                        "spec": [
+                                            "template": [
+                                                "metadata": ["annotations": ["sim.punctual.dev/exit-code": "0"]]
+                                            ]
+                                        ]
                                     ]
                                 ]
-                            ]
-                        ]))
-                    try await world.advance(by: .seconds(60))
-                    _ = try await alertmanager.eventuallyAlerts("the alert is resolved") { $0.isEmpty }
-                    let ledger = AlertLedger(annotations: try world.task("nightly").metadata.annotations)
-                    #expect(ledger.firing.isEmpty)
-                    #expect(ledger.entries.map(\.state) == [.sent, .sent])
-                    group.cancelAll()
+                            ]))
+                        try await world.advance(by: .seconds(60))
+                        _ = try await alertmanager.eventuallyAlerts("the alert is resolved") { $0.isEmpty }
+                        let ledger = AlertLedger(annotations: try world.task("nightly").metadata.annotations)
+                        #expect(ledger.firing.isEmpty)
+                        #expect(ledger.entries.map(\.state) == [.sent, .sent])
+                        group.cancelAll()
+                    }
+                } catch {
+                    try? await transport.shutdown()
+                    throw error
                 }
-            } catch {
-                try? await transport.shutdown()
-                throw error
+                try await transport.shutdown()
             }
-            try await transport.shutdown()
+        } catch {
+            await process.stop()
+            throw error
         }
+        await process.stop()
     }
 }
 
@@ -143,7 +151,7 @@ final class AlertmanagerProcess {
         do {
             try await started.waitUntilReady()
         } catch {
-            started.stop()
+            await started.stop()
             throw error
         }
         return started
@@ -178,12 +186,15 @@ final class AlertmanagerProcess {
         throw Failure(description: "alertmanager did not become ready within 20 s")
     }
 
-    /// Stops the process (SIGTERM, then SIGKILL after 5 s) and removes its files.
-    func stop() {
+    /// Stops the process (SIGTERM, then SIGKILL after 5 s) and removes its files. Waits with
+    /// `Task.sleep`, so no thread of the shared pool is held meanwhile.
+    func stop() async {
         if process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+            while process.isRunning && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(at: directory)

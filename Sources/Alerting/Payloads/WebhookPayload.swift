@@ -10,7 +10,7 @@ import Foundation
 ///  "task": {"namespace": "batch", "name": "report"},
 ///  "run": {"scheduledTime": "2026-11-21T02:00:00Z", "attempt": 1, "job": "report-29398200"},
 ///  "reason": "BackoffLimitExceeded", "message": "exit code 1", "consecutiveFailures": 2,
-///  "summary": "The run 1 of ...", "firedAt": "2026-11-21T02:00:41Z"}
+///  "summary": "ScheduledTask batch/report, slot ...", "firedAt": "2026-11-21T02:00:41Z"}
 /// ```
 public struct WebhookPayload: Codable, Sendable, Hashable {
     /// The payload's version: `punctual.dev/v1`.
