@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KubeRuntime", targets: ["KubeRuntime"]),
         .library(name: "PunctualController", targets: ["PunctualController"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
+        .library(name: "Alerting", targets: ["Alerting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: - Libraries (dependencies point downward only; see DESIGN.md "Architecture")
@@ -58,9 +60,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Alerting",
+            dependencies: [
+                "KubeClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PunctualController",
             dependencies: [
-                "Cron", "KubeClient", "KubeRuntime",
+                "Alerting", "Cron", "KubeClient", "KubeRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "punctual",
             dependencies: [
-                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
+                "Alerting", "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -144,14 +159,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "AlertingTests",
+            dependencies: [
+                "Alerting", "KubeClient", "KubeSim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PunctualControllerTests",
-            dependencies: ["PunctualController", "Cron", "KubeClient", "PunctualTestSupport"],
+            dependencies: ["PunctualController", "Alerting", "Cron", "KubeClient", "PunctualTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PunctualIntegrationTests",
             dependencies: [
-                "PunctualController", "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport",
+                "PunctualController", "KubeRuntime", "KubeClient", "KubeSim", "PunctualTestSupport", "Alerting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

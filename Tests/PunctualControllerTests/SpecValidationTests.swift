@@ -78,6 +78,16 @@ struct SpecValidationTests {
             problems: [
                 "spec.alerting.receivers[0]: must set exactly one of webhook, slack, dingtalk, alertmanager, got 2"
             ]),
+        Case(
+            name: "two receivers with the same name",
+            task: base.with {
+                let ref = ScheduledTaskSpec.SecretKeySelector(name: "s", key: "k")
+                $0.spec.alerting = .init(receivers: [
+                    .init(name: "ops", slack: .init(urlSecretRef: ref)),
+                    .init(name: "ops", webhook: .init(urlSecretRef: ref)),
+                ])
+            },
+            problems: ["spec.alerting.receivers[1].name: must be unique, \"ops\" is used before"]),
     ]
 
     @Test(arguments: cases)

@@ -123,6 +123,9 @@ public final class ScheduledTaskController: Service {
     /// Whether this replica reconciles now.
     public var isLeading: Bool { elector?.isLeader ?? true }
 
+    /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
+    public var cachedTasks: [ScheduledTask] { tasks.flatMap(\.cache.objects) }
+
     // MARK: - Running
 
     /// Runs informers, and while leading the workers, until graceful shutdown.

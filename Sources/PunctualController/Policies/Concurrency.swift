@@ -80,7 +80,7 @@ extension DecisionState {
             ? "slot \(describe(newest.slot)) was missed (\(newest.reason))"
             : "\(count) slots up to \(describe(newest.slot)) were missed (\(newest.reason))"
         event(.warning, "Missed", message)
-        alert(.missed, slot: newest.slot, attempt: 1, job: nil, message)
+        alert(.missed, slot: newest.slot, attempt: 1, job: nil, message, reason: newest.reason)
     }
 
     /// Creates the Job of a run and records it active (and the slot as scheduled) in status.
@@ -132,7 +132,9 @@ extension DecisionState {
         if trigger == nil { advanceLastSchedule(to: slot) }
         status.lastResult = .skipped
         event(.warning, "Skipped", "slot \(describe(slot)) skipped: \(message)")
-        alert(.skipped, slot: slot, attempt: 1, job: nil, message)
+        alert(
+            .skipped, slot: slot, attempt: 1, job: nil, message,
+            reason: policy == .forbid ? "ConcurrencyForbidden" : "MaxConcurrentReached")
     }
 
     /// Deletes every active run for Replace, recording each as replaced (not a failure).

@@ -53,7 +53,9 @@ extension DecisionState {
             countFailure("StartingDeadlineExceeded", phase: .missed)
             if !retried {
                 status.missedRuns = (status.missedRuns ?? 0) + 1
-                alert(.missed, slot: run.slot, attempt: run.attempt, job: run.jobName, message)
+                alert(
+                    .missed, slot: run.slot, attempt: run.attempt, job: run.jobName, message,
+                    reason: JobDeletion.Reason.startingDeadlineExceeded.rawValue)
             }
         }
     }
@@ -78,7 +80,7 @@ extension DecisionState {
             status.active?[index].longRunningReported = true
             let message = "Job \(run.jobName) has been running for more than \(seconds)s"
             event(.warning, "LongRunning", message)
-            alert(.longRunning, slot: run.slot, attempt: run.attempt, job: run.jobName, message)
+            alert(.longRunning, slot: run.slot, attempt: run.attempt, job: run.jobName, message, reason: "LongRunning")
         }
     }
 }

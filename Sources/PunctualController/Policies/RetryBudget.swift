@@ -41,7 +41,9 @@ extension DecisionState {
         guard used <= budget else {
             let message = "slot \(describe(run.slot)) failed \(used) times (\(label) failures; budget \(budget))"
             event(.warning, "RetriesExhausted", message)
-            alert(.retriesExhausted, slot: run.slot, attempt: run.attempt, job: run.jobName, message)
+            alert(
+                .retriesExhausted, slot: run.slot, attempt: run.attempt, job: run.jobName, message,
+                reason: run.reason ?? "RetriesExhausted")
             failureReason = "RetriesExhausted"
             if let index = status.runs?.lastIndex(where: { $0.job == run.jobName }), var entry = status.runs?[index] {
                 entry.message = [entry.reason, entry.message].compactMap { $0 }.joined(separator: ": ")

@@ -109,7 +109,8 @@ extension DecisionState {
             if (status.consecutiveFailures ?? 0) > 0 {
                 alert(
                     .recovered, slot: run.slot, attempt: run.attempt, job: run.jobName,
-                    "succeeded after \(status.consecutiveFailures ?? 0) failed, missed or timed-out runs")
+                    "succeeded after \(status.consecutiveFailures ?? 0) failed, missed or timed-out runs",
+                    reason: "Completed")
             }
             status.consecutiveFailures = 0
         case .failed, .deadlineExceeded:
@@ -125,7 +126,8 @@ extension DecisionState {
                     + "\(isTimeout ? "exceeded its active deadline" : "failed"): \(detail)"
             )
             alert(
-                isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail)
+                isTimeout ? .deadlineExceeded : .failed, slot: run.slot, attempt: run.attempt, job: run.jobName, detail,
+                reason: run.reason)
             considerRetry(of: run, kind: kind, failedAt: finished)
         case .pending, .running:
             break
@@ -178,7 +180,7 @@ extension DecisionState {
                     message: message))
             countFailure("JobDeleted", phase: .failed)
             event(.warning, "JobDeleted", "Job \(name) for slot \(describe(run.scheduledTime)): \(message)")
-            alert(.failed, slot: run.scheduledTime, attempt: run.attempt, job: name, message)
+            alert(.failed, slot: run.scheduledTime, attempt: run.attempt, job: name, message, reason: "JobDeleted")
         }
     }
 }

@@ -69,6 +69,7 @@ struct DecisionState {
             notePriorityClass()
         }
         recordSuspension()
+        recordAlertingHealth()
         trackRuns()
         if schedule != nil {
             enforceStartingDeadlines()
@@ -100,11 +101,16 @@ struct DecisionState {
     }
 
     /// Plans an alert when the task asks for this kind (every alert is also an Event, emitted by
-    /// the caller with the transition).
-    mutating func alert(_ kind: PlannedAlert.Kind, slot: Date, attempt: Int, job: String?, _ message: String) {
+    /// the caller with the transition). It carries the failure streak as counted so far.
+    mutating func alert(
+        _ kind: PlannedAlert.Kind, slot: Date, attempt: Int, job: String?, _ message: String, reason: String? = nil
+    ) {
         guard spec.alertKinds.contains(kind) else { return }
         actions.append(
-            .alert(PlannedAlert(kind: kind, scheduledTime: slot, attempt: attempt, job: job, message: message)))
+            .alert(
+                PlannedAlert(
+                    kind: kind, scheduledTime: slot, attempt: attempt, job: job, message: message, reason: reason,
+                    consecutiveFailures: Int(status.consecutiveFailures ?? 0))))
     }
 
     /// Something falls due at `instant`; the task is requeued for the earliest such instant.

@@ -5,8 +5,8 @@ import KubeClient
 /// at the task again.
 ///
 /// The executor performs ``actions`` in order. They are sorted by ``Action/DispatchClass``, so
-/// Job creates (the only actions whose delay makes a run late) come before the status write,
-/// events, alerts and deletes when the API budget is short.
+/// Job creates (the only actions whose delay makes a run late) come before alerts, the status
+/// write, events and deletes when the API budget is short.
 public struct Plan: Sendable, Hashable {
     public var actions: [Action]
     /// The status after this decision (also in an ``Action/updateStatus(_:)`` when it changed).
@@ -64,11 +64,15 @@ public enum Action: Sendable, Hashable {
     case updateStatus(ScheduledTaskStatus)
 
     /// The order in which the executor spends its API budget, lowest first.
+    ///
+    /// Alerts come before the status write: the dispatcher records each alert durably (see
+    /// ``AlertDispatcher``) before the status that marks its transition as handled is submitted,
+    /// so a crash in between makes the next leader find the record, not lose the alert.
     public enum DispatchClass: Int, Sendable, Hashable, Comparable {
         case jobCreate = 0
-        case statusWrite = 1
-        case event = 2
-        case alert = 3
+        case alert = 1
+        case statusWrite = 2
+        case event = 3
         case jobDelete = 4
 
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -164,12 +168,22 @@ public struct PlannedAlert: Sendable, Hashable {
     public var attempt: Int
     public var job: String?
     public var message: String
+    /// A CamelCase cause (`BackoffLimitExceeded`, `StartingDeadlineExceeded`...), when known.
+    public var reason: String?
+    /// Failed, missed or timed-out runs in a row when the alert was decided (for Recovered:
+    /// how many preceded the success).
+    public var consecutiveFailures: Int
 
-    public init(kind: Kind, scheduledTime: Date, attempt: Int, job: String?, message: String) {
+    public init(
+        kind: Kind, scheduledTime: Date, attempt: Int, job: String?, message: String, reason: String? = nil,
+        consecutiveFailures: Int = 0
+    ) {
         self.kind = kind
         self.scheduledTime = scheduledTime
         self.attempt = attempt
         self.job = job
         self.message = message
+        self.reason = reason
+        self.consecutiveFailures = consecutiveFailures
     }
 }

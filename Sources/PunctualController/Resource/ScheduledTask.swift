@@ -40,4 +40,10 @@ extension ScheduledTask {
     public static let startupFailuresAnnotation = "punctual.dev/startup-failures"
     /// The annotation on a retry Job counting the slot's earlier run failures.
     public static let runFailuresAnnotation = "punctual.dev/run-failures"
+    /// The annotation on a task recording the alerts sent or being sent for it (JSON, see
+    /// ``AlertLedger``): what makes alerts exactly-once across a leader failover.
+    public static let alertsAnnotation = "punctual.dev/alerts"
+    /// The annotation on a task naming why its alert receivers cannot be resolved (a missing
+    /// Secret or key), as `Reason: message`; absent when they can. Condition AlertingReady mirrors it.
+    public static let alertingProblemAnnotation = "punctual.dev/alerting-problem"
 }

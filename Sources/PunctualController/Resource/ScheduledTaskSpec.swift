@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import KubeClient
 
@@ -153,21 +154,8 @@ public struct ScheduledTaskSpec: Codable, Sendable, Hashable {
             self.receivers = receivers
         }
 
-        /// The events that can send an alert.
-        public enum AlertKind: String, Codable, Sendable, Hashable, CaseIterable {
-            case failed = "Failed"
-            case retriesExhausted = "RetriesExhausted"
-            case missed = "Missed"
-            case skipped = "Skipped"
-            case deadlineExceeded = "DeadlineExceeded"
-            case longRunning = "LongRunning"
-            case recovered = "Recovered"
-
-            /// Sent when `spec.alerting.on` is absent.
-            public static let defaults: [AlertKind] = [
-                .failed, .missed, .deadlineExceeded, .retriesExhausted, .recovered,
-            ]
-        }
+        /// The events that can send an alert (defined with the alert payloads, in module Alerting).
+        public typealias AlertKind = AlertingKind
 
         /// One destination; exactly one of the four kinds is set.
         public struct Receiver: Codable, Sendable, Hashable {

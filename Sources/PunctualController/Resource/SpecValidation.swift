@@ -117,6 +117,10 @@ public enum SpecValidation {
             if let manager = receiver.alertmanager, (manager.url == nil) == (manager.urlSecretRef == nil) {
                 report("alerting.receivers[\(index)].alertmanager", "must set exactly one of url and urlSecretRef")
             }
+            // The name is part of the key alerts are deduplicated on.
+            if let name = receiver.name, receivers[..<index].contains(where: { $0.name == name }) {
+                report("alerting.receivers[\(index)].name", "must be unique, \"\(name)\" is used before")
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Alerting
 import ArgumentParser
 import Foundation
 import KubeClient
@@ -34,6 +35,20 @@ extension Punctual {
 
         @Option(help: "Where /metrics, /healthz and /readyz listen: host:port, :port (all interfaces), or 0 (off).")
         var metricsBindAddress: String = ":8080"
+
+        @Option(
+            help: """
+                A Secret in the controller's namespace whose key receivers.json lists the alert receivers \
+                of tasks that declare none (see docs/alerting.md).
+                """)
+        var defaultAlertReceiversSecret: String?
+
+        @Flag(
+            help: """
+                Allow alert destinations that are link-local (169.254.0.0/16, fe80::/10) or cloud metadata \
+                hosts; refused by default.
+                """)
+        var allowLinkLocalAlertDestinations = false
 
         func run() async throws {
             try await reportingErrors {
@@ -83,10 +98,22 @@ extension Punctual {
                         lock: KubeLeaseLock(client: client, namespace: config.lockNamespace, name: config.lockName),
                         clock: clock, logger: logger)
                 }
+            let transport = HTTPAlertTransport()
+            let alerts = AlertDispatcher(
+                client: client,
+                delivery: AlertDelivery(
+                    transport: transport, addressGuard: AddressGuard(allowsLinkLocal: allowLinkLocalAlertDestinations),
+                    clock: clock, logger: logger),
+                events: EventRecorder(client: client, clock: clock, instance: identity), clock: clock,
+                configuration: AlertDispatcher.Configuration(
+                    controllerNamespace: configuration.namespace, defaultReceiversSecret: defaultAlertReceiversSecret),
+                logger: logger)
             let controller = ScheduledTaskController(
                 client: client, clock: clock,
                 configuration: ScheduledTaskController.Configuration(namespaces: kube.namespaces, workers: workers),
-                elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger)
+                elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger,
+                alertSink: alerts.sink)
+            alerts.follow(controller)
             let readiness = ReadinessChecks()
             readiness.register("informers-synced") { controller.hasSynced }
             if let elector { readiness.register("leader-election") { elector.isRunning } }
@@ -97,6 +124,7 @@ extension Punctual {
                 configuration: ServiceGroupConfiguration(
                     services: [
                         .init(service: probes),
+                        .init(service: alerts),
                         .init(
                             service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
                             failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -105,9 +133,11 @@ extension Punctual {
             do {
                 try await group.run()
             } catch {
+                try? await transport.shutdown()
                 try? await client.shutdown()
                 throw error
             }
+            try await transport.shutdown()
             try await client.shutdown()
         }
     }

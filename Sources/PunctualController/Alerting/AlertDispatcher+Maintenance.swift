@@ -1,0 +1,78 @@
+import Alerting
+import Foundation
+import KubeClient
+import ServiceLifecycle
+
+// MARK: - Running: deliveries and the periodic maintenance pass
+
+extension AlertDispatcher {
+    /// Runs the deliveries and, while leading, the maintenance pass until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.delivery.run() }
+                group.addTask { await self.maintainPeriodically() }
+            }
+        }
+    }
+
+    private func maintainPeriodically() async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: configuration.resendInterval)
+            } catch {
+                return
+            }
+            guard let source = state.withLock({ $0.source }), source.isLeading() else { continue }
+            await maintain(source.tasks())
+        }
+    }
+
+    /// One pass over `tasks`: sends pending alerts nobody delivers (recorded by a previous
+    /// leader), re-posts firing Alertmanager alerts of tasks still failing, and resolves those
+    /// of tasks that are not (also when the task does not plan Recovered alerts).
+    func maintain(_ tasks: [ScheduledTask]) async {
+        // Forget the ledgers of deleted tasks (the ledger went with the task).
+        let present = Set(tasks.map(StatusWriter.key(of:)))
+        state.withLock { state in state.known = state.known.filter { present.contains($0.key) } }
+        for task in tasks {
+            let ledger = ledger(of: task)
+            let orphaned = state.withLock { state in ledger.pending.filter { !state.inFlight.contains($0.key) } }
+            guard !orphaned.isEmpty || !ledger.firing.isEmpty else { continue }
+            let resolution = await receivers(of: task)
+            let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+            var abandoned: [String] = []
+            for entry in orphaned {
+                guard let receiver = byName[entry.receiver], let alert = entry.alert else {
+                    // The receiver was removed from the spec (or its Secret is gone): nobody to tell.
+                    abandoned.append(entry.key)
+                    continue
+                }
+                let isNew = state.withLock { $0.inFlight.insert(entry.key).inserted }
+                guard isNew else { continue }
+                await submit(tracked(Delivery(receiver: receiver, content: .alert(alert)), key: entry.key, task: task))
+            }
+
+            let isFailing = (task.status?.consecutiveFailures ?? 0) > 0
+            var resolved: Set<String> = []
+            for firing in ledger.firing {
+                guard let receiver = byName[firing.receiver] else {
+                    resolved.insert(firing.receiver)
+                    continue
+                }
+                if isFailing {
+                    await submit(Delivery(receiver: receiver, content: .alert(firing.alert)))
+                } else {
+                    await submit(Delivery(receiver: receiver, content: .resolve(firing.alert)))
+                    resolved.insert(firing.receiver)
+                }
+            }
+            guard !abandoned.isEmpty || !resolved.isEmpty else { continue }
+            await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
+                for key in abandoned { ledger.finish(key, as: .failed) }
+                for receiver in resolved { _ = ledger.resolveAll(receiver: receiver) }
+            }
+        }
+    }
+}

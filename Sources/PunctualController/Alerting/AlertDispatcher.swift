@@ -1,0 +1,203 @@
+import Alerting
+import Foundation
+import KubeClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Turns the alerts plans record into deliveries: the ``PlanExecutor/AlertSink`` of the controller.
+///
+/// For each planned alert it resolves the task's receivers (Secrets from the task's own
+/// namespace; the controller-wide defaults for tasks that declare none), records the alert in
+/// the task's ``AlertLedger`` — before the status that marks the transition handled is
+/// submitted, since plans dispatch alerts first — and queues one delivery per receiver with
+/// ``AlertDelivery``, which never blocks the reconcile. Delivery outcomes are written back to
+/// the ledger.
+///
+/// Guarantee: one alert per (task, slot, attempt, kind, receiver), also across leader
+/// failovers, with one at-least-once window: a delivery that succeeded while the leader died
+/// before recording `sent` is sent again by the next leader (after at most ``Configuration/resendInterval``).
+/// If the ledger write itself fails, the alert is still sent, and a later leader deciding the
+/// same transition again (because the status write was lost too) would send it again.
+///
+/// Receivers that cannot be resolved (missing Secret or key) are reported with a Warning Event
+/// naming the Secret and key, and through ``ScheduledTask/alertingProblemAnnotation``, which the
+/// decision mirrors as condition `AlertingReady=False`. Secret values never reach logs, Events,
+/// annotations or status.
+///
+/// As a `Service` it runs the deliveries and, every ``Configuration/resendInterval`` while
+/// this replica leads, the maintenance pass: pending alerts nobody delivers are sent (a
+/// previous leader's), Alertmanager alerts still firing are re-posted while their task keeps
+/// failing and resolved once it does not.
+public final class AlertDispatcher: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// The controller's namespace, where the defaults Secret lives.
+        public var controllerNamespace: String
+        /// The Secret with the controller-wide default receivers (``DefaultReceivers``), if any.
+        public var defaultReceiversSecret: String?
+        /// How often firing Alertmanager alerts are re-posted and orphaned pending ones sent.
+        public var resendInterval: Duration
+
+        public init(
+            controllerNamespace: String = "default", defaultReceiversSecret: String? = nil,
+            resendInterval: Duration = .seconds(60)
+        ) {
+            self.controllerNamespace = controllerNamespace
+            self.defaultReceiversSecret = defaultReceiversSecret
+            self.resendInterval = resendInterval
+        }
+    }
+
+    /// Where the dispatcher finds the tasks (the controller's cache) and whether it leads.
+    struct TaskSource: Sendable {
+        var tasks: @Sendable () -> [ScheduledTask]
+        var isLeading: @Sendable () -> Bool
+    }
+
+    struct Known {
+        var uid: String?
+        var ledger: AlertLedger
+        /// The value of the problem annotation as last written (or read).
+        var problem: String?
+    }
+
+    struct State {
+        /// The newest ledger of each task (key `namespace/name`).
+        var known: [String: Known] = [:]
+        /// Ledger keys queued or being delivered by this process.
+        var inFlight: Set<String> = []
+        var source: TaskSource?
+    }
+
+    let client: KubeClient
+    let delivery: AlertDelivery
+    let events: EventRecorder
+    let clock: any WallClock
+    let configuration: Configuration
+    let logger: Logger
+    let state = Mutex(State())
+    /// Serialises ledger writes, so an older ledger never overwrites a newer one.
+    let writeGate = AsyncSemaphore(1)
+
+    /// - Parameters:
+    ///   - client: reads Secrets and patches the task annotations.
+    ///   - delivery: the queues and retries of the deliveries.
+    ///   - events: where Events about unresolvable receivers go.
+    ///   - clock: the alerts' `firedAt` and the maintenance interval.
+    public init(
+        client: KubeClient, delivery: AlertDelivery, events: EventRecorder, clock: any WallClock,
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "punctual.alerts")
+    ) {
+        self.client = client
+        self.delivery = delivery
+        self.events = events
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The sink to hand to ``ScheduledTaskController`` (and so to its ``PlanExecutor``).
+    public var sink: PlanExecutor.AlertSink {
+        { [self] alert, task in await dispatch(alert, for: task) }
+    }
+
+    /// Follows `controller`'s cache and leadership for the maintenance pass.
+    public func follow(_ controller: ScheduledTaskController) {
+        let source = TaskSource(
+            tasks: { [weak controller] in controller?.cachedTasks ?? [] },
+            isLeading: { [weak controller] in controller?.isLeading ?? false })
+        state.withLock { $0.source = source }
+    }
+
+    // MARK: - Dispatching
+
+    /// Records and queues `planned` for every receiver of `task` that has not had it yet.
+    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async {
+        let alert = Alert(planned, task: task, at: clock.currentDate)
+        let resolution = await receivers(of: task)
+        await report(resolution, for: task)
+        // Marked in flight before they are recorded pending, so a maintenance pass in between
+        // does not take them for a previous leader's.
+        let keys = resolution.receivers.map { AlertLedger.key(alert, receiver: $0.name) }
+        state.withLock { $0.inFlight.formUnion(keys) }
+        var deliveries: [(delivery: Delivery, key: String?)] = []
+        await withLedger(of: task, problem: resolution.problemSummary) { ledger in
+            for (receiver, key) in zip(resolution.receivers, keys) where !ledger.contains(key) {
+                if case .alertmanager = receiver.destination, !alert.kind.isProblem {
+                    // Recovery resolves what fired here; resolving twice is harmless, so it is
+                    // recorded done at once.
+                    for firing in ledger.resolveAll(receiver: receiver.name) {
+                        deliveries.append((Delivery(receiver: receiver, content: .resolve(firing)), nil))
+                    }
+                    ledger.recordPending(alert, receiver: receiver.name)
+                    ledger.finish(key, as: .sent)
+                    continue
+                }
+                if case .alertmanager = receiver.destination, alert.kind.staysFiring {
+                    ledger.fire(alert, receiver: receiver.name)
+                }
+                ledger.recordPending(alert, receiver: receiver.name)
+                deliveries.append((Delivery(receiver: receiver, content: .alert(alert)), key))
+            }
+        }
+        let queued = Set(deliveries.compactMap(\.key))
+        state.withLock { $0.inFlight.subtract(keys.filter { !queued.contains($0) }) }
+        for (delivery, key) in deliveries {
+            await submit(key.map { tracked(delivery, key: $0, task: task) } ?? delivery)
+        }
+    }
+
+    /// A delivery whose outcome is written to the task's ledger (its key must be in flight).
+    func tracked(_ delivery: Delivery, key: String, task: ScheduledTask) -> Delivery {
+        var tracked = delivery
+        tracked.onOutcome = { [self] outcome in
+            let state: AlertLedger.State = if case .sent = outcome { .sent } else { .failed }
+            await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: state) }
+            _ = self.state.withLock { $0.inFlight.remove(key) }
+        }
+        return tracked
+    }
+
+    /// Queues a delivery; a full queue ends it at once (recorded failed in the ledger).
+    func submit(_ delivery: Delivery) async {
+        guard !self.delivery.enqueue(delivery) else { return }
+        await delivery.onOutcome(.dropped)
+    }
+}
+
+// MARK: - Alerts from plans
+
+extension Alert {
+    /// The alert for a planned one about `task`, decided at `now`.
+    init(_ planned: PlannedAlert, task: ScheduledTask, at now: Date) {
+        self.init(
+            namespace: task.metadata.namespace ?? "default", task: task.metadata.name ?? "",
+            kind: planned.kind, scheduledTime: planned.scheduledTime,
+            attempt: planned.attempt, job: planned.job, reason: planned.reason, message: planned.message,
+            consecutiveFailures: planned.consecutiveFailures, severity: Severity(task.spec.effectiveTier),
+            firedAt: now)
+    }
+}
+
+extension AlertKind {
+    /// Kinds that stay firing in Alertmanager until the task recovers (re-posted meanwhile);
+    /// the others (Skipped, LongRunning) fire once and expire after the TTL.
+    var staysFiring: Bool {
+        switch self {
+        case .failed, .retriesExhausted, .missed, .deadlineExceeded: true
+        case .skipped, .longRunning, .recovered: false
+        }
+    }
+}
+
+extension Severity {
+    /// The severity of a task's alerts, from its priority tier.
+    init(_ tier: ScheduledTaskSpec.Priority.Tier) {
+        switch tier {
+        case .critical: self = .critical
+        case .high: self = .error
+        case .normal: self = .warning
+        case .low: self = .info
+        }
+    }
+}
