@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// DingTalk robot request signing ("加签"): the robot checks `timestamp` (milliseconds, within
@@ -6,8 +5,8 @@ import Foundation
 public enum DingTalkSigner {
     /// The signature for `timestampMilliseconds`, Base64 (not yet percent-encoded).
     public static func signature(timestampMilliseconds: Int64, secret: String) -> String {
-        let message = Data("\(timestampMilliseconds)\n\(secret)".utf8)
-        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        let message = Array("\(timestampMilliseconds)\n\(secret)".utf8)
+        let code = HMACSHA256.authenticationCode(for: message, key: Array(secret.utf8))
         return Data(code).base64EncodedString()
     }
 
