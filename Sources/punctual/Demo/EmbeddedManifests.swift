@@ -405,7 +405,7 @@ spec:
                   description: The spec generation this status describes.
                 conditions:
                   type: array
-                  description: Ready, Suspended, Failing and InvalidSpec, with reasons.
+                  description: Ready, Suspended, Failing, InvalidSpec and AlertingReady, with reasons.
                   x-kubernetes-list-type: map
                   x-kubernetes-list-map-keys: [type]
                   items:
@@ -414,7 +414,7 @@ spec:
                     properties:
                       type:
                         type: string
-                        description: Ready, Suspended, Failing or InvalidSpec.
+                        description: Ready, Suspended, Failing, InvalidSpec or AlertingReady.
                       status:
                         type: string
                         enum: ["True", "False", "Unknown"]
@@ -599,6 +599,16 @@ stringData:
   slack-url: https://hooks.slack.com/services/T000/B000/replace-me
   hook-url: https://hooks.example.com/punctual
 ---
+# Every key of this Secret becomes an HTTP header of the webhook's POST.
+apiVersion: v1
+kind: Secret
+metadata:
+  name: alerts-hook-headers
+  namespace: default
+type: Opaque
+stringData:
+  Authorization: Bearer replace-me
+---
 apiVersion: punctual.dev/v1alpha1
 kind: ScheduledTask
 metadata:
@@ -626,6 +636,7 @@ spec:
       - name: ticketing
         webhook:
           urlSecretRef: {name: alerts, key: hook-url}
+          headersSecretRef: {name: alerts-hook-headers}
       - name: alertmanager
         alertmanager:
           url: http://alertmanager.monitoring:9093
