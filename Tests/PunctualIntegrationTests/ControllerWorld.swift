@@ -126,7 +126,7 @@ final class ControllerWorld: Sendable {
 
     /// Waits (real time, bounded) until `condition` holds.
     func eventually(
-        _ what: String, within limit: Duration = .seconds(10), _ condition: () throws -> Bool
+        _ what: String, within limit: Duration = .seconds(30), _ condition: () throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now.advanced(by: limit)
         while ContinuousClock.now < deadline {

@@ -42,7 +42,7 @@ final class ScriptedTransport: AlertTransport {
 
 /// Waits (in real time, briefly and bounded) until `condition` holds.
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool
+    _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while !condition() {

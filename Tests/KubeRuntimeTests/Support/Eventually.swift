@@ -8,7 +8,7 @@ import KubeSim
 /// tasks to reach their next suspension point; the bound is generous for a loaded 2-core
 /// machine and is never reached when the code is right.
 func eventually(
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let clock = ContinuousClock()
