@@ -80,6 +80,7 @@ struct DecisionState {
             handleManualTrigger()
             pruneHistory()
         }
+        reserveCapacity()
         finishStatus()
     }
 

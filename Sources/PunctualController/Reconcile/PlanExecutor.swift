@@ -26,6 +26,10 @@ public struct PlanExecutor: Sendable {
     public struct Report: Sendable {
         /// Jobs this execution created.
         public var created: [String] = []
+        /// Placeholder Pods this execution created or found existing.
+        public var placeholdersCreated: [String] = []
+        /// Placeholder Pods this execution deleted or found gone.
+        public var placeholdersDeleted: [String] = []
         /// Jobs whose create answered 409: made earlier by us or another controller.
         public var alreadyExisting: [String] = []
         public var deleted: [String] = []
@@ -41,12 +45,12 @@ public struct PlanExecutor: Sendable {
         public var terminalFailure: ExecutionError? { failures.first { $0.disposition == .terminal } }
     }
 
-    private let client: KubeClient
+    let client: KubeClient
+    let logger: Logger
     private let events: EventRecorder
     private let statusWriter: StatusWriter
     private let metrics: ControllerMetrics
     private let clock: any WallClock
-    private let logger: Logger
     private let alertSink: AlertSink
 
     public init(
@@ -104,6 +108,10 @@ public struct PlanExecutor: Sendable {
                 await alertSink(alert, task)
             case .deleteJob(let deletion):
                 await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
+            case .createPlaceholder(let creation):
+                await create(creation, task: key, namespace: task.metadata.namespace, report: &report)
+            case .deletePlaceholder(let deletion):
+                await delete(deletion, task: key, namespace: task.metadata.namespace, report: &report)
             }
         }
         return report

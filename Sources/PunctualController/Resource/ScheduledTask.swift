@@ -41,3 +41,17 @@ extension ScheduledTask {
     /// The annotation on a retry Job counting the slot's earlier run failures.
     public static let runFailuresAnnotation = "punctual.dev/run-failures"
 }
+
+// MARK: - Ownership
+
+extension ScheduledTask {
+    /// The controller ownerReference every Job and placeholder Pod of the task carries, so the
+    /// garbage collector removes them with the task; `nil` before the task has a uid.
+    var controllerReference: JSONValue? {
+        guard let uid = metadata.uid else { return nil }
+        return [
+            "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(metadata.name ?? ""),
+            "uid": .string(uid), "controller": true, "blockOwnerDeletion": true,
+        ]
+    }
+}

@@ -33,6 +33,9 @@ extension Punctual {
         @Option(help: "Where /metrics, /healthz and /readyz listen: host:port, :port (all interfaces), or 0 (off).")
         var metricsBindAddress: String = ":8080"
 
+        @Option(help: "Image of the placeholder pods that hold capacity before a slot (spec.priority.preAllocate).")
+        var placeholderImage: String = PlaceholderBuilder.defaultImage
+
         func run() async throws {
             try await reportingErrors {
                 try checkFlags()
@@ -53,6 +56,9 @@ extension Punctual {
             try kube.check()
             try election.check()
             guard workers >= 1 else { throw CommandLineError("--workers must be at least 1, got \(workers)") }
+            guard !placeholderImage.isEmpty, !placeholderImage.contains(where: \.isWhitespace) else {
+                throw CommandLineError("--placeholder-image must be an image reference, got \"\(placeholderImage)\"")
+            }
             do {
                 _ = try ProbeBindAddress(parsing: metricsBindAddress)
             } catch {
@@ -82,7 +88,9 @@ extension Punctual {
                 }
             let controller = ScheduledTaskController(
                 client: client, clock: clock,
-                configuration: ScheduledTaskController.Configuration(namespaces: kube.namespaces, workers: workers),
+                configuration: ScheduledTaskController.Configuration(
+                    namespaces: kube.namespaces, workers: workers,
+                    settings: ControllerSettings(placeholderImage: placeholderImage)),
                 elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger)
             let readiness = ReadinessChecks()
             readiness.register("informers-synced") { controller.hasSynced }
