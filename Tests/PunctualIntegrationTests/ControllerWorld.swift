@@ -29,8 +29,12 @@ final class ControllerWorld: Sendable {
     }
 
     /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
-    static func with<T: Sendable>(start: Date, _ body: @Sendable (ControllerWorld) async throws -> T) async throws -> T
-    {
+    ///
+    /// - Parameter simulatesJobs: whether the simulated Job runtime turns Jobs into Pods (off for
+    ///   tests that only look at the API writes, which then run faster).
+    static func with<T: Sendable>(
+        start: Date, simulatesJobs: Bool = true, _ body: @Sendable (ControllerWorld) async throws -> T
+    ) async throws -> T {
         let clock = ManualClock(start: start)
         let store = SimStore(clock: clock, admission: [Admission()])
         let crd = try #require(try JSONValue.yamlDocuments(String(contentsOf: crdPath, encoding: .utf8)).first)
@@ -43,7 +47,7 @@ final class ControllerWorld: Sendable {
         let world = ControllerWorld(clock: clock, store: store, server: server, baseURL: url, client: client)
         let runtime = JobRuntime(store: store, clock: clock)
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await runtime.run() }
+            if simulatesJobs { group.addTask { await runtime.run() } }
             let result: Result<T, any Error>
             do {
                 result = .success(try await body(world))
@@ -67,12 +71,13 @@ final class ControllerWorld: Sendable {
 
     /// A controller on this world's clock (no leader election unless an elector is given).
     func controller(
-        elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics()
+        elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics(),
+        workers: Int = 2
     ) -> ScheduledTaskController {
         var logger = Logger(label: "test.controller")
         logger.logLevel = .critical
         return ScheduledTaskController(
-            client: client, clock: clock, configuration: .init(workers: 2), elector: elector,
+            client: client, clock: clock, configuration: .init(workers: workers), elector: elector,
             decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: metrics, logger: logger)
     }
 
@@ -103,6 +108,12 @@ final class ControllerWorld: Sendable {
     func jobs(namespace: String = "default") throws -> [Job] {
         try store.list(GroupResource(group: "batch", resource: "jobs"), options: .init(namespace: namespace)).items
             .map { try $0.decode(as: Job.self) }
+            .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+    }
+
+    func pods(namespace: String = "default") throws -> [Pod] {
+        try store.list(GroupResource(group: "", resource: "pods"), options: .init(namespace: namespace)).items
+            .map { try $0.decode(as: Pod.self) }
             .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
     }
 

@@ -1,0 +1,169 @@
+import Foundation
+import KubeClient
+import KubeSim
+import PunctualController
+import PunctualTestSupport
+import Testing
+
+/// Priority tiers and pre-allocation with the real controller over HTTP against KubeSim, in
+/// virtual time.
+@Suite(.serialized) struct PreallocationIntegrationTests {
+    /// 2026-01-01T00:00:30Z: half a minute before a minutely slot.
+    static let start = Date(timeIntervalSince1970: 1_767_225_630)
+    static let firstSlot = Date(timeIntervalSince1970: 1_767_225_660)
+
+    /// A minutely task reserving its capacity `lead` seconds before each slot.
+    static func reservingTask(_ name: String, tier: String = "critical", lead: Int = 10) -> JSONValue {
+        minutelyTask(
+            name, runSeconds: 20,
+            extra: ["priority": ["tier": .string(tier), "preAllocate": ["leadSeconds": .int(Int64(lead))]]])
+    }
+
+    /// Tasks due at once in the dispatch-order test.
+    static let taskCount = 1_000
+    static let tasks = GroupResource(group: "punctual.dev", resource: "scheduledtasks")
+    static let jobs = GroupResource(group: "batch", resource: "jobs")
+
+    /// Waits (real time, bounded) until `condition` holds, checking every 250 ms, while virtual time
+    /// moves on by 50 ms a check up to `until` (so the client's token bucket refills). Cheaper than
+    /// ``ControllerWorld/eventually(_:within:_:)`` for conditions over 1,000 objects.
+    static func poll(
+        _ what: String, world: ControllerWorld, until: Date, within limit: Duration = .seconds(400),
+        _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(250))
+            if world.clock.currentDate < until { world.clock.advance(by: .milliseconds(50)) }
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
+    }
+
+    static func placeholders(_ world: ControllerWorld) throws -> [Pod] {
+        try world.pods().filter { $0.metadata.labels?[PlaceholderBuilder.slotLabel] != nil }
+    }
+
+    @Test func placeholdersAppearAtSlotMinusLeadAndVanishAtTheSlot() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(Self.reservingTask("hold", lead: 10))
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await controller.run() }
+                try await world.eventually("the task was seen") { try world.task("hold").status != nil }
+                // 00:00:30 → 00:00:49: still before slot − lead.
+                try await world.advance(by: .seconds(19))
+                #expect(try Self.placeholders(world).isEmpty, "no placeholder before slot − lead")
+                try await world.advance(by: .seconds(1))
+                try await world.eventually("the placeholder exists at slot − lead") {
+                    try Self.placeholders(world).count == 1
+                }
+                let pod = try #require(try Self.placeholders(world).first)
+                #expect(pod.metadata.name == JobNaming.name(task: "hold", slot: Self.firstSlot) + "-hold-0")
+                #expect(pod.spec?.priorityClassName == PlaceholderBuilder.priorityClassName)
+                #expect(pod.metadata.ownerReferences?.first?.kind == "ScheduledTask")
+                try await world.eventually("status shows the reservation") {
+                    try world.task("hold").status?.reservation?.slot == Self.firstSlot
+                }
+                #expect(try world.jobs().isEmpty)
+                try await world.advance(by: .seconds(10))
+                try await world.eventually("at the slot the Job exists and the placeholder is gone") {
+                    try world.jobs().count == 1 && Self.placeholders(world).isEmpty
+                }
+                let job = try #require(try world.jobs().first)
+                #expect(job.spec?.template.spec?.priorityClassName == "punctual-critical")
+                // The next slot's window opens 50 s later, and closes again at that slot.
+                try await world.advance(by: .seconds(50))
+                try await world.eventually("the next slot's placeholder exists") {
+                    try Self.placeholders(world).map(\.placeholderSlotText)
+                        == [PlaceholderBuilder.slotLabelValue(Self.firstSlot.addingTimeInterval(60))]
+                }
+                try await world.advance(by: .seconds(10))
+                try await world.eventually("the next placeholder is gone with its slot") {
+                    try world.jobs().count == 2 && Self.placeholders(world).isEmpty
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func aControllerCrashInTheReservationWindowLeavesNoOrphans() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(Self.reservingTask("orphan", lead: 20))
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                let doomed = world.controller(identity: "doomed")
+                group.addTask { try await doomed.run() }
+                try await world.eventually("the task was seen") { try world.task("orphan").status != nil }
+                try await world.advance(by: .seconds(15))  // 00:00:45, inside the window
+                try await world.eventually("the placeholder exists") { try Self.placeholders(world).count == 1 }
+                // The controller dies without any chance to clean up.
+                group.cancelAll()
+                _ = try? await group.waitForAll()
+            }
+            // No controller at the slot: the placeholder outlives it.
+            try await world.advance(by: .seconds(30), step: .seconds(30))
+            #expect(try Self.placeholders(world).count == 1)
+            let successor = world.controller(identity: "successor")
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await successor.run() }
+                try await world.eventually("the successor deleted the orphan") {
+                    try Self.placeholders(world).isEmpty
+                }
+                // The slot itself is not lost (Unlimited, no starting deadline): created late.
+                try await world.eventually("the slot's Job exists") { try world.jobs().count == 1 }
+                try await world.eventually("the reservation is cleared") {
+                    try world.task("orphan").status?.reservation == nil
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func manyTasksDueAtOnceAreCreatedInTierOrder() async throws {
+        try await ControllerWorld.with(start: Self.start, simulatesJobs: false) { world async throws in
+            let tiers = ScheduledTaskSpec.Priority.Tier.allCases
+            var generator = SeededGenerator(seed: 1_000)
+            let tasks = (0..<Self.taskCount).map { index in
+                (name: "t\(String(1_000 + index).dropFirst())", tier: tiers[index % tiers.count])
+            }
+            .shuffled(using: &generator)
+            let tierOf = Dictionary(uniqueKeysWithValues: tasks.map { ($0.name, $0.tier) })
+            for task in tasks {
+                try world.createTask(
+                    minutelyTask(task.name, extra: ["priority": ["tier": .string(task.tier.rawValue)]]))
+            }
+            // One worker: the order of the creates is exactly the order the queue hands tasks out.
+            let controller = world.controller(workers: 1)
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await controller.run() }
+                try await Self.poll("every task was seen", world: world, until: Self.firstSlot.addingTimeInterval(-5)) {
+                    try world.store.list(Self.tasks, options: .init(namespace: "default")).items
+                        .allSatisfy { $0[path: ["status", "nextScheduleTime"]] != nil }
+                }
+                try await world.settle()
+                world.clock.advance(by: .seconds(Self.firstSlot.timeIntervalSince(world.clock.currentDate)))
+                try await Self.poll("every Job created", world: world, until: Self.firstSlot.addingTimeInterval(50)) {
+                    try world.store.list(Self.jobs, options: .init(namespace: "default")).items.count == Self.taskCount
+                }
+                group.cancelAll()
+            }
+            let jobs = try world.jobs().sorted {
+                Int($0.metadata.resourceVersion ?? "") ?? 0 < Int($1.metadata.resourceVersion ?? "") ?? 0
+            }
+            let ranks = jobs.map { job in tierOf[job.metadata.labels?[ScheduledTask.taskLabel] ?? ""]?.rank ?? -1 }
+            #expect(!ranks.contains(-1))
+            let inversions = zip(ranks, ranks.dropFirst()).filter { $0 < $1 }.count
+            #expect(inversions == 0, "Jobs must be created critical first, then high, normal, low")
+            #expect(ranks.first == 3 && ranks.last == 0)
+            for job in jobs {
+                let tier = tierOf[job.metadata.labels?[ScheduledTask.taskLabel] ?? ""]
+                #expect(job.spec?.template.spec?.priorityClassName == tier?.priorityClassName)
+            }
+        }
+    }
+}
+
+extension Pod {
+    fileprivate var placeholderSlotText: String? { metadata.labels?[PlaceholderBuilder.slotLabel] }
+}
