@@ -89,7 +89,8 @@ extension RuntimeLoop {
             } else if scheduling.waiting[uid] != nil, !pod.isBeingDeleted {
                 let record =
                     records[uid]
-                    ?? PodRecord(simulation: simulation(for: pod, isJobPod: Self.controllingJob(of: pod) != nil, now: now))
+                    ?? PodRecord(
+                        simulation: simulation(for: pod, isJobPod: Self.controllingJob(of: pod) != nil, now: now))
                 records[uid] = record
                 guard record.simulation.isWaitingForNode else {
                     scheduling.stopWaiting(uid)
@@ -107,6 +108,12 @@ extension RuntimeLoop {
             case .bind(let pod, let node, let victims):
                 guard let object = objects[pod.uid] else { continue }
                 for victim in victims { preempt(victim, now: now) }
+                // As kube-scheduler: victims with a grace period keep their room while they
+                // terminate; the preemptor is only nominated, and bound once they are gone.
+                if victims.contains(where: { isStillTerminating($0) }) {
+                    nominate(object, to: node)
+                    continue
+                }
                 let address = nodes.first { $0.name == node }?.address ?? SimulatedPod.hostIP
                 bind(object, to: node, hostIP: address, isPreemptor: !victims.isEmpty, now: now)
             case .unschedulable(let pod, let message):
@@ -141,12 +148,26 @@ extension RuntimeLoop {
         dirty.insert(Self.workKey(forPod: pod))
     }
 
+    /// Whether a preemption victim still exists (terminating through its grace period).
+    private func isStillTerminating(_ victim: SchedulerPod) -> Bool {
+        guard let pod = try? store.get(JobRuntime.pods, namespace: victim.namespace, name: victim.name) else {
+            return false
+        }
+        return pod.metadataUID == victim.uid
+    }
+
+    /// Records the node a preemptor waits for (`status.nominatedNodeName`); it stays pending.
+    private mutating func nominate(_ pod: JSONValue, to node: String) {
+        records[pod.metadataUID]?.simulation.nominatedNodeName = node
+        dirty.insert(Self.workKey(forPod: pod))
+    }
+
     /// Evicts a preemption victim as kube-scheduler does: marks it (DisruptionTarget) and deletes it.
     private mutating func preempt(_ victim: SchedulerPod, now: Date) {
         records[victim.uid]?.simulation.isPreempted = true
         do {
             try store.delete(JobRuntime.pods, namespace: victim.namespace, name: victim.name)
-        } catch where error.code == 404 {
+        } catch  where error.code == 404 {
             // Already gone.
         } catch {
             logger.warning(

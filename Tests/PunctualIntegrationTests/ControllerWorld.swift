@@ -13,6 +13,8 @@ final class ControllerWorld: Sendable {
     static let crdPath = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
+    static let priorityClassesPath = crdPath.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config/priority/priorityclasses.yaml")
 
     let clock: ManualClock
     let store: SimStore
@@ -30,10 +32,16 @@ final class ControllerWorld: Sendable {
 
     /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
     ///
-    /// - Parameter simulatesJobs: whether the simulated Job runtime turns Jobs into Pods (off for
-    ///   tests that only look at the API writes, which then run faster).
+    /// The PriorityClasses of `config/priority` are installed (the API server's priority admission
+    /// refuses Pods naming an unknown class).
+    ///
+    /// - Parameters:
+    ///   - simulatesJobs: whether the simulated Job runtime turns Jobs into Pods (off for tests that
+    ///     only look at the API writes, which then run faster).
+    ///   - nodes: simulated nodes; none leaves Pods unconstrained.
     static func with<T: Sendable>(
-        start: Date, simulatesJobs: Bool = true, _ body: @Sendable (ControllerWorld) async throws -> T
+        start: Date, simulatesJobs: Bool = true, nodes: [SimNode] = [],
+        _ body: @Sendable (ControllerWorld) async throws -> T
     ) async throws -> T {
         let clock = ManualClock(start: start)
         let store = SimStore(clock: clock, admission: [Admission()])
@@ -41,11 +49,16 @@ final class ControllerWorld: Sendable {
         _ = try store.create(
             GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
             object: crd.value)
+        for document in try JSONValue.yamlDocuments(String(contentsOf: priorityClassesPath, encoding: .utf8)) {
+            _ = try store.create(
+                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
+                object: document.value)
+        }
         let server = APIServer(store: store)
         let url = try await server.start()
         let client = try makeClient(url: url, clock: clock)
         let world = ControllerWorld(clock: clock, store: store, server: server, baseURL: url, client: client)
-        let runtime = JobRuntime(store: store, clock: clock)
+        let runtime = JobRuntime(store: store, clock: clock, configuration: .init(nodes: nodes))
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if simulatesJobs { group.addTask { await runtime.run() } }
             let result: Result<T, any Error>

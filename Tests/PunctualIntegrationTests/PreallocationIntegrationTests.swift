@@ -120,6 +120,114 @@ import Testing
         }
     }
 
+    // MARK: - A full cluster
+
+    /// 2026-01-01T00:00:00Z; the task's first slot is 00:05:00.
+    static let midnight = Date(timeIntervalSince1970: 1_767_225_600)
+    static let fullClusterSlot = midnight.addingTimeInterval(300)
+
+    struct FullCluster: Sendable, CustomTestStringConvertible {
+        let name: String
+        let preAllocates: Bool
+        var testDescription: String { name }
+    }
+
+    /// One 2-cpu node full of `low` Job pods that terminate gracefully in 10 minutes; an autoscaler
+    /// that needs 90 s for a node; a critical OnceMost task needing 1 cpu at 00:05 with a 60 s
+    /// starting deadline. With a 180 s lead its placeholder makes the autoscaler add a node in
+    /// time; without, its pod preempts a `low` pod and waits for it past the deadline.
+    @Test(
+        arguments: [
+            FullCluster(name: "with preAllocate: starts on time", preAllocates: true),
+            FullCluster(name: "without preAllocate: Pending past its starting deadline, Missed", preAllocates: false),
+        ])
+    func criticalTaskInAFullCluster(_ row: FullCluster) async throws {
+        let shape = SimNode(name: "pool", cpu: "2", memory: "4Gi")
+        try await ControllerWorld.with(start: Self.midnight, nodes: [shape]) { world async throws in
+            for index in 0..<2 {
+                _ = try world.store.create(
+                    GroupResource(group: "batch", resource: "jobs"), namespace: "default",
+                    object: Self.lowJob("batch-\(index)"))
+            }
+            var priority: [String: JSONValue] = ["tier": "critical"]
+            if row.preAllocates { priority["preAllocate"] = ["leadSeconds": 180] }
+            var task = minutelyTask(
+                "billing", guarantee: "OnceMost", runSeconds: 30,
+                extra: ["schedule": "*/5 * * * *", "startingDeadlineSeconds": 60, "priority": .object(priority)])
+            task.set(
+                path: ["spec", "jobTemplate", "spec", "template", "spec", "containers"],
+                to: [["name": "main", "image": "busybox:1.36", "resources": ["requests": ["cpu": "1"]]]])
+            try world.createTask(task)
+            var autoscaler = TestAutoscaler(provisioning: 90, shape: shape)
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await controller.run() }
+                try await world.eventually("the task was seen") { try world.task("billing").status != nil }
+                // 00:00 → 00:04:50, then the reservation (if any) must be complete.
+                try await Self.step(world, &autoscaler, until: Self.fullClusterSlot.addingTimeInterval(-10))
+                let reservation = try world.task("billing").status?.reservation
+                if row.preAllocates {
+                    #expect(autoscaler.added.count == 1, "the placeholder brought a node")
+                    #expect(reservation?.phase == .reserved)
+                    #expect(reservation?.slot == Self.fullClusterSlot)
+                } else {
+                    #expect(autoscaler.added.isEmpty)
+                    #expect(reservation == nil)
+                }
+                // Through the slot and past its starting deadline.
+                try await Self.step(world, &autoscaler, until: Self.fullClusterSlot.addingTimeInterval(75))
+                try await world.eventually("the slot's outcome is recorded") {
+                    let run = try world.task("billing").status?.runs?.first
+                    return run?.phase == (row.preAllocates ? .running : .missed) || run?.phase == .succeeded
+                }
+                let run = try #require(try world.task("billing").status?.runs?.first)
+                #expect(run.scheduledTime == Self.fullClusterSlot)
+                if row.preAllocates {
+                    let started = try #require(run.startTime)
+                    #expect(started.timeIntervalSince(Self.fullClusterSlot) <= 3, "started on time: \(started)")
+                    #expect(try Self.placeholders(world).isEmpty)
+                } else {
+                    #expect(run.phase == .missed)
+                    #expect(try world.task("billing").status?.missedRuns == 1)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// A batch Job of tier `low` whose pod holds 1 cpu for hours and, when preempted, takes 10
+    /// minutes to terminate (a graceful checkpoint).
+    static func lowJob(_ name: String) -> JSONValue {
+        [
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": ["name": .string(name), "namespace": "default"],
+            "spec": [
+                "backoffLimit": 0,
+                "template": [
+                    "metadata": [
+                        "annotations": [
+                            "sim.punctual.dev/run-seconds": "36000", "sim.punctual.dev/termination-seconds": "600",
+                        ]
+                    ],
+                    "spec": [
+                        "restartPolicy": "Never", "priorityClassName": "punctual-low",
+                        "containers": [
+                            ["name": "work", "image": "busybox:1.36", "resources": ["requests": ["cpu": "1"]]]
+                        ],
+                    ],
+                ],
+            ],
+        ]
+    }
+
+    /// Advances virtual time in 1 s steps until `end`, stepping the autoscaler after each.
+    static func step(_ world: ControllerWorld, _ autoscaler: inout TestAutoscaler, until end: Date) async throws {
+        while world.clock.currentDate < end {
+            try await world.advance(by: .seconds(1))
+            try autoscaler.step(store: world.store, now: world.clock.currentDate)
+        }
+    }
+
     @Test func manyTasksDueAtOnceAreCreatedInTierOrder() async throws {
         try await ControllerWorld.with(start: Self.start, simulatesJobs: false) { world async throws in
             let tiers = ScheduledTaskSpec.Priority.Tier.allCases

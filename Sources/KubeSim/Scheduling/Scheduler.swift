@@ -12,6 +12,8 @@ import KubeClient
 /// is not needed after all is spared, highest priority first; the node whose most important
 /// victim has the lowest priority wins (then fewer victims, then node order). Otherwise the Pod
 /// stays pending with kube-scheduler's message (`0/3 nodes are available: 3 Insufficient cpu.`).
+/// Victims that terminate with a grace period keep their room meanwhile: the preemptor is only
+/// nominated to the node (`status.nominatedNodeName`) and waits, preempting nothing more.
 ///
 /// It is a value with no clock and no randomness: the same input gives the same decisions.
 public struct Scheduler: Sendable {
@@ -59,6 +61,13 @@ public struct Scheduler: Sendable {
             for shortfall in shortfalls { reasons[shortfall, default: 0] += 1 }
         }
         let message = Self.summary(nodeCount: nodes.count, reasons: reasons)
+        // A preemptor whose victims are still terminating waits for them instead of preempting
+        // again elsewhere (kube-scheduler's PodEligibleToPreemptOthers).
+        if let nominated = pod.nominatedNodeName,
+            (placed[nominated] ?? []).contains(where: { $0.isTerminating && $0.priority < pod.priority })
+        {
+            return .unschedulable(pod, message: message + " waiting for preemption victims on \(nominated).")
+        }
         guard pod.preemptsOthers else {
             return .unschedulable(pod, message: message + " preemption: not eligible due to preemptionPolicy=Never.")
         }

@@ -21,6 +21,8 @@ public struct SchedulerPod: Sendable, Hashable {
     public var arrival: UInt64
     /// A deleted Pod still terminating: it holds its room but is no preemption candidate.
     public var isTerminating: Bool
+    /// `status.nominatedNodeName`: the node whose preemption victims this Pod waits for.
+    public var nominatedNodeName: String?
     /// Requests that could not be read (they count as zero).
     public var problems: [String]
 
@@ -58,6 +60,7 @@ public struct SchedulerPod: Sendable, Hashable {
             nodeName: spec["nodeName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, arrival: arrival,
             isTerminating: pod.isBeingDeleted)
         self.problems = problems
+        nominatedNodeName = pod[path: ["status", "nominatedNodeName"]]?.stringValue
     }
 
     /// The effective request of a pod spec, as kube-scheduler computes it: the sum over containers
