@@ -18,14 +18,18 @@ import Testing
         return pod
     }
 
+    /// Node `a` full: one `low` pod terminating (an earlier victim), one running.
+    static func fullNode() -> Scheduler {
+        Scheduler(
+            nodes: [node],
+            running: [
+                pod("victim", priority: 1000, on: "a", terminating: true), pod("other", priority: 1000, on: "a"),
+            ])
+    }
+
     @Test("nominated to a node whose victim is still terminating: waits, preempting nobody else")
     func waitsForVictims() {
-        var scheduler = Scheduler(
-            nodes: [Self.node],
-            running: [
-                Self.pod("victim", priority: 1000, on: "a", terminating: true),
-                Self.pod("other", priority: 1000, on: "a"),
-            ])
+        var scheduler = Self.fullNode()
         let decisions = scheduler.schedule([Self.pod("critical", priority: 1_000_000, nominated: "a")])
         guard case .unschedulable(_, let message) = decisions.first else {
             Issue.record("expected the preemptor to wait, got \(decisions)")
@@ -36,12 +40,7 @@ import Testing
 
     @Test("not nominated yet: preempts a running lower-priority pod (the terminating one is no candidate)")
     func preemptsWhenNotNominated() {
-        var scheduler = Scheduler(
-            nodes: [Self.node],
-            running: [
-                Self.pod("victim", priority: 1000, on: "a", terminating: true),
-                Self.pod("other", priority: 1000, on: "a"),
-            ])
+        var scheduler = Self.fullNode()
         let decisions = scheduler.schedule([Self.pod("critical", priority: 1_000_000)])
         guard case .bind(_, let node, let victims) = decisions.first else {
             Issue.record("expected a preemption, got \(decisions)")
