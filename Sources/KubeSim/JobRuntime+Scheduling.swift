@@ -89,7 +89,8 @@ extension RuntimeLoop {
             } else if scheduling.waiting[uid] != nil, !pod.isBeingDeleted {
                 let record =
                     records[uid]
-                    ?? PodRecord(simulation: simulation(for: pod, isJobPod: Self.controllingJob(of: pod) != nil, now: now))
+                    ?? PodRecord(
+                        simulation: simulation(for: pod, isJobPod: Self.controllingJob(of: pod) != nil, now: now))
                 records[uid] = record
                 guard record.simulation.isWaitingForNode else {
                     scheduling.stopWaiting(uid)
@@ -146,7 +147,7 @@ extension RuntimeLoop {
         records[victim.uid]?.simulation.isPreempted = true
         do {
             try store.delete(JobRuntime.pods, namespace: victim.namespace, name: victim.name)
-        } catch where error.code == 404 {
+        } catch  where error.code == 404 {
             // Already gone.
         } catch {
             logger.warning(

@@ -31,7 +31,9 @@ import Testing
         decisions.map { decision in
             switch decision {
             case .bind(let pod, let node, let victims):
-                victims.isEmpty ? "\(pod.name) → \(node)" : "\(pod.name) → \(node) (\(victims.map(\.name).joined(separator: ",")))"
+                victims.isEmpty
+                    ? "\(pod.name) → \(node)"
+                    : "\(pod.name) → \(node) (" + victims.map(\.name).joined(separator: ",") + ")"
             case .unschedulable(let pod, _): "\(pod.name) ✗"
             }
         }
@@ -158,7 +160,8 @@ import Testing
 
     @Test func messagesCountReasonsOverNodesLikeKubeScheduler() {
         let nodes = [
-            Self.node("a", cpu: 500, labels: ["zone": "y"]), Self.node("b", cpu: 500, memory: 1 << 20, labels: ["zone": "y"]),
+            Self.node("a", cpu: 500, labels: ["zone": "y"]),
+            Self.node("b", cpu: 500, memory: 1 << 20, labels: ["zone": "y"]),
             Self.node("c", labels: ["zone": "x"]),
         ]
         var scheduler = Scheduler(nodes: nodes, running: [])
@@ -175,7 +178,9 @@ import Testing
         let decisions = scheduler.schedule([Self.pod("p", cpu: 1000, preempts: false)])
         #expect(
             Self.message(decisions, of: "p")
-                == "0/3 nodes are available: 3 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
+                == "0/3 nodes are available: 3 Insufficient cpu. "
+                + "preemption: not eligible due to preemptionPolicy=Never."
+        )
     }
 
     // MARK: - Preemption
@@ -259,7 +264,8 @@ import Testing
         let requests = SchedulerPod.requests(of: spec, problems: &problems)
         #expect(requests == ResourceAmounts(milliCPU: 2010, memory: 192 << 20, pods: 0))
         #expect(problems.isEmpty)
-        _ = SchedulerPod.requests(of: ["containers": [["resources": ["requests": ["cpu": "lots"]]]]], problems: &problems)
+        _ = SchedulerPod.requests(
+            of: ["containers": [["resources": ["requests": ["cpu": "lots"]]]]], problems: &problems)
         #expect(problems.count == 1 && problems[0].contains("\"lots\""))
     }
 }
