@@ -301,4 +301,48 @@ import Testing
         #expect(defaulted[path: ["spec", "priority"]] == 7)
         #expect(defaulted[path: ["spec", "priorityClassName"]] == "everyday")
     }
+
+    struct ClassCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let object: JSONValue
+        /// The Invalid message, or `nil` when the class is admitted.
+        let message: String?
+        var testDescription: String { name }
+    }
+
+    static let classCases: [ClassCase] = [
+        ClassCase(name: "a user class", object: priorityClass("batch", value: 1_000_000_000), message: nil),
+        ClassCase(
+            name: "above the user maximum", object: priorityClass("batch", value: 1_000_000_001),
+            message: "PriorityClass.scheduling.k8s.io \"batch\" is invalid: value: Forbidden: maximum allowed value "
+                + "of a user defined priority is 1000000000"),
+        ClassCase(
+            name: "a reserved name", object: priorityClass("system-mine", value: 5),
+            message: "PriorityClass.scheduling.k8s.io \"system-mine\" is invalid: metadata.name: Forbidden: "
+                + "priority class names with 'system-' prefix are reserved for system use only"),
+        ClassCase(
+            name: "no value",
+            object: ["apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": "x"]],
+            message: "PriorityClass.scheduling.k8s.io \"x\" is invalid: value: Required value"),
+        ClassCase(
+            name: "an unknown policy", object: priorityClass("x", value: 1, preemption: "Sometimes"),
+            message: "PriorityClass.scheduling.k8s.io \"x\" is invalid: preemptionPolicy: Unsupported value: "
+                + "\"Sometimes\": supported values: \"Never\", \"PreemptLowerPriority\""),
+    ]
+
+    @Test(arguments: classCases)
+    func priorityClassesAreValidated(_ check: ClassCase) throws {
+        let store = SimStore(clock: ManualClock(start: podStart), admission: [Admission()])
+        do {
+            let stored = try store.create(Self.priorityClasses, namespace: "", object: check.object)
+            #expect(check.message == nil)
+            #expect(stored["preemptionPolicy"] == "PreemptLowerPriority")
+            #expect(throws: Status.self) {
+                try store.modify(Self.priorityClasses, namespace: "", name: stored.metadataName) { $0["value"] = 1 }
+            }
+        } catch {
+            #expect(error.message == check.message)
+            #expect(error.code == 422)
+        }
+    }
 }
