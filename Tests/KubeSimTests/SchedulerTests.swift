@@ -26,14 +26,13 @@ import Testing
             tolerations: tolerations, nodeName: node, arrival: arrival, isTerminating: terminating)
     }
 
-    /// `pod → node` for bindings, `pod ✗` for pending Pods, `(victims)` after a preemption.
+    /// `pod → node` for bindings, `pod ⇢ node (victims)` for preemptions, `pod ✗` for pending Pods.
     static func outcome(_ decisions: [Scheduler.Decision]) -> [String] {
         decisions.map { decision in
             switch decision {
-            case .bind(let pod, let node, let victims):
-                victims.isEmpty
-                    ? "\(pod.name) → \(node)"
-                    : "\(pod.name) → \(node) (" + victims.map(\.name).joined(separator: ",") + ")"
+            case .bind(let pod, let node): "\(pod.name) → \(node)"
+            case .nominate(let pod, let node, let victims, _):
+                "\(pod.name) ⇢ \(node) (" + victims.map(\.name).joined(separator: ",") + ")"
             case .unschedulable(let pod, _): "\(pod.name) ✗"
             }
         }
@@ -194,7 +193,7 @@ import Testing
         ]
         var scheduler = Scheduler(nodes: [Self.node("a")], running: running)
         let decisions = scheduler.schedule([Self.pod("critical", cpu: 2000, priority: 1000)])
-        #expect(Self.outcome(decisions) == ["critical → a (placeholder,low-new)"])
+        #expect(Self.outcome(decisions) == ["critical ⇢ a (placeholder,low-new)"])
     }
 
     @Test func preemptionNeverEvictsEqualOrHigherPriority() {
@@ -217,7 +216,7 @@ import Testing
         ]
         var scheduler = Scheduler(nodes: [Self.node("a"), Self.node("b"), Self.node("c")], running: running)
         let decisions = scheduler.schedule([Self.pod("critical", cpu: 3000, priority: 1000)])
-        #expect(Self.outcome(decisions) == ["critical → c (pause-2,pause-1)"])
+        #expect(Self.outcome(decisions) == ["critical ⇢ c (pause-2,pause-1)"])
     }
 
     @Test func victimsAreNotPreemptedTwiceAndTerminatingPodsAreNoCandidates() {
@@ -230,7 +229,26 @@ import Testing
             Self.pod("first", cpu: 2000, priority: 100, arrival: 1),
             Self.pod("second", cpu: 2000, priority: 100, arrival: 2),
         ])
-        #expect(Self.outcome(decisions) == ["first → a (low)", "second ✗"])
+        #expect(Self.outcome(decisions) == ["first ⇢ a (low)", "second ✗"])
+    }
+
+    @Test func aNominatedPodWaitsForItsVictimsAndHoldsTheRoom() {
+        let running = [
+            Self.pod("victim", cpu: 2000, priority: 0, on: "a", terminating: true),
+            Self.pod("other", cpu: 2000, priority: 0, on: "a"),
+        ]
+        var preemptor = Self.pod("critical", cpu: 2000, priority: 100, arrival: 1)
+        preemptor.nominatedNodeName = "a"
+        var scheduler = Scheduler(nodes: [Self.node("a")], running: running)
+        let decisions = scheduler.schedule([preemptor, Self.pod("lower", cpu: 2000, priority: 50, arrival: 2)])
+        #expect(Self.outcome(decisions) == ["critical ✗", "lower ✗"])
+        #expect(
+            Self.message(decisions, of: "critical")
+                == "0/1 nodes are available: 1 Insufficient cpu. "
+                + "preemption: not eligible due to a terminating pod on the nominated node.")
+
+        var afterwards = Scheduler(nodes: [Self.node("a")], running: [running[1]])
+        #expect(Self.outcome(afterwards.schedule([preemptor])) == ["critical → a"])
     }
 
     @Test func placeholdersNeverPreempt() {
