@@ -76,7 +76,8 @@ extension RuntimeLoop {
         var objects: [String: JSONValue] = [:]
         for pod in pods {
             let uid = pod.metadataUID
-            let view = SchedulerPod(pod: pod, arrival: scheduling.arrival(of: uid))
+            var view = SchedulerPod(pod: pod, arrival: scheduling.arrival(of: uid))
+            if let nominated = records[uid]?.simulation.nominatedNodeName { view.nominatedNodeName = nominated }
             if !view.problems.isEmpty {
                 logger.warning(
                     "unreadable resource requests count as zero",
@@ -105,17 +106,17 @@ extension RuntimeLoop {
         var scheduler = Scheduler(nodes: nodes, running: running)
         for decision in scheduler.schedule(pending) {
             switch decision {
-            case .bind(let pod, let node, let victims):
+            case .bind(let pod, let node):
                 guard let object = objects[pod.uid] else { continue }
-                for victim in victims { preempt(victim, now: now) }
-                // As kube-scheduler: victims with a grace period keep their room while they
-                // terminate; the preemptor is only nominated, and bound once they are gone.
-                if victims.contains(where: { isStillTerminating($0) }) {
-                    nominate(object, to: node)
-                    continue
-                }
                 let address = nodes.first { $0.name == node }?.address ?? SimulatedPod.hostIP
-                bind(object, to: node, hostIP: address, isPreemptor: !victims.isEmpty, now: now)
+                bind(object, to: node, hostIP: address, now: now)
+            case .nominate(let pod, let node, let victims, let message):
+                guard let object = objects[pod.uid] else { continue }
+                for victim in victims { preempt(victim) }
+                records[pod.uid]?.simulation.nominatedNodeName = node
+                records[pod.uid]?.simulation.schedulingMessage = message
+                dirty.insert(Self.workKey(forPod: object))
+            // The victims' deletion (or termination) triggers the pass that binds the Pod.
             case .unschedulable(let pod, let message):
                 guard let object = objects[pod.uid], records[pod.uid]?.simulation.schedulingMessage != message
                 else { continue }
@@ -125,7 +126,7 @@ extension RuntimeLoop {
         }
     }
 
-    private mutating func bind(_ pod: JSONValue, to node: String, hostIP: String, isPreemptor: Bool, now: Date) {
+    private mutating func bind(_ pod: JSONValue, to node: String, hostIP: String, now: Date) {
         let uid = pod.metadataUID
         do {
             try store.modify(JobRuntime.pods, namespace: pod.metadataNamespace, name: pod.metadataName) {
@@ -144,26 +145,11 @@ extension RuntimeLoop {
         }
         scheduling.stopWaiting(uid)
         records[uid]?.simulation.bind(at: now, node: node, hostIP: hostIP)
-        if isPreemptor { records[uid]?.simulation.nominatedNodeName = node }
-        dirty.insert(Self.workKey(forPod: pod))
-    }
-
-    /// Whether a preemption victim still exists (terminating through its grace period).
-    private func isStillTerminating(_ victim: SchedulerPod) -> Bool {
-        guard let pod = try? store.get(JobRuntime.pods, namespace: victim.namespace, name: victim.name) else {
-            return false
-        }
-        return pod.metadataUID == victim.uid
-    }
-
-    /// Records the node a preemptor waits for (`status.nominatedNodeName`); it stays pending.
-    private mutating func nominate(_ pod: JSONValue, to node: String) {
-        records[pod.metadataUID]?.simulation.nominatedNodeName = node
         dirty.insert(Self.workKey(forPod: pod))
     }
 
     /// Evicts a preemption victim as kube-scheduler does: marks it (DisruptionTarget) and deletes it.
-    private mutating func preempt(_ victim: SchedulerPod, now: Date) {
+    private mutating func preempt(_ victim: SchedulerPod) {
         records[victim.uid]?.simulation.isPreempted = true
         do {
             try store.delete(JobRuntime.pods, namespace: victim.namespace, name: victim.name)

@@ -33,7 +33,7 @@ import ServiceLifecycle
 ///
 /// Approximations: no Events; containers of one Pod share one fate; a crash-looping container
 /// restarts after the kubelet's back-off; the scheduler ignores affinity, topology spread and
-/// host ports, and a preemptor is bound in the same pass that evicts its victims.
+/// host ports.
 public final class JobRuntime: Service, Sendable {
     /// Tunables; the defaults are the real controller's.
     public struct Configuration: Sendable {

@@ -26,12 +26,13 @@ import Testing
             tolerations: tolerations, nodeName: node, arrival: arrival, isTerminating: terminating)
     }
 
-    /// `pod → node` for bindings, `pod ✗` for pending Pods, `(victims)` after a preemption.
+    /// `pod → node` for bindings, `pod ⇢ node (victims)` for preemptions, `pod ✗` for pending Pods.
     static func outcome(_ decisions: [Scheduler.Decision]) -> [String] {
         decisions.map { decision in
             switch decision {
-            case .bind(let pod, let node, let victims):
-                victims.isEmpty ? "\(pod.name) → \(node)" : "\(pod.name) → \(node) (\(victims.map(\.name).joined(separator: ",")))"
+            case .bind(let pod, let node): "\(pod.name) → \(node)"
+            case .nominate(let pod, let node, let victims, _):
+                "\(pod.name) ⇢ \(node) (" + victims.map(\.name).joined(separator: ",") + ")"
             case .unschedulable(let pod, _): "\(pod.name) ✗"
             }
         }
@@ -158,7 +159,8 @@ import Testing
 
     @Test func messagesCountReasonsOverNodesLikeKubeScheduler() {
         let nodes = [
-            Self.node("a", cpu: 500, labels: ["zone": "y"]), Self.node("b", cpu: 500, memory: 1 << 20, labels: ["zone": "y"]),
+            Self.node("a", cpu: 500, labels: ["zone": "y"]),
+            Self.node("b", cpu: 500, memory: 1 << 20, labels: ["zone": "y"]),
             Self.node("c", labels: ["zone": "x"]),
         ]
         var scheduler = Scheduler(nodes: nodes, running: [])
@@ -175,7 +177,9 @@ import Testing
         let decisions = scheduler.schedule([Self.pod("p", cpu: 1000, preempts: false)])
         #expect(
             Self.message(decisions, of: "p")
-                == "0/3 nodes are available: 3 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
+                == "0/3 nodes are available: 3 Insufficient cpu. "
+                + "preemption: not eligible due to preemptionPolicy=Never."
+        )
     }
 
     // MARK: - Preemption
@@ -189,7 +193,7 @@ import Testing
         ]
         var scheduler = Scheduler(nodes: [Self.node("a")], running: running)
         let decisions = scheduler.schedule([Self.pod("critical", cpu: 2000, priority: 1000)])
-        #expect(Self.outcome(decisions) == ["critical → a (placeholder,low-new)"])
+        #expect(Self.outcome(decisions) == ["critical ⇢ a (placeholder,low-new)"])
     }
 
     @Test func preemptionNeverEvictsEqualOrHigherPriority() {
@@ -212,7 +216,7 @@ import Testing
         ]
         var scheduler = Scheduler(nodes: [Self.node("a"), Self.node("b"), Self.node("c")], running: running)
         let decisions = scheduler.schedule([Self.pod("critical", cpu: 3000, priority: 1000)])
-        #expect(Self.outcome(decisions) == ["critical → c (pause-2,pause-1)"])
+        #expect(Self.outcome(decisions) == ["critical ⇢ c (pause-2,pause-1)"])
     }
 
     @Test func victimsAreNotPreemptedTwiceAndTerminatingPodsAreNoCandidates() {
@@ -225,7 +229,26 @@ import Testing
             Self.pod("first", cpu: 2000, priority: 100, arrival: 1),
             Self.pod("second", cpu: 2000, priority: 100, arrival: 2),
         ])
-        #expect(Self.outcome(decisions) == ["first → a (low)", "second ✗"])
+        #expect(Self.outcome(decisions) == ["first ⇢ a (low)", "second ✗"])
+    }
+
+    @Test func aNominatedPodWaitsForItsVictimsAndHoldsTheRoom() {
+        let running = [
+            Self.pod("victim", cpu: 2000, priority: 0, on: "a", terminating: true),
+            Self.pod("other", cpu: 2000, priority: 0, on: "a"),
+        ]
+        var preemptor = Self.pod("critical", cpu: 2000, priority: 100, arrival: 1)
+        preemptor.nominatedNodeName = "a"
+        var scheduler = Scheduler(nodes: [Self.node("a")], running: running)
+        let decisions = scheduler.schedule([preemptor, Self.pod("lower", cpu: 2000, priority: 50, arrival: 2)])
+        #expect(Self.outcome(decisions) == ["critical ✗", "lower ✗"])
+        #expect(
+            Self.message(decisions, of: "critical")
+                == "0/1 nodes are available: 1 Insufficient cpu. "
+                + "preemption: not eligible due to a terminating pod on the nominated node.")
+
+        var afterwards = Scheduler(nodes: [Self.node("a")], running: [running[1]])
+        #expect(Self.outcome(afterwards.schedule([preemptor])) == ["critical → a"])
     }
 
     @Test func placeholdersNeverPreempt() {
@@ -259,7 +282,8 @@ import Testing
         let requests = SchedulerPod.requests(of: spec, problems: &problems)
         #expect(requests == ResourceAmounts(milliCPU: 2010, memory: 192 << 20, pods: 0))
         #expect(problems.isEmpty)
-        _ = SchedulerPod.requests(of: ["containers": [["resources": ["requests": ["cpu": "lots"]]]]], problems: &problems)
+        _ = SchedulerPod.requests(
+            of: ["containers": [["resources": ["requests": ["cpu": "lots"]]]]], problems: &problems)
         #expect(problems.count == 1 && problems[0].contains("\"lots\""))
     }
 }

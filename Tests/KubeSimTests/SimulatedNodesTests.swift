@@ -42,7 +42,8 @@ import Testing
         try store.create(priorityClasses, namespace: "", object: priorityClass("punctual-critical", value: 1_000_000))
         try store.create(priorityClasses, namespace: "", object: priorityClass("punctual-low", value: 1_000))
         try store.create(
-            priorityClasses, namespace: "", object: priorityClass("punctual-placeholder", value: -10, preemption: "Never"))
+            priorityClasses, namespace: "",
+            object: priorityClass("punctual-placeholder", value: -10, preemption: "Never"))
     }
 
     func pod(_ sim: RuntimeHarness, _ name: String) throws -> JSONValue {
@@ -70,7 +71,8 @@ import Testing
             #expect(
                 table["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
                     == ["Name", "Status", "Roles", "Age", "Version"])
-            #expect(table["rows"]?.arrayValue?.first?["cells"] == ["sim-node-1", "Ready", "<none>", "0s", "v1.33.0-sim"])
+            #expect(
+                table["rows"]?.arrayValue?.first?["cells"] == ["sim-node-1", "Ready", "<none>", "0s", "v1.33.0-sim"])
         }
     }
 
@@ -125,14 +127,17 @@ import Testing
                         "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "10"]],
                         "spec": [
                             "restartPolicy": "Never",
-                            "containers": [["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "600m")]],
+                            "containers": [
+                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "600m")]
+                            ],
                         ],
                     ],
                 ])
             try await sim.eventually("one pod runs on the node, the other waits") {
                 let phases = try sim.pods(of: "wide").compactMap(\.phase).sorted()
                 let pending = try sim.pods(of: "wide").first { $0.phase == "Pending" }
-                return phases == ["Pending", "Running"] && pending.flatMap { scheduled($0)?["reason"] } == "Unschedulable"
+                return phases == ["Pending", "Running"]
+                    && pending.flatMap { scheduled($0)?["reason"] } == "Unschedulable"
             }
             sim.advance(seconds: 10)
             try await sim.eventually("the second pod runs once the first finished") {
@@ -177,9 +182,11 @@ import Testing
         try await RuntimeHarness.with(configuration: configuration) { sim in
             try Self.installTiers(in: sim.store)
             try sim.store.create(
-                RuntimeHarness.pods, namespace: "default", object: Self.pod("low-1", cpu: "1", priorityClass: "punctual-low"))
+                RuntimeHarness.pods, namespace: "default",
+                object: Self.pod("low-1", cpu: "1", priorityClass: "punctual-low"))
             try sim.store.create(
-                RuntimeHarness.pods, namespace: "default", object: Self.pod("low-2", cpu: "1", priorityClass: "punctual-low"))
+                RuntimeHarness.pods, namespace: "default",
+                object: Self.pod("low-2", cpu: "1", priorityClass: "punctual-low"))
             try await sim.eventually("the low work fills the node") {
                 try pod(sim, "low-1").phase == "Running" && pod(sim, "low-2").phase == "Running"
             }
@@ -191,7 +198,9 @@ import Testing
             }
             #expect(
                 scheduled(try pod(sim, "placeholder"))?["message"]?.stringValue
-                    == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
+                    == "0/1 nodes are available: 1 Insufficient cpu. "
+                    + "preemption: not eligible due to preemptionPolicy=Never."
+            )
             #expect(try pod(sim, "low-1").phase == "Running" && pod(sim, "low-2").phase == "Running")
 
             try sim.store.create(
@@ -221,7 +230,9 @@ import Testing
                         "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "600"]],
                         "spec": [
                             "restartPolicy": "Never", "priorityClassName": "punctual-low",
-                            "containers": [["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "1")]],
+                            "containers": [
+                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "1")]
+                            ],
                         ],
                     ],
                 ])
@@ -254,18 +265,21 @@ import Testing
         let store = SimStore(clock: ManualClock(start: podStart), admission: [Admission()])
         try Self.installTiers(in: store)
         let pods = RuntimeHarness.pods
-        let placeholder = try store.create(pods, namespace: "default", object: Self.pod("p", cpu: "1", priorityClass: "punctual-placeholder"))
+        let placeholder = try store.create(
+            pods, namespace: "default", object: Self.pod("p", cpu: "1", priorityClass: "punctual-placeholder"))
         #expect(placeholder[path: ["spec", "priority"]] == -10)
         #expect(placeholder[path: ["spec", "preemptionPolicy"]] == "Never")
         let plain = try store.create(pods, namespace: "default", object: Self.pod("plain", cpu: "1"))
         #expect(plain[path: ["spec", "priority"]] == 0)
         #expect(plain[path: ["spec", "preemptionPolicy"]] == "PreemptLowerPriority")
         #expect(plain[path: ["spec", "priorityClassName"]] == nil)
-        let system = try store.create(pods, namespace: "default", object: Self.pod("s", cpu: "1", priorityClass: "system-node-critical"))
+        let system = try store.create(
+            pods, namespace: "default", object: Self.pod("s", cpu: "1", priorityClass: "system-node-critical"))
         #expect(system[path: ["spec", "priority"]] == 2_000_001_000)
 
         #expect {
-            try store.create(pods, namespace: "default", object: Self.pod("x", cpu: "1", priorityClass: "punctual-urgent"))
+            try store.create(
+                pods, namespace: "default", object: Self.pod("x", cpu: "1", priorityClass: "punctual-urgent"))
         } throws: { error in
             let status = error as? Status
             return status?.code == 403 && status?.reason == "Forbidden"
@@ -281,9 +295,54 @@ import Testing
                 + "priority admission controller computed 1000 from the given PriorityClass name"
         }
 
-        try store.create(Self.priorityClasses, namespace: "", object: Self.priorityClass("everyday", value: 7, isDefault: true))
+        try store.create(
+            Self.priorityClasses, namespace: "", object: Self.priorityClass("everyday", value: 7, isDefault: true))
         let defaulted = try store.create(pods, namespace: "default", object: Self.pod("d", cpu: "1"))
         #expect(defaulted[path: ["spec", "priority"]] == 7)
         #expect(defaulted[path: ["spec", "priorityClassName"]] == "everyday")
+    }
+
+    struct ClassCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let object: JSONValue
+        /// The Invalid message, or `nil` when the class is admitted.
+        let message: String?
+        var testDescription: String { name }
+    }
+
+    static let classCases: [ClassCase] = [
+        ClassCase(name: "a user class", object: priorityClass("batch", value: 1_000_000_000), message: nil),
+        ClassCase(
+            name: "above the user maximum", object: priorityClass("batch", value: 1_000_000_001),
+            message: "PriorityClass.scheduling.k8s.io \"batch\" is invalid: value: Forbidden: maximum allowed value "
+                + "of a user defined priority is 1000000000"),
+        ClassCase(
+            name: "a reserved name", object: priorityClass("system-mine", value: 5),
+            message: "PriorityClass.scheduling.k8s.io \"system-mine\" is invalid: metadata.name: Forbidden: "
+                + "priority class names with 'system-' prefix are reserved for system use only"),
+        ClassCase(
+            name: "no value",
+            object: ["apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": "x"]],
+            message: "PriorityClass.scheduling.k8s.io \"x\" is invalid: value: Required value"),
+        ClassCase(
+            name: "an unknown policy", object: priorityClass("x", value: 1, preemption: "Sometimes"),
+            message: "PriorityClass.scheduling.k8s.io \"x\" is invalid: preemptionPolicy: Unsupported value: "
+                + "\"Sometimes\": supported values: \"Never\", \"PreemptLowerPriority\""),
+    ]
+
+    @Test(arguments: classCases)
+    func priorityClassesAreValidated(_ check: ClassCase) throws {
+        let store = SimStore(clock: ManualClock(start: podStart), admission: [Admission()])
+        do {
+            let stored = try store.create(Self.priorityClasses, namespace: "", object: check.object)
+            #expect(check.message == nil)
+            #expect(stored["preemptionPolicy"] == "PreemptLowerPriority")
+            #expect(throws: Status.self) {
+                try store.modify(Self.priorityClasses, namespace: "", name: stored.metadataName) { $0["value"] = 1 }
+            }
+        } catch {
+            #expect(error.message == check.message)
+            #expect(error.code == 422)
+        }
     }
 }

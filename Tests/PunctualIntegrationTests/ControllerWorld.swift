@@ -8,11 +8,12 @@ import PunctualController
 import Testing
 
 /// A simulated cluster for controller tests: KubeSim over HTTP with admission, the ScheduledTask
-/// CRD and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
+/// CRD, the tier PriorityClasses and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
 final class ControllerWorld: Sendable {
     static let crdPath = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
+    /// The tier PriorityClasses: run pods name them, and admission refuses pods of unknown classes.
     static let priorityClassesPath = crdPath.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("config/priority/priorityclasses.yaml")
 
@@ -32,9 +33,6 @@ final class ControllerWorld: Sendable {
 
     /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
     ///
-    /// The PriorityClasses of `config/priority` are installed (the API server's priority admission
-    /// refuses Pods naming an unknown class).
-    ///
     /// - Parameters:
     ///   - simulatesJobs: whether the simulated Job runtime turns Jobs into Pods (off for tests that
     ///     only look at the API writes, which then run faster).
@@ -49,10 +47,10 @@ final class ControllerWorld: Sendable {
         _ = try store.create(
             GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
             object: crd.value)
-        for document in try JSONValue.yamlDocuments(String(contentsOf: priorityClassesPath, encoding: .utf8)) {
+        for priorityClass in try JSONValue.yamlDocuments(String(contentsOf: priorityClassesPath, encoding: .utf8)) {
             _ = try store.create(
                 GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
-                object: document.value)
+                object: priorityClass.value)
         }
         let server = APIServer(store: store)
         let url = try await server.start()

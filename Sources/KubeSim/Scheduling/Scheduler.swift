@@ -10,17 +10,20 @@ import KubeClient
 /// not `Never`) evicts Pods of strictly lower priority from one node: on each feasible node the
 /// lowest-priority (then newest) Pods are taken until the preemptor fits, then every victim that
 /// is not needed after all is spared, highest priority first; the node whose most important
-/// victim has the lowest priority wins (then fewer victims, then node order). Otherwise the Pod
+/// victim has the lowest priority wins (then fewer victims, then node order). The preemptor is
+/// nominated to that node and its room is held for it; it is bound by a later pass, once the
+/// victims have terminated (until then it is not eligible to preempt again). Otherwise the Pod
 /// stays pending with kube-scheduler's message (`0/3 nodes are available: 3 Insufficient cpu.`).
-/// Victims that terminate with a grace period keep their room meanwhile: the preemptor is only
-/// nominated to the node (`status.nominatedNodeName`) and waits, preempting nothing more.
 ///
 /// It is a value with no clock and no randomness: the same input gives the same decisions.
 public struct Scheduler: Sendable {
     /// What happens to one pending Pod.
     public enum Decision: Sendable, Hashable {
-        /// Bind the Pod to `node`, after deleting `victims` (a preemption when not empty).
-        case bind(SchedulerPod, node: String, victims: [SchedulerPod])
+        /// Bind the Pod to `node`.
+        case bind(SchedulerPod, node: String)
+        /// Delete `victims` and nominate the Pod to `node` (`status.nominatedNodeName`); it stays
+        /// pending with `message` until they are gone.
+        case nominate(SchedulerPod, node: String, victims: [SchedulerPod], message: String)
         /// The Pod stays pending; `message` is its PodScheduled condition's message.
         case unschedulable(SchedulerPod, message: String)
     }
@@ -57,19 +60,23 @@ public struct Scheduler: Sendable {
                 continue
             }
             let shortfalls = free(on: node).shortfalls(for: pod.requests)
-            if shortfalls.isEmpty { return bind(pod, to: node.name, victims: []) }
+            if shortfalls.isEmpty {
+                place(pod, on: node.name, evicting: [])
+                return .bind(pod, node: node.name)
+            }
             for shortfall in shortfalls { reasons[shortfall, default: 0] += 1 }
         }
         let message = Self.summary(nodeCount: nodes.count, reasons: reasons)
-        // A preemptor whose victims are still terminating waits for them instead of preempting
-        // again elsewhere (kube-scheduler's PodEligibleToPreemptOthers).
+        guard pod.preemptsOthers else {
+            return .unschedulable(pod, message: message + " preemption: not eligible due to preemptionPolicy=Never.")
+        }
         if let nominated = pod.nominatedNodeName,
             (placed[nominated] ?? []).contains(where: { $0.isTerminating && $0.priority < pod.priority })
         {
-            return .unschedulable(pod, message: message + " waiting for preemption victims on \(nominated).")
-        }
-        guard pod.preemptsOthers else {
-            return .unschedulable(pod, message: message + " preemption: not eligible due to preemptionPolicy=Never.")
+            // Its victims are still terminating: hold the room, do not evict more.
+            place(pod, on: nominated, evicting: [])
+            return .unschedulable(
+                pod, message: message + " preemption: not eligible due to a terminating pod on the nominated node.")
         }
         var preemptionReasons: [String: Int] = [:]
         var best: (node: String, victims: [SchedulerPod], rank: (Int32, Int, Int))?
@@ -85,18 +92,21 @@ public struct Scheduler: Sendable {
             let rank = (victims.map(\.priority).max() ?? .min, victims.count, index)
             if best.map({ rank < $0.rank }) ?? true { best = (node.name, victims, rank) }
         }
-        if let best { return bind(pod, to: best.node, victims: best.victims) }
+        if let best {
+            place(pod, on: best.node, evicting: best.victims)
+            return .nominate(pod, node: best.node, victims: best.victims, message: message)
+        }
         return .unschedulable(
             pod, message: message + " preemption: " + Self.summary(nodeCount: nodes.count, reasons: preemptionReasons))
     }
 
-    private mutating func bind(_ pod: SchedulerPod, to node: String, victims: [SchedulerPod]) -> Decision {
+    /// Counts `pod` on `node` for the rest of the pass (bound, or nominated and holding the room).
+    private mutating func place(_ pod: SchedulerPod, on node: String, evicting victims: [SchedulerPod]) {
         let evicted = Set(victims.map(\.uid))
         placed[node, default: []].removeAll { evicted.contains($0.uid) }
         var bound = pod
         bound.nodeName = node
         placed[node, default: []].append(bound)
-        return .bind(pod, node: node, victims: victims)
     }
 
     // MARK: - Preemption

@@ -17,19 +17,20 @@ public struct SchedulerPod: Sendable, Hashable {
     public var tolerations: [JSONValue]
     /// `spec.nodeName`; `nil` while pending.
     public var nodeName: String?
+    /// `status.nominatedNodeName`: the node a preemption made room on.
+    public var nominatedNodeName: String?
     /// The order the scheduler queue saw the Pod in (ties of priority go first-come, first-served).
     public var arrival: UInt64
     /// A deleted Pod still terminating: it holds its room but is no preemption candidate.
     public var isTerminating: Bool
-    /// `status.nominatedNodeName`: the node whose preemption victims this Pod waits for.
-    public var nominatedNodeName: String?
     /// Requests that could not be read (they count as zero).
     public var problems: [String]
 
     public init(
         namespace: String = "default", name: String, uid: String = "", priority: Int32 = 0,
         preemptsOthers: Bool = true, requests: ResourceAmounts, nodeSelector: [String: String] = [:],
-        tolerations: [JSONValue] = [], nodeName: String? = nil, arrival: UInt64 = 0, isTerminating: Bool = false
+        tolerations: [JSONValue] = [], nodeName: String? = nil, nominatedNodeName: String? = nil,
+        arrival: UInt64 = 0, isTerminating: Bool = false
     ) {
         self.namespace = namespace
         self.name = name
@@ -40,6 +41,7 @@ public struct SchedulerPod: Sendable, Hashable {
         self.nodeSelector = nodeSelector
         self.tolerations = tolerations
         self.nodeName = nodeName
+        self.nominatedNodeName = nominatedNodeName
         self.arrival = arrival
         self.isTerminating = isTerminating
         self.problems = []
@@ -57,10 +59,12 @@ public struct SchedulerPod: Sendable, Hashable {
             requests: Self.requests(of: spec, problems: &problems),
             nodeSelector: spec["nodeSelector"]?.objectValue?.compactMapValues(\.stringValue) ?? [:],
             tolerations: spec["tolerations"]?.arrayValue ?? [],
-            nodeName: spec["nodeName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, arrival: arrival,
-            isTerminating: pod.isBeingDeleted)
+            nodeName: spec["nodeName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            nominatedNodeName: pod[path: ["status", "nominatedNodeName"]]?.stringValue.flatMap {
+                $0.isEmpty ? nil : $0
+            },
+            arrival: arrival, isTerminating: pod.isBeingDeleted)
         self.problems = problems
-        nominatedNodeName = pod[path: ["status", "nominatedNodeName"]]?.stringValue
     }
 
     /// The effective request of a pod spec, as kube-scheduler computes it: the sum over containers

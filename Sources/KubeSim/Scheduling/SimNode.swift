@@ -47,7 +47,9 @@ public struct SimNode: Sendable, Hashable {
                 throw ResourceQuantity.ParseError(text: text, reason: "node \(name) \(field): \(error.reason)")
             }
         }
-        guard pods > 0 else { throw ResourceQuantity.ParseError(text: String(pods), reason: "node \(name) pods must be > 0") }
+        guard pods > 0 else {
+            throw ResourceQuantity.ParseError(text: String(pods), reason: "node \(name) pods must be > 0")
+        }
     }
 
     /// The Node object, with the status a kubelet reports: capacity and allocatable, a Ready
@@ -93,7 +95,7 @@ public struct SimNode: Sendable, Hashable {
         for (index, node) in nodes.enumerated() {
             do {
                 try store.create(SchedulerNode.resource, namespace: "", object: node.object(index: index))
-            } catch where error.code == 409 {
+            } catch  where error.code == 409 {
                 continue
             }
         }

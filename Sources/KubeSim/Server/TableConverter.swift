@@ -7,8 +7,9 @@ import KubeClient
 /// when it declares none), exactly as the real apiextensions server builds them; `date` columns are
 /// shown as an age computed on the injected clock. Built-ins get the columns kubectl users know
 /// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces: Status,
-/// Age; nodes: Status, Roles, Age, Version; configmaps and secrets: Data), everything else Name and Age. Rows carry the object as
-/// PartialObjectMetadata, or whole with `includeObject=Object`, or not at all with `includeObject=None`.
+/// Age; nodes: Status, Roles, Age, Version; configmaps and secrets: Data), everything else Name and
+/// Age. Rows carry the object as PartialObjectMetadata, or whole with `includeObject=Object`, or
+/// not at all with `includeObject=None`.
 struct TableConverter {
     /// How much of each object a row carries (`includeObject=`).
     enum IncludeObject: String {

@@ -2,8 +2,6 @@ import Foundation
 import KubeClient
 import Testing
 
-@testable import KubeSim
-
 @Suite struct ResourceQuantityTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let text: String
