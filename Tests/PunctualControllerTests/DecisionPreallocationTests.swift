@@ -151,7 +151,7 @@ struct DecisionPreallocationTests {
                 pod.status = PodStatus(phase: "Failed", reason: "Preempted")
                 return pod
             },
-            now: windowStart.plus(minutes: 1), releases: [hold(0) + ":Outdated"]),
+            now: windowStart.plus(minutes: 1), releases: [hold(0) + ":Ended"]),
         DecisionCase(
             name: "placeholder already being deleted → neither deleted again nor recreated",
             task: reserving(ready.suspended()), pods: held(task).map { $0.deleting(since: windowStart) },

@@ -80,7 +80,7 @@ extension DecisionState {
         guard let wanted, slot == wanted.slot, wanted.names.contains(name) else { return .notWanted }
         if pod.metadata.annotations?[PlaceholderBuilder.specHashAnnotation] != wanted.specHash { return .outdated }
         // Evicted or preempted: it holds nothing any more; a fresh one queues for room again.
-        if pod.status?.phase == "Failed" || pod.status?.phase == "Succeeded" { return .outdated }
+        if pod.status?.phase == "Failed" || pod.status?.phase == "Succeeded" { return .ended }
         return nil
     }
 

@@ -175,6 +175,8 @@ public struct PlaceholderDeletion: Sendable, Hashable {
         case notWanted = "NotWanted"
         /// The pod template changed since it was created; a current one replaces it.
         case outdated = "Outdated"
+        /// It stopped (evicted, preempted) and holds nothing any more; a new one replaces it.
+        case ended = "Ended"
     }
 
     public var name: String

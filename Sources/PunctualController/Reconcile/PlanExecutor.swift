@@ -4,9 +4,10 @@ import Logging
 
 /// Performs a ``Plan`` with the API server: the thin, effectful half of a reconcile.
 ///
-/// Actions run in the plan's dispatch order — Job creates, then the status write, events, alerts
-/// and finally Job deletes — so that when the client's budget (`--qps`/`--burst`) is short, the
-/// writes that make a run late go first. The same order is kept inside the client's rate limiter,
+/// Actions run in the plan's dispatch order — Job creates, the deletes of the placeholder Pods
+/// whose slot came, then the status write, events, alerts, Job deletes and finally new placeholders
+/// — so that when the client's budget (`--qps`/`--burst`) is short, the writes that make a run late
+/// go first. The same order is kept inside the client's rate limiter,
 /// across tasks: Job creates ask with high priority, status writes with normal, events and deletes
 /// with low, so a create waiting for a token overtakes the housekeeping of other tasks. Each failure
 /// is classified (``ExecutionError``):
