@@ -32,6 +32,9 @@ import Testing
         Case(
             name: "bad metrics address", arguments: ["--metrics-bind-address", "nonsense"],
             message: "error: --metrics-bind-address \"nonsense\": expected host:port"),
+        Case(
+            name: "placeholder image with a space", arguments: ["--placeholder-image", "pause 3.10"],
+            message: "error: --placeholder-image must be an image reference, got \"pause 3.10\""),
     ]
 
     @Test(arguments: cases)
