@@ -218,16 +218,21 @@ import Testing
         }
     }
 
-    @Test func preemptedJobPodsFailWithDisruptionTarget() async throws {
+    @Test func preemptorsWaitForTerminatingJobPodsThatFailWithDisruptionTarget() async throws {
         let configuration = JobRuntime.Configuration(nodes: [SimNode(name: "only", cpu: "1", memory: "4Gi")])
         try await RuntimeHarness.with(configuration: configuration) { sim in
             try Self.installTiers(in: sim.store)
             try sim.createJob(
                 "batch",
                 spec: [
-                    "backoffLimit": 0,
+                    // One pod only: no replacement while the victim terminates.
+                    "backoffLimit": 0, "podReplacementPolicy": "Failed",
                     "template": [
-                        "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "600"]],
+                        "metadata": [
+                            "annotations": [
+                                "sim.punctual.dev/run-seconds": "600", "sim.punctual.dev/termination-seconds": "5",
+                            ]
+                        ],
                         "spec": [
                             "restartPolicy": "Never", "priorityClassName": "punctual-low",
                             "containers": [
@@ -241,6 +246,19 @@ import Testing
             try sim.store.create(
                 RuntimeHarness.pods, namespace: "default",
                 object: Self.pod("critical", cpu: "1", priorityClass: "punctual-critical"))
+            try await sim.eventually("the critical pod is nominated while its victim terminates") {
+                try pod(sim, "critical")[path: ["status", "nominatedNodeName"]] == "only"
+                    && sim.pods(of: "batch").first?.isBeingDeleted == true
+            }
+            sim.advance(seconds: 4)
+            try await sim.eventually("the critical pod waits without preempting again") {
+                scheduled(try pod(sim, "critical"))?["message"]?.stringValue
+                    == "0/1 nodes are available: 1 Insufficient cpu. "
+                    + "preemption: not eligible due to a terminating pod on the nominated node."
+            }
+            #expect(try pod(sim, "critical").phase == "Pending")
+            #expect(try pod(sim, "critical")[path: ["spec", "nodeName"]] == nil)
+            sim.advance(seconds: 1)
             try await sim.eventually("the critical pod runs and the Job fails on its backoff limit") {
                 try pod(sim, "critical").phase == "Running" && sim.condition("Failed", of: "batch") != nil
             }
