@@ -175,6 +175,33 @@ import Testing
         }
     }
 
+    @Test func unscheduledPodsAreDeletedWithoutAGracePeriod() async throws {
+        let configuration = JobRuntime.Configuration(nodes: [SimNode(name: "small", cpu: "1")])
+        try await RuntimeHarness.with(configuration: configuration) { sim in
+            try sim.createJob(
+                "too-big",
+                spec: [
+                    "template": [
+                        "metadata": ["annotations": ["sim.punctual.dev/termination-seconds": "30"]],
+                        "spec": [
+                            "restartPolicy": "Never",
+                            "containers": [
+                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "2")]
+                            ],
+                        ],
+                    ]
+                ])
+            try await sim.eventually("the pod is unschedulable") {
+                try sim.pods(of: "too-big").first.flatMap { scheduled($0)?["reason"] } == "Unschedulable"
+            }
+            let name = try #require(try sim.pods(of: "too-big").first?.metadataName)
+            try sim.store.delete(RuntimeHarness.pods, namespace: "default", name: name)
+            try await sim.eventually("the pod is gone at once, not after 30 seconds") {
+                try !sim.pods(of: "too-big").contains { $0.metadataName == name }
+            }
+        }
+    }
+
     // MARK: - Preemption
 
     @Test func criticalPodsPreemptLowWorkAndPlaceholdersDoNot() async throws {
