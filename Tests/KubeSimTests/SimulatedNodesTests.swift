@@ -17,6 +17,16 @@ import Testing
         ["requests": ["cpu": .string(cpu), "memory": .string(memory)]]
     }
 
+    /// A Job's pod template with one container requesting `cpu`.
+    static func jobTemplate(cpu: String, priorityClass: String? = nil, annotations: [String: JSONValue]) -> JSONValue {
+        var spec: [String: JSONValue] = [
+            "restartPolicy": "Never",
+            "containers": [["name": "main", "image": "busybox:1.36", "resources": requests(cpu: cpu)]],
+        ]
+        if let priorityClass { spec["priorityClassName"] = .string(priorityClass) }
+        return ["metadata": ["annotations": .object(annotations)], "spec": .object(spec)]
+    }
+
     /// A Pod no Job owns (a placeholder or load), running until deleted.
     static func pod(
         _ name: String, cpu: String, priorityClass: String? = nil, nodeSelector: [String: String] = [:]
@@ -123,15 +133,7 @@ import Testing
                 "wide",
                 spec: [
                     "parallelism": 2, "completions": 2,
-                    "template": [
-                        "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "10"]],
-                        "spec": [
-                            "restartPolicy": "Never",
-                            "containers": [
-                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "600m")]
-                            ],
-                        ],
-                    ],
+                    "template": Self.jobTemplate(cpu: "600m", annotations: ["sim.punctual.dev/run-seconds": "10"]),
                 ])
             try await sim.eventually("one pod runs on the node, the other waits") {
                 let phases = try sim.pods(of: "wide").compactMap(\.phase).sorted()
@@ -181,15 +183,7 @@ import Testing
             try sim.createJob(
                 "too-big",
                 spec: [
-                    "template": [
-                        "metadata": ["annotations": ["sim.punctual.dev/termination-seconds": "30"]],
-                        "spec": [
-                            "restartPolicy": "Never",
-                            "containers": [
-                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "2")]
-                            ],
-                        ],
-                    ]
+                    "template": Self.jobTemplate(cpu: "2", annotations: ["sim.punctual.dev/termination-seconds": "30"])
                 ])
             try await sim.eventually("the pod is unschedulable") {
                 try sim.pods(of: "too-big").first.flatMap { scheduled($0)?["reason"] } == "Unschedulable"
@@ -254,19 +248,11 @@ import Testing
                 spec: [
                     // One pod only: no replacement while the victim terminates.
                     "backoffLimit": 0, "podReplacementPolicy": "Failed",
-                    "template": [
-                        "metadata": [
-                            "annotations": [
-                                "sim.punctual.dev/run-seconds": "600", "sim.punctual.dev/termination-seconds": "5",
-                            ]
-                        ],
-                        "spec": [
-                            "restartPolicy": "Never", "priorityClassName": "punctual-low",
-                            "containers": [
-                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "1")]
-                            ],
-                        ],
-                    ],
+                    "template": Self.jobTemplate(
+                        cpu: "1", priorityClass: "punctual-low",
+                        annotations: [
+                            "sim.punctual.dev/run-seconds": "600", "sim.punctual.dev/termination-seconds": "5",
+                        ]),
                 ])
             try await sim.eventually("the low Job runs") { try sim.pods(of: "batch").first?.phase == "Running" }
             let changes = try sim.store.subscribe(resources: [RuntimeHarness.pods])
