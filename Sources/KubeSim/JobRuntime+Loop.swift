@@ -179,7 +179,10 @@ struct RuntimeLoop {
             if pod.isBeingDeleted && !record.simulation.isTerminal {
                 let since = record.terminatingSince ?? now
                 record.terminatingSince = since
-                let end = since.addingTimeInterval(record.simulation.behavior.terminationSeconds)
+                // A Pod never bound to a node has no kubelet to wait for: it goes at once, as the API
+                // server deletes unscheduled Pods without a grace period.
+                let grace = record.simulation.scheduledAt == nil ? 0 : record.simulation.behavior.terminationSeconds
+                let end = since.addingTimeInterval(grace)
                 if now >= end {
                     record.simulation.advance(to: end)
                     record.simulation.kill(at: end)

@@ -17,6 +17,16 @@ import Testing
         ["requests": ["cpu": .string(cpu), "memory": .string(memory)]]
     }
 
+    /// A Job's pod template with one container requesting `cpu`.
+    static func jobTemplate(cpu: String, priorityClass: String? = nil, annotations: [String: JSONValue]) -> JSONValue {
+        var spec: [String: JSONValue] = [
+            "restartPolicy": "Never",
+            "containers": [["name": "main", "image": "busybox:1.36", "resources": requests(cpu: cpu)]],
+        ]
+        if let priorityClass { spec["priorityClassName"] = .string(priorityClass) }
+        return ["metadata": ["annotations": .object(annotations)], "spec": .object(spec)]
+    }
+
     /// A Pod no Job owns (a placeholder or load), running until deleted.
     static func pod(
         _ name: String, cpu: String, priorityClass: String? = nil, nodeSelector: [String: String] = [:]
@@ -123,15 +133,7 @@ import Testing
                 "wide",
                 spec: [
                     "parallelism": 2, "completions": 2,
-                    "template": [
-                        "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "10"]],
-                        "spec": [
-                            "restartPolicy": "Never",
-                            "containers": [
-                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "600m")]
-                            ],
-                        ],
-                    ],
+                    "template": Self.jobTemplate(cpu: "600m", annotations: ["sim.punctual.dev/run-seconds": "10"]),
                 ])
             try await sim.eventually("one pod runs on the node, the other waits") {
                 let phases = try sim.pods(of: "wide").compactMap(\.phase).sorted()
@@ -172,6 +174,25 @@ import Testing
                     == "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
                     + "1 node(s) had untolerated taint {gpu: true}. preemption: 0/2 nodes are available: "
                     + "2 Preemption is not helpful for scheduling.")
+        }
+    }
+
+    @Test func unscheduledPodsAreDeletedWithoutAGracePeriod() async throws {
+        let configuration = JobRuntime.Configuration(nodes: [SimNode(name: "small", cpu: "1")])
+        try await RuntimeHarness.with(configuration: configuration) { sim in
+            try sim.createJob(
+                "too-big",
+                spec: [
+                    "template": Self.jobTemplate(cpu: "2", annotations: ["sim.punctual.dev/termination-seconds": "30"])
+                ])
+            try await sim.eventually("the pod is unschedulable") {
+                try sim.pods(of: "too-big").first.flatMap { scheduled($0)?["reason"] } == "Unschedulable"
+            }
+            let name = try #require(try sim.pods(of: "too-big").first?.metadataName)
+            try sim.store.delete(RuntimeHarness.pods, namespace: "default", name: name)
+            try await sim.eventually("the pod is gone at once, not after 30 seconds") {
+                try !sim.pods(of: "too-big").contains { $0.metadataName == name }
+            }
         }
     }
 
@@ -218,29 +239,39 @@ import Testing
         }
     }
 
-    @Test func preemptedJobPodsFailWithDisruptionTarget() async throws {
+    @Test func preemptorsWaitForTerminatingJobPodsThatFailWithDisruptionTarget() async throws {
         let configuration = JobRuntime.Configuration(nodes: [SimNode(name: "only", cpu: "1", memory: "4Gi")])
         try await RuntimeHarness.with(configuration: configuration) { sim in
             try Self.installTiers(in: sim.store)
             try sim.createJob(
                 "batch",
                 spec: [
-                    "backoffLimit": 0,
-                    "template": [
-                        "metadata": ["annotations": ["sim.punctual.dev/run-seconds": "600"]],
-                        "spec": [
-                            "restartPolicy": "Never", "priorityClassName": "punctual-low",
-                            "containers": [
-                                ["name": "main", "image": "busybox:1.36", "resources": Self.requests(cpu: "1")]
-                            ],
-                        ],
-                    ],
+                    // One pod only: no replacement while the victim terminates.
+                    "backoffLimit": 0, "podReplacementPolicy": "Failed",
+                    "template": Self.jobTemplate(
+                        cpu: "1", priorityClass: "punctual-low",
+                        annotations: [
+                            "sim.punctual.dev/run-seconds": "600", "sim.punctual.dev/termination-seconds": "5",
+                        ]),
                 ])
             try await sim.eventually("the low Job runs") { try sim.pods(of: "batch").first?.phase == "Running" }
             let changes = try sim.store.subscribe(resources: [RuntimeHarness.pods])
             try sim.store.create(
                 RuntimeHarness.pods, namespace: "default",
                 object: Self.pod("critical", cpu: "1", priorityClass: "punctual-critical"))
+            try await sim.eventually("the critical pod is nominated while its victim terminates") {
+                try pod(sim, "critical")[path: ["status", "nominatedNodeName"]] == "only"
+                    && sim.pods(of: "batch").first?.isBeingDeleted == true
+            }
+            sim.advance(seconds: 4)
+            try await sim.eventually("the critical pod waits without preempting again") {
+                scheduled(try pod(sim, "critical"))?["message"]?.stringValue
+                    == "0/1 nodes are available: 1 Insufficient cpu. "
+                    + "preemption: not eligible due to a terminating pod on the nominated node."
+            }
+            #expect(try pod(sim, "critical").phase == "Pending")
+            #expect(try pod(sim, "critical")[path: ["spec", "nodeName"]] == nil)
+            sim.advance(seconds: 1)
             try await sim.eventually("the critical pod runs and the Job fails on its backoff limit") {
                 try pod(sim, "critical").phase == "Running" && sim.condition("Failed", of: "batch") != nil
             }
