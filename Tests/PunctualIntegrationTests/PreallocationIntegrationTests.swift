@@ -63,8 +63,9 @@ import Testing
                 #expect(pod.metadata.name == JobNaming.name(task: "hold", slot: Self.firstSlot) + "-hold-0")
                 #expect(pod.spec?.priorityClassName == PlaceholderBuilder.priorityClassName)
                 #expect(pod.metadata.ownerReferences?.first?.kind == "ScheduledTask")
-                try await world.eventually("status shows the reservation") {
-                    try world.task("hold").status?.reservation?.slot == Self.firstSlot
+                try await world.eventually("status shows the reservation, placed") {
+                    let reservation = try world.task("hold").status?.reservation
+                    return reservation?.slot == Self.firstSlot && reservation?.phase == .reserved
                 }
                 #expect(try world.jobs().isEmpty)
                 try await world.advance(by: .seconds(10))
