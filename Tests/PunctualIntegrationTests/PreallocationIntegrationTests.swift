@@ -121,6 +121,31 @@ import Testing
         }
     }
 
+    @Test func aTemplateTheServerRejectsReleasesThePlaceholders() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(Self.reservingTask("edited", lead: 20))
+            let controller = world.controller()
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await controller.run() }
+                try await world.eventually("the task was seen") { try world.task("edited").status != nil }
+                try await world.advance(by: .seconds(12))  // 00:00:42, inside the window
+                try await world.eventually("the placeholder exists") { try Self.placeholders(world).count == 1 }
+                // An edit the API server refuses for a Job: a container without an image.
+                try world.store.modify(Self.tasks, namespace: "default", name: "edited") {
+                    (object: inout JSONValue) throws(Status) in
+                    object.set(
+                        path: ["spec", "jobTemplate", "spec", "template", "spec", "containers"], to: [["name": "main"]])
+                }
+                try await world.eventually("InvalidSpec, and the placeholder released") {
+                    let status = try world.task("edited").status
+                    let rejected = status?.conditions?.contains { $0.reason == "JobRejected" } ?? false
+                    return try rejected && status?.reservation == nil && Self.placeholders(world).isEmpty
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
     // MARK: - A full cluster
 
     /// 2026-01-01T00:00:00Z; the task's first slot is 00:05:00.
