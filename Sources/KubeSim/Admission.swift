@@ -11,6 +11,8 @@ import KubeClient
 ///   update, `spec.template`, `spec.selector`, `spec.completions` and the other creation-time
 ///   fields are immutable (`field is immutable`).
 /// - Pods: containers with name and image, a supported restartPolicy.
+/// - PriorityClasses: an integer `value` (at most 1e9 outside the reserved `system-` classes), a
+///   supported `preemptionPolicy` (defaulted to `PreemptLowerPriority`); both immutable.
 ///
 /// The server-side defaults of Jobs and Pods (backoffLimit, selector, generated labels, pod-spec
 /// defaults) are applied by the store before admission runs (`StoreState+Defaults`).
@@ -93,6 +95,9 @@ public struct Admission: Sendable {
                 + BuiltInValidation.validatePod(object)
         case ("", "Namespace"):
             return NameValidation.validateMetadataName(of: object, rule: .label)
+        case ("scheduling.k8s.io", "PriorityClass"):
+            return NameValidation.validateMetadataName(of: object, rule: .subdomain)
+                + BuiltInValidation.validatePriorityClass(object)
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
             return NameValidation.validateMetadataName(of: object, rule: .subdomain)
                 + BuiltInValidation.validateCustomResourceDefinition(object)
@@ -107,6 +112,7 @@ public struct Admission: Sendable {
     private func validateBuiltInUpdate(_ object: JSONValue, old: JSONValue, target: Target) -> [FieldError] {
         switch (target.group, target.kind) {
         case ("batch", "Job"): BuiltInValidation.validateJobUpdate(object, old: old)
+        case ("scheduling.k8s.io", "PriorityClass"): BuiltInValidation.validatePriorityClassUpdate(object, old: old)
         default: []
         }
     }

@@ -15,8 +15,10 @@ struct RuntimeLoop {
     }
 
     let runtime: JobRuntime
-    private var records: [String: PodRecord] = [:]
-    private var dirty: Set<JobRuntime.WorkKey> = []
+    var records: [String: PodRecord] = [:]
+    var dirty: Set<JobRuntime.WorkKey> = []
+    /// The scheduler's view: nodes, the Pods waiting for one, the queue order.
+    var scheduling = SchedulingState()
     private var scheduled: [JobRuntime.WorkKey: Date] = [:]
     /// Which Pods each Job controls, kept from the events so a Job's sync reads only its Pods.
     private var podsByJob: [JobRuntime.WorkKey: Set<String>] = [:]
@@ -27,8 +29,8 @@ struct RuntimeLoop {
         self.runtime = runtime
     }
 
-    private var store: SimStore { runtime.store }
-    private var logger: Logger { runtime.logger }
+    var store: SimStore { runtime.store }
+    var logger: Logger { runtime.logger }
 
     // MARK: - Triggers
 
@@ -41,8 +43,11 @@ struct RuntimeLoop {
             podsByJob.removeAll()
             jobByPod.removeAll()
             for pod in pods { dirty.insert(index(pod, isDeleted: false)) }
+            scheduling.resync(nodes: (try? store.list(SchedulerNode.resource).items) ?? [], pods: pods)
         case .changed(let event):
-            if event.resource == JobRuntime.jobs {
+            if event.resource == SchedulerNode.resource {
+                scheduling.noteNode(event.object, isDeleted: event.type == .deleted)
+            } else if event.resource == JobRuntime.jobs {
                 dirty.insert(.job(namespace: event.object.metadataNamespace, name: event.object.metadataName))
             } else if event.resource == JobRuntime.pods {
                 let podKey = JobRuntime.WorkKey.pod(
@@ -51,6 +56,7 @@ struct RuntimeLoop {
                 if let previousOwner = jobByPod[podKey] { dirty.insert(previousOwner) }
                 if event.type == .deleted { records[event.object.metadataUID] = nil }
                 dirty.insert(index(event.object, isDeleted: event.type == .deleted))
+                scheduling.notePod(event.object, isDeleted: event.type == .deleted)
             }
         case .wake(let key):
             if let due = scheduled[key], due <= runtime.clock.currentDate { scheduled[key] = nil }
@@ -61,6 +67,7 @@ struct RuntimeLoop {
     /// Reconciles every dirty key.
     /// - Returns: the wake-ups to schedule (only those earlier than one already scheduled).
     mutating func work() -> [(JobRuntime.WorkKey, Date)] {
+        schedulePending(now: runtime.clock.currentDate)
         var wakes: [(JobRuntime.WorkKey, Date)] = []
         let keys = dirty
         dirty.removeAll()
@@ -135,11 +142,12 @@ struct RuntimeLoop {
             }
         }
         for _ in 0..<plan.podsToCreate {
-            let created = try store.create(JobRuntime.pods, namespace: namespace, object: Self.pod(for: job))
+            let pod = Self.pod(for: job, bindingTo: scheduling.hasNodes ? nil : SimulatedPod.nodeName)
+            let created = try store.create(JobRuntime.pods, namespace: namespace, object: pod)
             // Indexed now, not when its event arrives: a sync in between must not create it again.
             _ = index(created, isDeleted: false)
-            records[created.metadataUID] = PodRecord(
-                simulation: Self.simulation(for: created, isJobPod: true, now: now))
+            scheduling.notePod(created, isDeleted: false)
+            records[created.metadataUID] = PodRecord(simulation: simulation(for: created, isJobPod: true, now: now))
         }
     }
 
@@ -167,11 +175,14 @@ struct RuntimeLoop {
         var wake: Date?
         for pod in pods {
             let uid = pod.metadataUID
-            var record = records[uid] ?? PodRecord(simulation: Self.simulation(for: pod, isJobPod: isJobPod, now: now))
+            var record = records[uid] ?? PodRecord(simulation: simulation(for: pod, isJobPod: isJobPod, now: now))
             if pod.isBeingDeleted && !record.simulation.isTerminal {
                 let since = record.terminatingSince ?? now
                 record.terminatingSince = since
-                let end = since.addingTimeInterval(record.simulation.behavior.terminationSeconds)
+                // A Pod never bound to a node has no kubelet to wait for: it goes at once, as the API
+                // server deletes unscheduled Pods without a grace period.
+                let grace = record.simulation.scheduledAt == nil ? 0 : record.simulation.behavior.terminationSeconds
+                let end = since.addingTimeInterval(grace)
                 if now >= end {
                     record.simulation.advance(to: end)
                     record.simulation.kill(at: end)
@@ -280,14 +291,19 @@ struct RuntimeLoop {
         object[path: ["metadata", "annotations"]]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
     }
 
-    static func simulation(for pod: JSONValue, isJobPod: Bool, now: Date) -> SimulatedPod {
-        let behavior = PodBehavior(annotations: annotations(of: pod), isJobPod: isJobPod)
+    /// A new simulation for a Pod first seen at `now`: running at once when it names its node or
+    /// when there are no simulated nodes, otherwise waiting for the scheduler.
+    func simulation(for pod: JSONValue, isJobPod: Bool, now: Date) -> SimulatedPod {
+        let behavior = PodBehavior(annotations: Self.annotations(of: pod), isJobPod: isJobPod)
         let restartPolicy = pod[path: ["spec", "restartPolicy"]]?.stringValue ?? "Always"
-        return SimulatedPod(behavior: behavior, restartPolicy: restartPolicy, createdAt: now)
+        let isBound = !scheduling.hasNodes || pod[path: ["spec", "nodeName"]]?.stringValue?.isEmpty == false
+        return SimulatedPod(behavior: behavior, restartPolicy: restartPolicy, createdAt: now, isBound: isBound)
     }
 
     /// A new Pod for a Job, as the Job controller makes it from the template.
-    static func pod(for job: JSONValue) -> JSONValue {
+    /// - Parameter node: the node to bind it to at once (no simulated nodes), or `nil` to leave
+    ///   it to the scheduler.
+    static func pod(for job: JSONValue, bindingTo node: String?) -> JSONValue {
         let name = job.metadataName
         let uid = job.metadataUID
         let template = job[path: ["spec", "template"]] ?? [:]
@@ -311,8 +327,8 @@ struct RuntimeLoop {
         if let annotations = template[path: ["metadata", "annotations"]] { metadata["annotations"] = annotations }
         var spec = template["spec"] ?? [:]
         let behavior = PodBehavior(annotations: annotations(of: template), isJobPod: true)
-        if !behavior.isUnschedulable && spec["nodeName"] == nil {
-            spec["nodeName"] = .string(SimulatedPod.nodeName)
+        if let node, !behavior.isUnschedulable && spec["nodeName"] == nil {
+            spec["nodeName"] = .string(node)
         }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": spec]
     }

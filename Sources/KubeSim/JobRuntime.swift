@@ -25,8 +25,15 @@ import ServiceLifecycle
 /// observes the store through a subscription (re-established with a full resync if the store
 /// closes it), so it reacts to every write, from HTTP clients or in-process.
 ///
-/// Approximations: one fake node (`sim-node-1`) with unlimited capacity; no Events; containers
-/// of one Pod share one fate; a crash-looping container restarts after the kubelet's back-off.
+/// Nodes: without any Node object in the store, Pods run at once on one fake node (`sim-node-1`)
+/// with unlimited capacity. With nodes (``Configuration/nodes``, or Node objects written by a
+/// client), Pods without `spec.nodeName` wait for the runtime's ``Scheduler``: first fit on
+/// allocatable cpu, memory and pod count, `nodeSelector` and taints, in priority order, with
+/// preemption of lower-priority Pods.
+///
+/// Approximations: no Events; containers of one Pod share one fate; a crash-looping container
+/// restarts after the kubelet's back-off; the scheduler ignores affinity, topology spread and
+/// host ports.
 public final class JobRuntime: Service, Sendable {
     /// Tunables; the defaults are the real controller's.
     public struct Configuration: Sendable {
@@ -34,10 +41,16 @@ public final class JobRuntime: Service, Sendable {
         public var podFailureBackoff: JobSync.Backoff
         /// How soon a write that failed (a conflict with another writer) is retried.
         public var retryDelay: Swift.Duration
+        /// Nodes stored when the runtime is created; empty keeps Pods unconstrained.
+        public var nodes: [SimNode]
 
-        public init(podFailureBackoff: JobSync.Backoff = JobSync.Backoff(), retryDelay: Swift.Duration = .seconds(1)) {
+        public init(
+            podFailureBackoff: JobSync.Backoff = JobSync.Backoff(), retryDelay: Swift.Duration = .seconds(1),
+            nodes: [SimNode] = []
+        ) {
             self.podFailureBackoff = podFailureBackoff
             self.retryDelay = retryDelay
+            self.nodes = nodes
         }
     }
 
@@ -52,7 +65,8 @@ public final class JobRuntime: Service, Sendable {
     /// - Parameters:
     ///   - store: the store whose Jobs and Pods are run.
     ///   - clock: the clock every transition is timed on; share it with the store and the controller.
-    ///   - configuration: back-off and retry tunables.
+    ///   - configuration: back-off and retry tunables, and the nodes to store (at once, so they
+    ///     exist before ``run()`` starts).
     ///   - logger: where failed writes and unreadable annotations are reported.
     public init(
         store: SimStore, clock: any WallClock, configuration: Configuration = Configuration(),
@@ -62,6 +76,11 @@ public final class JobRuntime: Service, Sendable {
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
+        do {
+            try SimNode.register(configuration.nodes, in: store)
+        } catch {
+            logger.error("cannot store the simulated nodes", metadata: ["error": "\(error.message ?? "")"])
+        }
     }
 
     /// What the loop is woken for.
@@ -115,7 +134,8 @@ public final class JobRuntime: Service, Sendable {
         while !Task.isCancelled {
             let subscription: StoreSubscription
             do {
-                subscription = try store.subscribe(resources: [Self.jobs, Self.pods], from: .now)
+                subscription = try store.subscribe(
+                    resources: [Self.jobs, Self.pods, SchedulerNode.resource], from: .now)
             } catch {
                 logger.warning("cannot observe the store", metadata: ["error": "\(error)"])
                 try? await clock.sleep(for: configuration.retryDelay)

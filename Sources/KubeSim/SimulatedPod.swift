@@ -10,7 +10,8 @@ import KubeClient
 public struct SimulatedPod: Sendable, Hashable {
     /// Where the Pod is in its life.
     public enum Stage: Sendable, Hashable {
-        /// Never scheduled (``PodBehavior/isUnschedulable``).
+        /// Not bound to a node: never (``PodBehavior/isUnschedulable``) or not yet (waiting for
+        /// room on a simulated node, see ``bind(at:node:hostIP:)``).
         case unschedulable
         /// Scheduled; containers are being created until `until`.
         case creating(until: Date)
@@ -42,22 +43,49 @@ public struct SimulatedPod: Sendable, Hashable {
     public private(set) var readySince: Date?
     public let behavior: PodBehavior
     public let restartPolicy: String
+    /// The node the Pod runs on (``bind(at:node:hostIP:)``), and that node's address.
+    public private(set) var nodeName: String = SimulatedPod.nodeName
+    public private(set) var hostIP: String = SimulatedPod.hostIP
+    /// Why the scheduler has not bound the Pod (its PodScheduled=False message); `nil` gives the
+    /// message of ``PodBehavior/isUnschedulable`` Pods.
+    public var schedulingMessage: String?
+    /// The node a preemption was made for (`status.nominatedNodeName`).
+    public var nominatedNodeName: String?
+    /// Set when the scheduler evicts the Pod to make room for a more important one: rendered as
+    /// the `DisruptionTarget` condition (reason `PreemptionByScheduler`).
+    public var isPreempted = false
 
     /// The back-off before restarting a crashed container: 10 s doubling up to 5 minutes (kubelet).
     static func crashLoopBackOff(restarts: Int) -> Double {
         min(300, 10 * pow(2, Double(max(0, restarts - 1))))
     }
 
-    /// A Pod created at `now`: scheduled at once unless unschedulable.
-    public init(behavior: PodBehavior, restartPolicy: String, createdAt now: Date) {
+    /// A Pod created at `now`.
+    /// - Parameter isBound: whether it is scheduled at once (no simulated nodes, or `spec.nodeName`
+    ///   already set); otherwise it waits for ``bind(at:node:hostIP:)``. Unschedulable Pods never are.
+    public init(behavior: PodBehavior, restartPolicy: String, createdAt now: Date, isBound: Bool = true) {
         self.behavior = behavior
         self.restartPolicy = restartPolicy
-        if behavior.isUnschedulable {
-            stage = .unschedulable
-        } else {
-            scheduledAt = now
-            stage = behavior.hasImagePullError ? .imagePullBackOff : .creating(until: now + behavior.pendingSeconds)
-        }
+        stage = .unschedulable
+        if isBound { start(at: now) }
+    }
+
+    /// Whether the Pod waits for the scheduler: not bound yet, and not unschedulable by annotation.
+    public var isWaitingForNode: Bool { stage == .unschedulable && !behavior.isUnschedulable }
+
+    /// Binds a waiting Pod to `node` at `time`: its containers start being created.
+    public mutating func bind(at time: Date, node: String, hostIP: String) {
+        guard isWaitingForNode else { return }
+        nodeName = node
+        self.hostIP = hostIP
+        schedulingMessage = nil
+        start(at: time)
+    }
+
+    private mutating func start(at time: Date) {
+        guard !behavior.isUnschedulable else { return }
+        scheduledAt = time
+        stage = behavior.hasImagePullError ? .imagePullBackOff : .creating(until: time + behavior.pendingSeconds)
     }
 
     // MARK: - Transitions
@@ -161,17 +189,19 @@ extension SimulatedPod {
     public func status(for pod: JSONValue) -> JSONValue {
         var status: [String: JSONValue] = ["phase": .string(phase), "qosClass": "BestEffort"]
         let created = pod[path: ["metadata", "creationTimestamp"]] ?? .null
+        if let nominatedNodeName { status["nominatedNodeName"] = .string(nominatedNodeName) }
         guard let scheduledAt else {
             status["conditions"] = [
                 condition(
-                    "PodScheduled", false, at: created, reason: "Unschedulable", message: Self.unschedulableMessage)
+                    "PodScheduled", false, at: created, reason: "Unschedulable",
+                    message: schedulingMessage ?? Self.unschedulableMessage)
             ]
             return .object(status)
         }
         let scheduled = time(scheduledAt)
         status["startTime"] = scheduled
-        status["hostIP"] = .string(Self.hostIP)
-        status["hostIPs"] = [["ip": .string(Self.hostIP)]]
+        status["hostIP"] = .string(hostIP)
+        status["hostIPs"] = [["ip": .string(hostIP)]]
         let podIP = Self.podIP(for: pod)
         status["podIP"] = .string(podIP)
         status["podIPs"] = [["ip": .string(podIP)]]
@@ -185,7 +215,7 @@ extension SimulatedPod {
         let names = containers.compactMap { $0["name"]?.stringValue }.joined(separator: " ")
         let notReadyMessage: String? = isTerminal ? nil : "containers with unready status: [\(names)]"
         let sandboxReady = !isTerminal && stage != .imagePullBackOff && !isCreating
-        status["conditions"] = [
+        var conditions: [JSONValue] = [
             condition("PodReadyToStartContainers", sandboxReady, at: readyAt ?? scheduled),
             condition("Initialized", true, at: scheduled),
             isRunning
@@ -196,7 +226,20 @@ extension SimulatedPod {
                 : condition("ContainersReady", false, at: scheduled, reason: notReady, message: notReadyMessage),
             condition("PodScheduled", true, at: scheduled),
         ]
+        if isPreempted {
+            conditions.insert(
+                condition(
+                    "DisruptionTarget", true, at: endedAt.map(time) ?? scheduled, reason: "PreemptionByScheduler",
+                    message: "default-scheduler: preempting to accommodate a higher priority pod"),
+                at: 0)
+        }
+        status["conditions"] = .array(conditions)
         return .object(status)
+    }
+
+    private var endedAt: Date? {
+        if case .terminated(let end) = stage { return end.finishedAt }
+        return nil
     }
 
     private var isCreating: Bool {

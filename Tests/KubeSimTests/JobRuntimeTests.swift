@@ -13,10 +13,13 @@ struct RuntimeHarness {
     static let pods = GroupResource(group: "", resource: "pods")
 
     /// Runs `body` with a fresh store and runtime; the runtime is stopped afterwards.
-    static func with(_ body: (RuntimeHarness) async throws -> Void) async throws {
+    static func with(
+        configuration: JobRuntime.Configuration = JobRuntime.Configuration(),
+        _ body: (RuntimeHarness) async throws -> Void
+    ) async throws {
         let clock = ManualClock(start: podStart)
         let store = SimStore(clock: clock, admission: [Admission()])
-        let runtime = JobRuntime(store: store, clock: clock)
+        let runtime = JobRuntime(store: store, clock: clock, configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await runtime.run() }
             try await body(RuntimeHarness(clock: clock, store: store))

@@ -33,6 +33,9 @@ import Testing
         Case(
             name: "clock anchor not a time", arguments: ["--speed", "20", "--clock-anchor", "yesterday"],
             message: "error: --clock-anchor \"yesterday\": expected an RFC 3339 time"),
+        Case(
+            name: "placeholder image with a space", arguments: ["--placeholder-image", "pause 3.10"],
+            message: "error: --placeholder-image must be an image reference, got \"pause 3.10\""),
     ]
 
     @Test(arguments: cases)

@@ -8,11 +8,14 @@ import PunctualController
 import Testing
 
 /// A simulated cluster for controller tests: KubeSim over HTTP with admission, the ScheduledTask
-/// CRD and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
+/// CRD, the tier PriorityClasses and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
 final class ControllerWorld: Sendable {
     static let crdPath = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
+    /// The tier PriorityClasses: run pods name them, and admission refuses pods of unknown classes.
+    static let priorityClassesPath = crdPath.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config/priority/priorityclasses.yaml")
 
     let clock: ManualClock
     let store: SimStore
@@ -29,21 +32,33 @@ final class ControllerWorld: Sendable {
     }
 
     /// Starts the world, runs `body` with the simulated runtime running, and stops everything.
-    static func with<T: Sendable>(start: Date, _ body: @Sendable (ControllerWorld) async throws -> T) async throws -> T
-    {
+    ///
+    /// - Parameters:
+    ///   - simulatesJobs: whether the simulated Job runtime turns Jobs into Pods (off for tests that
+    ///     only look at the API writes, which then run faster).
+    ///   - nodes: simulated nodes; none leaves Pods unconstrained.
+    static func with<T: Sendable>(
+        start: Date, simulatesJobs: Bool = true, nodes: [SimNode] = [],
+        _ body: @Sendable (ControllerWorld) async throws -> T
+    ) async throws -> T {
         let clock = ManualClock(start: start)
         let store = SimStore(clock: clock, admission: [Admission()])
         let crd = try #require(try JSONValue.yamlDocuments(String(contentsOf: crdPath, encoding: .utf8)).first)
         _ = try store.create(
             GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
             object: crd.value)
+        for priorityClass in try JSONValue.yamlDocuments(String(contentsOf: priorityClassesPath, encoding: .utf8)) {
+            _ = try store.create(
+                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
+                object: priorityClass.value)
+        }
         let server = APIServer(store: store)
         let url = try await server.start()
         let client = try makeClient(url: url, clock: clock)
         let world = ControllerWorld(clock: clock, store: store, server: server, baseURL: url, client: client)
-        let runtime = JobRuntime(store: store, clock: clock)
+        let runtime = JobRuntime(store: store, clock: clock, configuration: .init(nodes: nodes))
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await runtime.run() }
+            if simulatesJobs { group.addTask { await runtime.run() } }
             let result: Result<T, any Error>
             do {
                 result = .success(try await body(world))
@@ -67,12 +82,13 @@ final class ControllerWorld: Sendable {
 
     /// A controller on this world's clock (no leader election unless an elector is given).
     func controller(
-        elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics()
+        elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics(),
+        workers: Int = 2
     ) -> ScheduledTaskController {
         var logger = Logger(label: "test.controller")
         logger.logLevel = .critical
         return ScheduledTaskController(
-            client: client, clock: clock, configuration: .init(workers: 2), elector: elector,
+            client: client, clock: clock, configuration: .init(workers: workers), elector: elector,
             decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: metrics, logger: logger)
     }
 
@@ -103,6 +119,12 @@ final class ControllerWorld: Sendable {
     func jobs(namespace: String = "default") throws -> [Job] {
         try store.list(GroupResource(group: "batch", resource: "jobs"), options: .init(namespace: namespace)).items
             .map { try $0.decode(as: Job.self) }
+            .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+    }
+
+    func pods(namespace: String = "default") throws -> [Pod] {
+        try store.list(GroupResource(group: "", resource: "pods"), options: .init(namespace: namespace)).items
+            .map { try $0.decode(as: Pod.self) }
             .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
     }
 

@@ -9,6 +9,9 @@ extension ServedResource {
             group: "", versions: ["v1"], resource: "pods", singular: "pod", kind: "Pod", isNamespaced: true,
             shortNames: ["po"], categories: ["all"], hasStatus: true),
         ServedResource(
+            group: "", versions: ["v1"], resource: "nodes", singular: "node", kind: "Node", isNamespaced: false,
+            shortNames: ["no"], hasStatus: true),
+        ServedResource(
             group: "", versions: ["v1"], resource: "events", singular: "event", kind: "Event", isNamespaced: true,
             shortNames: ["ev"]),
         ServedResource(

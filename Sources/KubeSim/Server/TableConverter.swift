@@ -7,8 +7,9 @@ import KubeClient
 /// when it declares none), exactly as the real apiextensions server builds them; `date` columns are
 /// shown as an age computed on the injected clock. Built-ins get the columns kubectl users know
 /// (jobs: Status, Completions, Duration, Age; pods: Ready, Status, Restarts, Age; namespaces: Status,
-/// Age; configmaps and secrets: Data), everything else Name and Age. Rows carry the object as
-/// PartialObjectMetadata, or whole with `includeObject=Object`, or not at all with `includeObject=None`.
+/// Age; nodes: Status, Roles, Age, Version; configmaps and secrets: Data), everything else Name and
+/// Age. Rows carry the object as PartialObjectMetadata, or whole with `includeObject=Object`, or
+/// not at all with `includeObject=None`.
 struct TableConverter {
     /// How much of each object a row carries (`includeObject=`).
     enum IncludeObject: String {
@@ -100,6 +101,11 @@ struct TableConverter {
             ]
         case ("", "namespaces"):
             return [name, stringColumn("Status") { $0[path: ["status", "phase"]]?.stringValue ?? "" }, age]
+        case ("", "nodes"):
+            return [
+                name, stringColumn("Status", Self.nodeStatus), stringColumn("Roles", Self.nodeRoles), age,
+                stringColumn("Version") { $0[path: ["status", "nodeInfo", "kubeletVersion"]]?.stringValue ?? "" },
+            ]
         case ("", "configmaps"):
             return [name, stringColumn("Data") { String(Self.dataCount($0)) }, age]
         case ("", "secrets"):
@@ -191,6 +197,29 @@ struct TableConverter {
             if let reason = status[path: ["state", "terminated", "reason"]]?.stringValue { return reason }
         }
         return pod[path: ["status", "phase"]]?.stringValue ?? "Unknown"
+    }
+
+    /// kubectl's node status: `Ready`, `NotReady` or `Unknown`, plus `SchedulingDisabled` when cordoned.
+    static func nodeStatus(_ node: JSONValue) -> String {
+        let ready = (node[path: ["status", "conditions"]]?.arrayValue ?? []).first { $0["type"] == "Ready" }
+        var status =
+            switch ready?["status"]?.stringValue {
+            case "True": "Ready"
+            case "False": "NotReady"
+            default: "Unknown"
+            }
+        if node[path: ["spec", "unschedulable"]]?.boolValue == true { status += ",SchedulingDisabled" }
+        return status
+    }
+
+    /// The `node-role.kubernetes.io/<role>` labels, or `<none>`.
+    static func nodeRoles(_ node: JSONValue) -> String {
+        let prefix = "node-role.kubernetes.io/"
+        let roles = (node[path: ["metadata", "labels"]]?.objectValue ?? [:]).keys
+            .filter { $0.hasPrefix(prefix) && $0.count > prefix.count }
+            .map { String($0.dropFirst(prefix.count)) }
+            .sorted()
+        return roles.isEmpty ? "<none>" : roles.joined(separator: ",")
     }
 
     /// Entries of `data` plus `binaryData` (ConfigMaps and Secrets).

@@ -15,6 +15,10 @@ extension StoreState {
             var secret = input
             if (secret["type"]?.stringValue ?? "").isEmpty { secret["type"] = "Opaque" }
             return secret
+        case ("scheduling.k8s.io", "priorityclasses"):
+            var priorityClass = input
+            if priorityClass["preemptionPolicy"] == nil { priorityClass["preemptionPolicy"] = "PreemptLowerPriority" }
+            return priorityClass
         case ("", "pods"):
             var pod = input
             if let spec = pod["spec"] { pod["spec"] = podSpecDefaults(spec) }

@@ -103,6 +103,7 @@ struct StoreState {
         if Self.tracksGeneration(type) { metadata["generation"] = 1 } else { metadata["generation"] = nil }
         object["metadata"] = .object(metadata)
         object = Self.withDefaults(object, type: type, old: nil)
+        if type.group.isEmpty && type.resource == "pods" { object = try resolvingPriority(of: object) }
         object = initialStatus(of: object, type: type)
         object = try admit(
             .create, type: type, subresource: .main, object: object, old: nil, isDryRun: isDryRun,
@@ -158,6 +159,7 @@ struct StoreState {
         switch (type.group, type.resource) {
         case ("", "pods"): object["status"] = ["phase": "Pending"]
         case ("", "namespaces"): object["status"] = ["phase": "Active"]
+        case ("", "nodes"): break  // A kubelet registers its Node with its status.
         case ("apiextensions.k8s.io", "customresourcedefinitions"): object["status"] = definitionStatus(object)
         default: object["status"] = nil
         }

@@ -34,6 +34,7 @@ extension ScheduledTaskController {
         case .accepted:
             break
         case .rejected(_, let message):
+            await releasePlaceholders(of: task, key: key)
             await reportRejectedTemplate(task, message: message)
             return .done
         case nil:
@@ -114,6 +115,19 @@ extension ScheduledTaskController {
         templateVerdicts.withLock { $0[key] = verdict }
     }
 
+    /// Deletes the placeholder Pods of a task whose template the API server rejects: no run will
+    /// take their capacity. (The decision, which releases them otherwise, does not run for it.)
+    private func releasePlaceholders(of task: ScheduledTask, key: String) async {
+        let observation = Observation(task: task, pods: dependents(pods, of: key), now: clock.currentDate)
+        let actions = observation.placeholders.compactMap { pod -> Action? in
+            guard let name = pod.metadata.name, pod.metadata.deletionTimestamp == nil else { return nil }
+            return .deletePlaceholder(PlaceholderDeletion(name: name, uid: pod.metadata.uid, reason: .notWanted))
+        }
+        guard !actions.isEmpty else { return }
+        let plan = Plan(actions: actions, status: task.status ?? ScheduledTaskStatus(), requeueAt: nil)
+        _ = await executor.execute(plan, for: task, jobs: [])
+    }
+
     /// Sets `InvalidSpec` (and `Ready` false) for a template the API server rejects, with a
     /// Warning Event the first time; the task is not requeued until its spec changes.
     private func reportRejectedTemplate(_ task: ScheduledTask, message: String) async {
@@ -122,6 +136,7 @@ extension ScheduledTaskController {
         var status = task.status ?? ScheduledTaskStatus()
         let before = status
         status.observedGeneration = task.metadata.generation
+        status.reservation = nil
         let generation = task.metadata.generation
         status.setCondition(
             "InvalidSpec", true, reason: Self.rejectedTemplateReason, message: text, now: now,

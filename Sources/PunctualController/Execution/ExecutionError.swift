@@ -26,6 +26,8 @@ public struct ExecutionError: Error, Sendable, CustomStringConvertible {
         case writeStatus = "write status"
         case recordEvent = "record Event"
         case dryRunJob = "dry-run create Job"
+        case createPlaceholder = "create placeholder Pod"
+        case deletePlaceholder = "delete placeholder Pod"
     }
 
     public var operation: Operation
@@ -64,13 +66,13 @@ extension ExecutionError.Disposition {
     /// encoding) are retryable: nothing about the task is known to be wrong.
     public static func classify(_ error: any Error, operation: ExecutionError.Operation) -> Self {
         guard let error = error as? KubeError else { return .retryable }
-        if error.isAlreadyExists, operation == .createJob || operation == .recordEvent { return .done }
-        if error.isNotFound, operation == .deleteJob { return .done }
+        if error.isAlreadyExists, [.createJob, .recordEvent, .createPlaceholder].contains(operation) { return .done }
+        if error.isNotFound, operation == .deleteJob || operation == .deletePlaceholder { return .done }
         if error.isRetryable { return .retryable }
         switch error.kind {
         case .conflict:
             // A stale read or a failed uid precondition: re-reading the cache resolves it.
-            return operation == .deleteJob ? .done : .retryable
+            return operation == .deleteJob || operation == .deletePlaceholder ? .done : .retryable
         case .invalid, .badRequest, .forbidden, .notFound:
             return .terminal
         case .unauthorized, .credentials, .gone, .decoding, .server, .unexpectedStatus, .invalidRequest:

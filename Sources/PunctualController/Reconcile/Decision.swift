@@ -81,6 +81,7 @@ struct DecisionState {
             handleManualTrigger()
             pruneHistory()
         }
+        reserveCapacity()
         finishStatus()
     }
 

@@ -54,14 +54,7 @@ public enum JobBuilder {
         }
         metadata["annotations"] = .object(annotations)
 
-        if let uid = task.metadata.uid {
-            metadata["ownerReferences"] = [
-                [
-                    "apiVersion": .string(task.apiVersion), "kind": .string(task.kind), "name": .string(taskName),
-                    "uid": .string(uid), "controller": true, "blockOwnerDeletion": true,
-                ]
-            ]
-        }
+        if let owner = task.controllerReference { metadata["ownerReferences"] = [owner] }
 
         var jobSpec = spec.jobTemplate["spec"] ?? [:]
         if jobSpec.objectValue == nil { jobSpec = [:] }

@@ -25,7 +25,7 @@ public enum JobNaming {
 
     /// `task + suffix`, or when too long the task name truncated and followed by a hash of the
     /// whole name, so two long names sharing a prefix still get different Jobs.
-    private static func compose(task: String, suffix: String) -> String {
+    static func compose(task: String, suffix: String) -> String {
         if task.count + suffix.count <= maximumLength { return task + suffix }
         let hash = "-" + StableHash.hex(task)
         var prefix = String(task.prefix(maximumLength - suffix.count - hash.count))

@@ -28,13 +28,22 @@ public struct Observation: Sendable {
 
     /// The task's runs as seen in its Jobs and Pods, oldest slot first.
     public var runs: [ObservedRun] {
-        let uid = task.metadata.uid
-        return jobs.filter { job in
-            guard let owner = job.metadata.ownerReferences?.first(where: { $0.controller == true }) else { return true }
-            return uid == nil || owner.uid == uid
-        }
-        .compactMap { job in ObservedRun(job: job, pods: pods) }
-        .sorted { ($0.slot, $0.attempt, $0.jobName) < ($1.slot, $1.attempt, $1.jobName) }
+        jobs.filter { isOurs($0.metadata) }
+            .compactMap { job in ObservedRun(job: job, pods: pods) }
+            .sorted { ($0.slot, $0.attempt, $0.jobName) < ($1.slot, $1.attempt, $1.jobName) }
+    }
+
+    /// The task's placeholder Pods (label `punctual.dev/placeholder-for`), without those another
+    /// object controls (a deleted namesake's, left to the garbage collector).
+    public var placeholders: [Pod] {
+        pods.filter { $0.metadata.labels?[PlaceholderBuilder.slotLabel] != nil && isOurs($0.metadata) }
+            .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+    }
+
+    /// Whether an object is the task's: controlled by it, or by nothing.
+    private func isOurs(_ metadata: ObjectMeta) -> Bool {
+        guard let owner = metadata.ownerReferences?.first(where: { $0.controller == true }) else { return true }
+        return task.metadata.uid == nil || owner.uid == task.metadata.uid
     }
 }
 
@@ -54,10 +63,14 @@ public struct ControllerSettings: Sendable, Hashable {
     public var vanishedJobGrace: TimeInterval
     /// Lateness of a Job create above which it is recorded on the run and its event.
     public var latenessThreshold: TimeInterval
+    /// The image of pre-allocation placeholder Pods (`--placeholder-image`): it must start and
+    /// idle with next to no resources of its own, like the pause image.
+    public var placeholderImage: String
 
     public init(
         defaultPendingLimit: TimeInterval? = nil, onTimeWindow: TimeInterval = 300, maximumCatchUpSlots: Int = 64,
-        maximumCountedMisses: Int = 1000, vanishedJobGrace: TimeInterval = 60, latenessThreshold: TimeInterval = 5
+        maximumCountedMisses: Int = 1000, vanishedJobGrace: TimeInterval = 60, latenessThreshold: TimeInterval = 5,
+        placeholderImage: String = PlaceholderBuilder.defaultImage
     ) {
         self.defaultPendingLimit = defaultPendingLimit
         self.onTimeWindow = onTimeWindow
@@ -65,5 +78,6 @@ public struct ControllerSettings: Sendable, Hashable {
         self.maximumCountedMisses = maximumCountedMisses
         self.vanishedJobGrace = vanishedJobGrace
         self.latenessThreshold = latenessThreshold
+        self.placeholderImage = placeholderImage
     }
 }

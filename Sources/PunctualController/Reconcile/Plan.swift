@@ -44,6 +44,16 @@ public struct Plan: Sendable, Hashable {
         actions.compactMap { if case .alert(let alert) = $0 { alert } else { nil } }
     }
 
+    /// The placeholder Pods the plan creates, in order.
+    public var placeholderCreations: [PlaceholderCreation] {
+        actions.compactMap { if case .createPlaceholder(let creation) = $0 { creation } else { nil } }
+    }
+
+    /// The placeholder Pods the plan deletes.
+    public var placeholderDeletions: [PlaceholderDeletion] {
+        actions.compactMap { if case .deletePlaceholder(let deletion) = $0 { deletion } else { nil } }
+    }
+
     /// Whether the plan writes status.
     public var writesStatus: Bool {
         actions.contains { if case .updateStatus = $0 { true } else { false } }
@@ -62,18 +72,26 @@ public enum Action: Sendable, Hashable {
     case alert(PlannedAlert)
     /// Write the task's status subresource (only present when it changed).
     case updateStatus(ScheduledTaskStatus)
+    /// Create a placeholder Pod holding capacity before a slot. A 409 means it exists already.
+    case createPlaceholder(PlaceholderCreation)
+    /// Delete a placeholder Pod: its slot is due or passed, or it is no longer wanted.
+    case deletePlaceholder(PlaceholderDeletion)
 
     /// The order in which the executor spends its API budget, lowest first.
     ///
+    /// Placeholders of a due slot are deleted right after the Job is created, so the capacity they
+    /// held goes to the run; new placeholders are created last (their slot is still ahead).
     /// Alerts come before the status write: the dispatcher records each alert durably (see
     /// ``AlertDispatcher``) before the status that marks its transition as handled is submitted,
     /// so a crash in between makes the next leader find the record, not lose the alert.
     public enum DispatchClass: Int, Sendable, Hashable, Comparable {
         case jobCreate = 0
-        case alert = 1
-        case statusWrite = 2
-        case event = 3
-        case jobDelete = 4
+        case placeholderDelete = 1
+        case alert = 2
+        case statusWrite = 3
+        case event = 4
+        case jobDelete = 5
+        case placeholderCreate = 6
 
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -85,6 +103,8 @@ public enum Action: Sendable, Hashable {
         case .emitEvent: .event
         case .alert: .alert
         case .deleteJob: .jobDelete
+        case .createPlaceholder: .placeholderCreate
+        case .deletePlaceholder: .placeholderDelete
         }
     }
 }
@@ -136,6 +156,46 @@ public struct JobDeletion: Sendable, Hashable {
         self.name = name
         self.reason = reason
         self.propagationPolicy = propagationPolicy
+    }
+}
+
+/// A placeholder Pod to create (pre-allocation): the complete object and the slot it holds.
+public struct PlaceholderCreation: Sendable, Hashable {
+    public var name: String
+    public var slot: Date
+    /// The v1 Pod, ready to POST.
+    public var pod: JSONValue
+
+    public init(name: String, slot: Date, pod: JSONValue) {
+        self.name = name
+        self.slot = slot
+        self.pod = pod
+    }
+}
+
+/// A placeholder Pod to delete, and why.
+public struct PlaceholderDeletion: Sendable, Hashable {
+    public enum Reason: String, Sendable, Hashable {
+        /// Its slot is due (the run takes the capacity over) or already passed (an orphan).
+        case slotDue = "SlotDue"
+        /// The task no longer reserves this slot: suspended, invalid, schedule or pre-allocation
+        /// changed.
+        case notWanted = "NotWanted"
+        /// The pod template changed since it was created; a current one replaces it.
+        case outdated = "Outdated"
+        /// It stopped (evicted, preempted) and holds nothing any more; a new one replaces it.
+        case ended = "Ended"
+    }
+
+    public var name: String
+    /// The observed Pod's uid, sent as a precondition so a newer Pod of the same name survives.
+    public var uid: String?
+    public var reason: Reason
+
+    public init(name: String, uid: String?, reason: Reason) {
+        self.name = name
+        self.uid = uid
+        self.reason = reason
     }
 }
 

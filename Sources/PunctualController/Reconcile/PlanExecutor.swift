@@ -4,9 +4,10 @@ import Logging
 
 /// Performs a ``Plan`` with the API server: the thin, effectful half of a reconcile.
 ///
-/// Actions run in the plan's dispatch order — Job creates, then the status write, events, alerts
-/// and finally Job deletes — so that when the client's budget (`--qps`/`--burst`) is short, the
-/// writes that make a run late go first. The same order is kept inside the client's rate limiter,
+/// Actions run in the plan's dispatch order — Job creates, the deletes of the placeholder Pods
+/// whose slot came, then the status write, events, alerts, Job deletes and finally new placeholders
+/// — so that when the client's budget (`--qps`/`--burst`) is short, the writes that make a run late
+/// go first. The same order is kept inside the client's rate limiter,
 /// across tasks: Job creates ask with high priority, status writes with normal, events and deletes
 /// with low, so a create waiting for a token overtakes the housekeeping of other tasks. Each failure
 /// is classified (``ExecutionError``):
@@ -31,6 +32,10 @@ public struct PlanExecutor: Sendable {
     public struct Report: Sendable {
         /// Jobs this execution created.
         public var created: [String] = []
+        /// Placeholder Pods this execution created or found existing.
+        public var placeholdersCreated: [String] = []
+        /// Placeholder Pods this execution deleted or found gone.
+        public var placeholdersDeleted: [String] = []
         /// Jobs whose create answered 409: made earlier by us or another controller.
         public var alreadyExisting: [String] = []
         public var deleted: [String] = []
@@ -46,12 +51,12 @@ public struct PlanExecutor: Sendable {
         public var terminalFailure: ExecutionError? { failures.first { $0.disposition == .terminal } }
     }
 
-    private let client: KubeClient
+    let client: KubeClient
+    let logger: Logger
     private let events: EventRecorder
     private let statusWriter: StatusWriter
     private let metrics: ControllerMetrics
     private let clock: any WallClock
-    private let logger: Logger
     private let alertSink: AlertSink
     private let latenessThreshold: TimeInterval
 
@@ -120,6 +125,10 @@ public struct PlanExecutor: Sendable {
                 await alertSink(alert, task)
             case .deleteJob(let deletion):
                 await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
+            case .createPlaceholder(let creation):
+                await create(creation, task: key, namespace: task.metadata.namespace, report: &report)
+            case .deletePlaceholder(let deletion):
+                await delete(deletion, task: key, namespace: task.metadata.namespace, report: &report)
             }
         }
         await recordLateCreates(lateCreates, about: task, key: key, report: &report)

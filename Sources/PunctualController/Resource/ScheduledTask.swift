@@ -47,3 +47,17 @@ extension ScheduledTask {
     /// Secret or key), as `Reason: message`; absent when they can. Condition AlertingReady mirrors it.
     public static let alertingProblemAnnotation = "punctual.dev/alerting-problem"
 }
+
+// MARK: - Ownership
+
+extension ScheduledTask {
+    /// The controller ownerReference every Job and placeholder Pod of the task carries, so the
+    /// garbage collector removes them with the task; `nil` before the task has a uid.
+    var controllerReference: JSONValue? {
+        guard let uid = metadata.uid else { return nil }
+        return [
+            "apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(metadata.name ?? ""),
+            "uid": .string(uid), "controller": true, "blockOwnerDeletion": true,
+        ]
+    }
+}

@@ -30,6 +30,8 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
     public var queued: [Date]?
     /// Failed runs waiting for their backoff to end before the next attempt is created.
     public var retries: [PendingRetry]?
+    /// The capacity held for the next slot by placeholder Pods (`spec.priority.preAllocate`).
+    public var reservation: Reservation?
 
     public init() {}
 
@@ -148,6 +150,38 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
                 case .succeeded, .failed, .missed, .skipped, .deadlineExceeded: true
                 }
             }
+        }
+    }
+
+    /// Placeholder Pods holding a slot's capacity, and how far the scheduler placed them.
+    public struct Reservation: Codable, Sendable, Hashable {
+        /// The slot the capacity is held for.
+        public var slot: Date
+        /// Placeholder Pods wanted: one per pod the run starts at once.
+        public var pods: Int
+        /// Placeholder Pods bound to a node.
+        public var placed: Int
+        public var phase: Phase
+        /// What the scheduler said about a placeholder it could not place.
+        public var message: String?
+
+        public init(slot: Date, pods: Int, placed: Int, phase: Phase, message: String? = nil) {
+            self.slot = slot
+            self.pods = pods
+            self.placed = placed
+            self.phase = phase
+            self.message = message
+        }
+
+        public enum Phase: String, Codable, Sendable, Hashable, CaseIterable {
+            /// Placeholders created; the scheduler has not placed or refused any of them yet.
+            case pending = "Pending"
+            /// Every placeholder is bound to a node: the run's capacity is held.
+            case reserved = "Reserved"
+            /// Some placeholders are bound, others wait for room.
+            case partial = "Partial"
+            /// The scheduler finds room for none of the placeholders.
+            case unschedulable = "Unschedulable"
         }
     }
 

@@ -54,8 +54,13 @@ extension ScheduledTask {
     public func jitter(_ seconds: Int) -> ScheduledTask { with { $0.spec.jitterSeconds = seconds } }
     public func timeZone(_ zone: String) -> ScheduledTask { with { $0.spec.timeZone = zone } }
     public func schedule(_ expression: String) -> ScheduledTask { with { $0.spec.schedule = expression } }
+    /// Sets `spec.priority.tier` (keeping `preAllocate`).
     public func tier(_ tier: ScheduledTaskSpec.Priority.Tier) -> ScheduledTask {
-        with { $0.spec.priority = .init(tier: tier) }
+        with {
+            var priority = $0.spec.priority ?? .init()
+            priority.tier = tier
+            $0.spec.priority = priority
+        }
     }
     public func retry(startup: Int? = nil, failure: Int? = nil, backoff: Int? = nil) -> ScheduledTask {
         with { $0.spec.retry = .init(maxStartupRetries: startup, maxFailureRetries: failure, backoffSeconds: backoff) }

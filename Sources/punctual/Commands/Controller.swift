@@ -50,6 +50,9 @@ extension Punctual {
                 """)
         var allowLinkLocalAlertDestinations = false
 
+        @Option(help: "Image of the placeholder pods that hold capacity before a slot (spec.priority.preAllocate).")
+        var placeholderImage: String = PlaceholderBuilder.defaultImage
+
         func run() async throws {
             try await reportingErrors {
                 try checkFlags()
@@ -71,6 +74,9 @@ extension Punctual {
             try election.check()
             try time.check()
             guard workers >= 1 else { throw CommandLineError("--workers must be at least 1, got \(workers)") }
+            guard !placeholderImage.isEmpty, !placeholderImage.contains(where: \.isWhitespace) else {
+                throw CommandLineError("--placeholder-image must be an image reference, got \"\(placeholderImage)\"")
+            }
             do {
                 _ = try ProbeBindAddress(parsing: metricsBindAddress)
             } catch {
@@ -110,7 +116,9 @@ extension Punctual {
                 logger: logger)
             let controller = ScheduledTaskController(
                 client: client, clock: clock,
-                configuration: ScheduledTaskController.Configuration(namespaces: kube.namespaces, workers: workers),
+                configuration: ScheduledTaskController.Configuration(
+                    namespaces: kube.namespaces, workers: workers,
+                    settings: ControllerSettings(placeholderImage: placeholderImage)),
                 elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger,
                 alertSink: alerts.sink)
             alerts.follow(controller)

@@ -42,6 +42,18 @@ extension Punctual {
 
         @OptionGroup var time: ClockOptions
 
+        @Option(help: "Simulate this many nodes (sim-node-1 …); 0 leaves Pods unconstrained by capacity.")
+        var nodes: Int = 0
+
+        @Option(name: .customLong("node-cpu"), help: "Allocatable cpu of each simulated node, e.g. 4 or 3500m.")
+        var nodeCPU: String = "4"
+
+        @Option(name: .customLong("node-memory"), help: "Allocatable memory of each simulated node, e.g. 8Gi.")
+        var nodeMemory: String = "8Gi"
+
+        @Option(name: .customLong("node-pods"), help: "How many Pods fit on each simulated node.")
+        var nodePods: Int = 110
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
             if (tlsCert == nil) != (tlsKey == nil) {
@@ -52,6 +64,16 @@ extension Punctual {
                 try time.check()
             } catch {
                 throw ValidationError(error.message)
+            }
+            guard nodes >= 0 else { throw ValidationError("--nodes must not be negative, got \(nodes)") }
+            guard nodePods > 0 else { throw ValidationError("--node-pods must be positive, got \(nodePods)") }
+            for (flag, text) in [("--node-cpu", nodeCPU), ("--node-memory", nodeMemory)] {
+                do {
+                    let quantity = try ResourceQuantity(parsing: text)
+                    guard quantity.amount > 0 else { throw ValidationError("\(flag) must be positive, got \(text)") }
+                } catch let error as ResourceQuantity.ParseError {
+                    throw ValidationError("\(flag): \(error)")
+                }
             }
         }
 
@@ -74,8 +96,12 @@ extension Punctual {
                 }
             }
             var services: [any Service] = [listening]
-            if !noRuntime {
-                services.append(JobRuntime(store: store, clock: clock, logger: logger))
+            let simulatedNodes = SimNode.uniform(count: nodes, cpu: nodeCPU, memory: nodeMemory, pods: nodePods)
+            if noRuntime {
+                try SimNode.register(simulatedNodes, in: store)
+            } else {
+                let configuration = JobRuntime.Configuration(nodes: simulatedNodes)
+                services.append(JobRuntime(store: store, clock: clock, configuration: configuration, logger: logger))
             }
             let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()

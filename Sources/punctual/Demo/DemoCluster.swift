@@ -11,9 +11,10 @@ enum DemoCluster {
     /// The Lease's name (`punctual controller --leader-election-id`'s default).
     static let leaseName = "punctual-controller"
 
-    /// Everything applied, in order: the CRD first so its kind is served, then the objects.
+    /// Everything applied, in order: the CRD first so its kind is served, the tier PriorityClasses
+    /// the run pods name, then the objects.
     static var manifests: [EmbeddedManifest] {
-        [EmbeddedManifests.crd] + EmbeddedManifests.examples + [DemoTasks.manifest]
+        [EmbeddedManifests.crd, EmbeddedManifests.priorityClasses] + EmbeddedManifests.examples + [DemoTasks.manifest]
     }
 
     /// Creates the namespace and every object of ``manifests`` in `store`.

@@ -251,11 +251,13 @@ import Testing
     // MARK: - Embedded manifests
 
     @Test func embeddedManifestsMatchTheRepository() throws {
-        let embedded = [EmbeddedManifests.crd] + EmbeddedManifests.examples
+        let embedded = [EmbeddedManifests.crd, EmbeddedManifests.priorityClasses] + EmbeddedManifests.examples
         let examples = try FileManager.default.contentsOfDirectory(
             atPath: Self.repositoryRoot.appendingPathComponent("examples").path
         ).filter { $0.hasSuffix(".yaml") }.sorted().map { "examples/\($0)" }
-        #expect(embedded.map(\.path) == ["crds/punctual.dev_scheduledtasks.yaml"] + examples)
+        #expect(
+            embedded.map(\.path)
+                == ["crds/punctual.dev_scheduledtasks.yaml", "config/priority/priorityclasses.yaml"] + examples)
         for manifest in embedded {
             let file = try String(
                 contentsOf: Self.repositoryRoot.appendingPathComponent(manifest.path), encoding: .utf8)

@@ -222,4 +222,38 @@ struct ScenarioTests {
         world.run(until: Instants.topOfTheHour.plus(minutes: 30))
         #expect(world.createdSlots == [Self.start, Instants.previousHour, Instants.topOfTheHour])
     }
+
+    @Test("pre-allocation over a day: placeholders from slot − lead exactly until their slot's Job is created")
+    func preallocationWindows() {
+        let task = Self.hourly.preAllocate(lead: 300).jobSpec("parallelism", 2)
+        var world = World(task: task.scheduled(through: Self.start.plus(hours: -1)), now: Self.start)
+        world.run(until: Self.start.plus(minutes: -2, hours: 24))
+        let slots = (1...24).map { Self.start.plus(hours: Double($0)) }
+        #expect(world.createdSlots == [Self.start] + slots.dropLast())
+        #expect(world.placeholderLog.count == 2 * 24)
+        for entry in world.placeholderLog {
+            #expect(entry.created == entry.slot.plus(minutes: -5), "\(entry.name) created")
+            if entry.slot < world.now {
+                #expect(entry.deleted == entry.slot, "\(entry.name) deleted")
+                #expect(world.created.contains { $0.slot == entry.slot && $0.at == entry.slot })
+            }
+        }
+        #expect(world.placeholders.count == 2)  // the next slot's, held at the end
+        #expect(world.events.filter { $0.reason == "Reserved" }.count == 24)
+        #expect(!world.events.contains { $0.reason == "ReservationUnschedulable" })
+        #expect(world.conflicts == 0)
+    }
+
+    @Test("controller down across a reserved slot: the placeholders are deleted at its return, never reused")
+    func preallocationOrphans() {
+        let task = Self.hourly.preAllocate(lead: 300)
+        var world = World(task: task.scheduled(through: Self.start.plus(hours: -1)), now: Self.start)
+        world.run(until: Instants.previousHour.plus(minutes: -2))  // 08:58: the 09:00 placeholder is held
+        #expect(world.placeholders.count == 1)
+        world.downtime(until: Instants.previousHour.plus(minutes: 20))
+        world.reconcile()
+        #expect(world.placeholders.isEmpty)
+        #expect(world.placeholderLog.last?.deleted == Instants.previousHour.plus(minutes: 20))
+        #expect(world.events.contains { $0.reason == "ReservationUnschedulable" } == false)
+    }
 }

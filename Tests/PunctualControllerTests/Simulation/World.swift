@@ -39,6 +39,10 @@ struct World {
     /// Every Job created, in order, with the instant.
     private(set) var created: [(name: String, slot: Date, attempt: Int, at: Date)] = []
     private(set) var deleted: [(name: String, reason: JobDeletion.Reason)] = []
+    /// Live placeholder Pods by name (placed on a node as soon as created).
+    private(set) var placeholders: [String: Pod] = [:]
+    /// Every placeholder created, with when it was created and deleted.
+    private(set) var placeholderLog: [(name: String, slot: Date, created: Date, deleted: Date?)] = []
     private(set) var events: [PlannedEvent] = []
     private(set) var alerts: [PlannedAlert] = []
     /// Creates answered 409 (the name already existed).
@@ -118,6 +122,22 @@ struct World {
                 events.append(event)
             case .alert(let alert):
                 alerts.append(alert)
+            case .createPlaceholder(let creation):
+                guard placeholders[creation.name] == nil else {
+                    conflicts += 1
+                    continue
+                }
+                var raw = creation.pod
+                raw.set(path: ["metadata", "uid"], to: .string("uid-\(creation.name)"))
+                raw.set(path: ["metadata", "creationTimestamp"], to: .string(KubeTime.format(now)))
+                guard let pod = try? raw.decode(as: Pod.self) else { continue }
+                placeholders[creation.name] = pod.placed(since: now)
+                placeholderLog.append((creation.name, creation.slot, now, nil))
+            case .deletePlaceholder(let deletion):
+                guard placeholders.removeValue(forKey: deletion.name) != nil,
+                    let index = placeholderLog.lastIndex(where: { $0.name == deletion.name })
+                else { continue }
+                placeholderLog[index].deleted = now
             }
         }
         let active = materialize().jobs.compactMap { ObservedRun(job: $0, pods: []) }.filter { !$0.phase.isFinished }
@@ -139,6 +159,7 @@ struct World {
             jobs.append(job)
             pods.append(pod)
         }
+        pods += placeholders.values.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
         return (jobs, pods)
     }
 

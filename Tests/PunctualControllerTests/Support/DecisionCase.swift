@@ -6,8 +6,9 @@ import Testing
 
 /// One row of a decision table: what the controller observes and what the plan must contain.
 ///
-/// Expectations left at their defaults are not checked, except `creates` and `deletes`, which
-/// are exact: a decision that creates or deletes something unexpected fails every table.
+/// Expectations left at their defaults are not checked, except `creates`, `deletes`, `holds` and
+/// `releases`, which are exact: a decision that creates or deletes something unexpected fails
+/// every table.
 struct DecisionCase: Sendable, CustomTestStringConvertible {
     let name: String
     var task: ScheduledTask
@@ -20,6 +21,10 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
     var creates: [String] = []
     /// `name:Reason` of the Jobs deleted, in order.
     var deletes: [String] = []
+    /// Names of the placeholder Pods created, in order.
+    var holds: [String] = []
+    /// `name:Reason` of the placeholder Pods deleted, in order.
+    var releases: [String] = []
     /// Event reasons that must appear (in this relative order).
     var events: [String] = []
     /// Event reasons that must not appear.
@@ -53,6 +58,10 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         #expect(plan.jobCreations.map(\.name) == creates, "creates", sourceLocation: sourceLocation)
         #expect(
             plan.jobDeletions.map { "\($0.name):\($0.reason.rawValue)" } == deletes, "deletes",
+            sourceLocation: sourceLocation)
+        #expect(plan.placeholderCreations.map(\.name) == holds, "holds", sourceLocation: sourceLocation)
+        #expect(
+            plan.placeholderDeletions.map { "\($0.name):\($0.reason.rawValue)" } == releases, "releases",
             sourceLocation: sourceLocation)
         let reasons = plan.events.map(\.reason)
         #expect(reasons.isOrderedSuperset(of: events), "events \(reasons)", sourceLocation: sourceLocation)
