@@ -60,13 +60,21 @@ final class SoakWorld {
                 faultsEnded = clock.currentDate
                 progress("soak: faults stopped at \(KubeTime.format(faultsEnded)); draining")
             }
-            for fault in plan[step] ?? [] { try await inject(fault) }
+            for fault in plan[step] ?? [] {
+                progress("soak: \(KubeTime.format(clock.currentDate)) \(fault.rawValue)")
+                try await inject(fault)
+            }
             clock.advance(by: configuration.step)
             await settle()
             superviseReplicas(&group)
             if step > 0 && step % Int((60 / stepSeconds).rounded()) == 0 {
+                let leader = replicas.map {
+                    "\($0.identity)\($0.isLeading ? "*" : "")\($0.hasSynced ? "" : " (syncing)")"
+                }
+                .joined(separator: ", ")
                 progress(
-                    "soak: virtual minute \(Int(Double(step) * stepSeconds / 60)), \(ledger.snapshot.jobs.count) Jobs")
+                    "soak: virtual minute \(Int(Double(step) * stepSeconds / 60)), \(ledger.snapshot.jobs.count) Jobs, "
+                        + "replicas \(leader), ledger \(ledger.isSubscribed ? "following" : "resubscribing")")
             }
         }
         for replica in replicas { replica.terminate() }

@@ -28,6 +28,9 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Quiet virtual minutes after the faults, before the invariants are checked.")
     var drainMinutes: Int = 4
 
+    @Option(help: "Virtual seconds per step (1 or 2 keep up with the 2 s election retry period).")
+    var stepSeconds: Int = 1
+
     @Flag(help: "Print progress lines on stderr.")
     var verbose = false
 
@@ -42,7 +45,7 @@ struct SoakBenchmark: AsyncParsableCommand {
     private var soakConfiguration: SoakConfiguration {
         SoakConfiguration(
             minutes: minutes, seed: seed, taskCount: tasks, faultsPerMinute: faultsPerMinute,
-            drainMinutes: drainMinutes)
+            drainMinutes: drainMinutes, step: .seconds(stepSeconds))
     }
 
     func run() async throws {
