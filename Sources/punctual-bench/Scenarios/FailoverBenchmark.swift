@@ -19,8 +19,8 @@ import PunctualTestSupport
 /// restarts it as a fresh process. Per round it records
 ///
 /// - *takeover*: from the signal to the new leader's `acquireTime` in the Lease;
-/// - *next Job*: from the signal (or the Job's due instant, if later) to the moment the benchmark's
-///   watch saw the first Job the new leader created.
+/// - *next Job*: how late the first Job due after the signal was: from its due instant (slot +
+///   jitter) to the moment the benchmark's watch saw it.
 ///
 /// At the end the Jobs themselves are counted: two Jobs for one (task, slot) is a duplicate, a due
 /// slot without a Job is a lost OnceOnly slot; both must be zero.
@@ -111,6 +111,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             let uid = try await cluster.create(task: Self.task(name))
             offsets[name] = Jitter.offset(seed: uid, jitterSeconds: 60)
         }
+        let created = Date()
         for slot in FailoverCluster.slots { try cluster.startController(slot) }
         let began = Date()
         var results: [Round] = []
@@ -118,7 +119,8 @@ struct FailoverBenchmark: AsyncParsableCommand {
         let kinds = (0..<(2 * rounds)).map { $0 % 2 == 0 ? Kind.kill : Kind.term }
         for (index, kind) in kinds.enumerated() {
             do {
-                let round = try await failover(kind, cluster: cluster, arrivals: arrivals, offsets: offsets)
+                let round = try await failover(
+                    kind, cluster: cluster, arrivals: arrivals, offsets: offsets, created: created)
                 results.append(round)
                 if verbose {
                     log(
@@ -142,7 +144,8 @@ struct FailoverBenchmark: AsyncParsableCommand {
 
     /// One round: a steady leader and a ready standby, the signal, the takeover, the restart.
     private func failover(
-        _ kind: Kind, cluster: FailoverCluster, arrivals: JobArrivals, offsets: [String: TimeInterval]
+        _ kind: Kind, cluster: FailoverCluster, arrivals: JobArrivals, offsets: [String: TimeInterval],
+        created: Date
     ) async throws -> Round {
         var leader = ""
         try await cluster.poll("a steady leader and a ready standby", within: .seconds(120)) {
@@ -165,18 +168,17 @@ struct FailoverBenchmark: AsyncParsableCommand {
             acquired = holder.acquired
             return true
         }
-        var first: (name: String, at: Date)?
-        try await cluster.poll("the new leader created a Job", within: .seconds(120)) {
-            first = arrivals.arrivals(since: acquired).first
-            return first != nil
+        let next = Self.nextDue(after: signalled, offsets: offsets, created: created)
+        var seen: Date?
+        try await cluster.poll("the next due Job \(next.job) appeared", within: .seconds(120)) {
+            seen = arrivals.arrival(of: next.job)
+            return seen != nil
         }
-        guard let first else { throw FailoverError("no Job after the takeover") }
-        let due = Self.due(of: first.name, offsets: offsets) ?? signalled
         _ = await cluster.controllers[leader]?.waitForExit(within: .seconds(30))
         try cluster.startController(leader)
         return Round(
             kind: kind, takeoverSeconds: acquired.timeIntervalSince(signalled),
-            nextJobSeconds: first.at.timeIntervalSince(max(signalled, due)), job: first.name)
+            nextJobSeconds: max(0, (seen ?? next.due).timeIntervalSince(next.due)), job: next.job)
     }
 
     /// Duplicates and lost slots among the slots due in `[from + 30 s, to]`, from the Jobs.
@@ -207,12 +209,20 @@ struct FailoverBenchmark: AsyncParsableCommand {
         return (duplicates, lost, checked)
     }
 
-    /// The due instant of a Job named `<task>-<minutes since the epoch>`.
-    private static func due(of job: String, offsets: [String: TimeInterval]) -> Date? {
-        guard let dash = job.lastIndex(of: "-"), let minutes = Double(job[job.index(after: dash)...]),
-            let offset = offsets[String(job[..<dash])]
-        else { return nil }
-        return Date(timeIntervalSince1970: minutes * 60 + offset)
+    /// The first Job due at or after `instant`: its name and due instant (slot + jitter).
+    /// Only slots after `created` count: a task has no slot before it existed.
+    private static func nextDue(
+        after instant: Date, offsets: [String: TimeInterval], created: Date
+    ) -> (job: String, due: Date) {
+        var best: (job: String, due: Date)?
+        for (task, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            var minute = ((instant.timeIntervalSince1970 - offset) / 60).rounded(.up)
+            if minute * 60 <= created.timeIntervalSince1970 { minute += 1 }
+            let slot = Date(timeIntervalSince1970: minute * 60)
+            let due = slot.addingTimeInterval(offset)
+            if best.map({ due < $0.due }) ?? true { best = (JobNaming.name(task: task, slot: slot), due) }
+        }
+        return best ?? ("", instant)
     }
 
     /// A minutely OnceOnly task whose Jobs take a second and are all kept, so the Jobs themselves

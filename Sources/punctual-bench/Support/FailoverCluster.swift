@@ -192,8 +192,8 @@ final class JobArrivals: Sendable {
         }
     }
 
-    /// Every Job first seen at or after `instant`, earliest first.
-    func arrivals(since instant: Date) -> [(name: String, at: Date)] {
-        seen.withLock { $0.filter { $0.value >= instant } }.map { ($0.key, $0.value) }.sorted { $0.at < $1.at }
+    /// When the Job named `name` was first seen, if it was.
+    func arrival(of name: String) -> Date? {
+        seen.withLock { $0[name] }
     }
 }
