@@ -136,10 +136,12 @@ struct FailoverBenchmark: AsyncParsableCommand {
         // Give the last leader time to create everything due, then count from the cluster.
         try await Task.sleep(for: .seconds(5))
         let ended = Date()
-        let (duplicates, lost, checked) = try await count(cluster, offsets: offsets, from: began, to: ended)
+        let (duplicates, lost, checked) = try await count(
+            cluster, offsets: offsets, from: began, to: ended.addingTimeInterval(-2))
+        for slot in lost { log("lost: \(slot)") }
         return FailoverReport(
             rounds: results, tasks: tasks, leaseDuration: leaseDuration, failedRounds: failedRounds,
-            duplicateJobs: duplicates, lostOnceOnlySlots: lost, slotsChecked: checked)
+            duplicateJobs: duplicates, lostOnceOnlySlots: lost.count, slotsChecked: checked)
     }
 
     /// One round: a steady leader and a ready standby, the signal, the takeover, the restart.
@@ -181,10 +183,10 @@ struct FailoverBenchmark: AsyncParsableCommand {
             nextJobSeconds: max(0, (seen ?? next.due).timeIntervalSince(next.due)), job: next.job)
     }
 
-    /// Duplicates and lost slots among the slots due in `[from + 30 s, to]`, from the Jobs.
+    /// Duplicates and lost slots (named) among the slots due in `[from + 30 s, to]`, from the Jobs.
     private func count(
         _ cluster: FailoverCluster, offsets: [String: TimeInterval], from: Date, to: Date
-    ) async throws -> (duplicates: Int, lost: Int, checked: Int) {
+    ) async throws -> (duplicates: Int, lost: [String], checked: Int) {
         var perSlot: [String: Int] = [:]
         for job in try await cluster.jobs() {
             guard let task = job.metadata.labels?[ScheduledTask.taskLabel],
@@ -193,7 +195,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             perSlot["\(task) \(slot)", default: 0] += 1
         }
         let duplicates = perSlot.values.map { $0 - 1 }.reduce(0, +)
-        var lost = 0
+        var lost: [String] = []
         var checked = 0
         let first = (from.timeIntervalSince1970 / 60).rounded(.up) * 60
         for (task, offset) in offsets {
@@ -201,7 +203,11 @@ struct FailoverBenchmark: AsyncParsableCommand {
             while slot.addingTimeInterval(offset) <= to {
                 if slot.addingTimeInterval(offset) >= from.addingTimeInterval(30) {
                     checked += 1
-                    if perSlot["\(task) \(KubeTime.format(slot))"] == nil { lost += 1 }
+                    if perSlot["\(task) \(KubeTime.format(slot))"] == nil {
+                        lost.append(
+                            "\(task) slot \(KubeTime.format(slot)) due \(KubeTime.formatMicro(slot.addingTimeInterval(offset)))"
+                        )
+                    }
                 }
                 slot = slot.addingTimeInterval(60)
             }
