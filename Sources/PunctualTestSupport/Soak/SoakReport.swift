@@ -14,6 +14,9 @@ public struct SoakReport: Sendable, Codable {
     public var replicaStarts: Int
     /// Replicas that exited by themselves (lost their lease) and were restarted.
     public var lostLeaseExits: Int
+    /// Steps after which the cluster was still busy when the settle limit ran out (the soak then
+    /// moved on; many of them mean the machine could not keep up with virtual time).
+    public var unsettledSteps: Int
     public var checked: SoakInvariants.Counts
     public var violations: [String]
     public var realSeconds: Double
@@ -29,7 +32,9 @@ public struct SoakReport: Sendable, Codable {
                 fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(faults[fault.rawValue] ?? 0)")
         }
         lines.append("")
-        lines.append("replica starts \(replicaStarts), exits after a lost lease \(lostLeaseExits)")
+        lines.append(
+            "replica starts \(replicaStarts), exits after a lost lease \(lostLeaseExits), "
+                + "steps that did not settle \(unsettledSteps)")
         lines.append(
             "checked: \(checked.jobs) Jobs (\(checked.succeededJobs) succeeded, \(checked.failedJobs) failed), "
                 + "\(checked.pods) pods, \(checked.runEntries) run entries, \(checked.onceOnlySlots) OnceOnly slots "

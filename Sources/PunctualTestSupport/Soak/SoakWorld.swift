@@ -25,6 +25,8 @@ final class SoakWorld {
     var lostLeaseExits = 0
     var faults: [SoakFault: Int] = [:]
     var touches = 0
+    /// Steps after which the store was still being written at ``settleLimit``.
+    var settleLimitHits = 0
 
     init(
         configuration: SoakConfiguration, clock: ManualClock, store: SimStore, server: APIServer, url: URL,
@@ -88,7 +90,8 @@ final class SoakWorld {
             seed: configuration.seed, minutes: configuration.minutes, drainMinutes: configuration.drainMinutes,
             taskCount: configuration.taskCount,
             faults: Dictionary(uniqueKeysWithValues: SoakFault.allCases.map { ($0.rawValue, faults[$0] ?? 0) }),
-            replicaStarts: replicaStarts, lostLeaseExits: lostLeaseExits, checked: invariants.counts,
+            replicaStarts: replicaStarts, lostLeaseExits: lostLeaseExits, unsettledSteps: settleLimitHits,
+            checked: invariants.counts,
             violations: invariants.violations, realSeconds: 0)
     }
 
@@ -233,6 +236,28 @@ final class SoakWorld {
                 return
             }
         }
+        settleLimitHits += 1
+        await describeWrites()
+    }
+
+    /// Reports what the store is busy writing when a step could not settle: the objects written
+    /// in the next 200 ms of real time, most written first.
+    private func describeWrites() async {
+        guard let subscription = try? store.subscribe(from: .now) else { return }
+        var counts: [String: Int] = [:]
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(200))
+                subscription.cancel()
+            }
+            for await event in subscription.events where event.type != .bookmark {
+                let name = event.object[path: ["metadata", "name"]]?.stringValue ?? "?"
+                counts["\(event.type.rawValue) \(event.resource.resource)/\(name)", default: 0] += 1
+            }
+        }
+        let busiest = counts.sorted { $0.value > $1.value }.prefix(5).map { "\($0.key) ×\($0.value)" }
+        progress(
+            "soak: \(KubeTime.format(clock.currentDate)) did not settle; writing " + busiest.joined(separator: ", "))
     }
 
     /// Waits until the ledger has applied every change to the objects it follows.
