@@ -7,7 +7,7 @@ import Testing
 /// The fault soak in CI: a few virtual minutes with every fault kind, and the invariant checker
 /// itself against hand-made records that break each invariant.
 @Suite struct SoakTests {
-    @Test func shortSoakInjectsEveryFaultAndKeepsEveryInvariant() async throws {
+    @Test(.timeLimit(.minutes(3))) func shortSoakInjectsEveryFaultAndKeepsEveryInvariant() async throws {
         // 2 s steps: half the steps of the default, still shorter than the retry period of the
         // election, so the test stays well under a minute on a busy 2-core machine.
         let configuration = SoakConfiguration(
