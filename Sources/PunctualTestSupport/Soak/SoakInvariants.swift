@@ -173,7 +173,9 @@ public struct SoakInvariants: Sendable {
                 }
             case .failed, .deadlineExceeded:
                 if named.contains(where: \.isComplete) {
-                    violations.append("\(what) is \(run.phase.rawValue) in status but Job \(name) completed")
+                    violations.append(
+                        "\(what) is \(run.phase.rawValue) (\(run.reason ?? "no reason")) in status but Job \(name) completed"
+                    )
                 }
             default:
                 break
