@@ -3,7 +3,6 @@ import KubeClient
 import KubeSim
 import MetricsTestKit
 import PunctualController
-import Synchronization
 import Testing
 
 /// The executor's writes against KubeSim over HTTP: 409 means done, uid preconditions, events
@@ -136,38 +135,6 @@ import Testing
             #expect(raw[path: ["status", "lastSuccessfulTime"]] == "2025-12-31T00:00:00Z")
             #expect(raw[path: ["status", "lastScheduleTime"]] == .string(KubeTime.format(Self.slot)))
             #expect(fixture.writer.overlay(for: try fixture.world.task("exec")) == nil)
-        }
-    }
-
-    /// Found by the fault soak: an alert sent when decided, before its status was stored, was sent
-    /// again by the next leader when the first died with the write still failing.
-    @Test func alertsWaitUntilTheStatusRecordingThemIsStored() async throws {
-        try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world async throws in
-            try world.createTask(minutelyTask("exec"))
-            let task = try world.task("exec")
-            let sent = Mutex(0)
-            let writer = StatusWriter(client: world.client, clock: world.clock)
-            let executor = PlanExecutor(
-                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
-                statusWriter: writer, metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock,
-                alertSink: { _, _ in sent.withLock { $0 += 1 } })
-            world.server.faults.fail(.init(verb: "patch", resource: "scheduledtasks", count: 1, code: 500))
-            var status = ScheduledTaskStatus()
-            status.missedRuns = 1
-            let alert = PlannedAlert(kind: .missed, scheduledTime: Self.slot, attempt: 1, job: nil, message: "missed")
-            let plan = Plan(actions: [.updateStatus(status), .alert(alert)], status: status, requeueAt: nil)
-            _ = await executor.execute(plan, for: task, jobs: [])
-            #expect(sent.withLock { $0 } == 0, "nothing is sent before the status is stored")
-            try await withThrowingTaskGroup(of: Void.self) { group async throws in
-                group.addTask { await writer.run(workers: 1) }
-                try await world.eventually("the status is stored and the alert sent") {
-                    // The first write fails; its retry waits on the virtual clock.
-                    world.clock.advance(by: .milliseconds(200))
-                    return try world.task("exec").status?.missedRuns == 1 && sent.withLock { $0 } == 1
-                }
-                group.cancelAll()
-            }
-            #expect(sent.withLock { $0 } == 1)
         }
     }
 }

@@ -30,11 +30,6 @@ public final class StatusWriter: Sendable {
         }
     }
 
-    /// Work that must wait until a status including its submission is stored: the plan's alerts,
-    /// so that a leader dying before the write leaves the run undecided and its successor, deciding
-    /// again from the stored status, alerts once instead of a second time.
-    public typealias AfterWrite = @Sendable () async -> Void
-
     private struct Entry {
         /// The status the server is known to hold (what the patch is computed against).
         var confirmed: ScheduledTaskStatus?
@@ -46,8 +41,6 @@ public final class StatusWriter: Sendable {
         var isWritten = false
         /// The resourceVersion the server answered to the last write.
         var writtenVersion: String?
-        /// Work waiting for a write of `desired` (or a later status), oldest first.
-        var afterWrite: [AfterWrite] = []
     }
 
     private let client: KubeClient
@@ -75,21 +68,16 @@ public final class StatusWriter: Sendable {
     // MARK: - Submitting
 
     /// Records the status decided for a task; the write follows, coalesced with later ones.
-    ///
-    /// - Parameter afterWrite: runs once a status including this one is stored; dropped if the
-    ///   writer stops first or the status is refused (a later decision plans it again).
-    public func submit(_ submission: Submission, afterWrite: AfterWrite? = nil) {
+    public func submit(_ submission: Submission) {
         let key = Self.key(of: submission.task)
         entries.withLock { entries in
             if var entry = entries[key], entry.uid == submission.task.metadata.uid {
                 entry.desired = submission.status
                 entry.isWritten = false
-                if let afterWrite { entry.afterWrite.append(afterWrite) }
                 entries[key] = entry
             } else {
                 entries[key] = Entry(
-                    confirmed: submission.task.status, desired: submission.status, uid: submission.task.metadata.uid,
-                    afterWrite: afterWrite.map { [$0] } ?? [])
+                    confirmed: submission.task.status, desired: submission.status, uid: submission.task.metadata.uid)
             }
         }
         queue.add(key)
@@ -144,7 +132,6 @@ public final class StatusWriter: Sendable {
     /// Writes the newest status of one task (called by one worker at a time per key).
     func flush(_ key: String) async -> ReconcileResult {
         guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
-        let waiting = entry.afterWrite.count
         let (namespace, name) = Self.split(key)
         let base = (try? JSONValue(encoding: entry.confirmed ?? ScheduledTaskStatus())) ?? [:]
         let target: JSONValue
@@ -156,16 +143,14 @@ public final class StatusWriter: Sendable {
             return .done
         }
         guard let change = base.mergePatch(to: target) else {
-            for work in markWritten(key, status: entry.desired, version: nil, waiting: waiting) { await work() }
+            markWritten(key, status: entry.desired, version: nil)
             return .done
         }
         do {
             let tasks = client.resource(ScheduledTask.self, namespace: namespace)
             let written = try await tasks.patch(name, patch: .merge(["status": change]), subresource: "status")
-            let ready = markWritten(
-                key, status: entry.desired, version: written.metadata.resourceVersion, waiting: waiting)
+            markWritten(key, status: entry.desired, version: written.metadata.resourceVersion)
             onWritten(key)
-            for work in ready { await work() }
             return .done
         } catch  where error is CancellationError || Task.isCancelled {
             // Stopping (leadership lost or shutdown): a new leader decides and writes again.
@@ -187,23 +172,15 @@ public final class StatusWriter: Sendable {
         }
     }
 
-    /// Records a stored status and returns the work that waited for it: the `waiting` oldest
-    /// items, or all of them when nothing newer than `status` was decided meanwhile.
-    private func markWritten(
-        _ key: String, status: ScheduledTaskStatus, version: String?, waiting: Int
-    ) -> [AfterWrite] {
-        let (again, ready): (Bool, [AfterWrite]) = entries.withLock { entries in
-            guard var entry = entries[key] else { return (false, []) }
+    private func markWritten(_ key: String, status: ScheduledTaskStatus, version: String?) {
+        let again: Bool = entries.withLock { entries in
+            guard var entry = entries[key] else { return false }
             entry.confirmed = status
             // A newer status submitted during the write is written next (coalesced).
             guard entry.desired == status else {
-                let ready = Array(entry.afterWrite.prefix(waiting))
-                entry.afterWrite.removeFirst(ready.count)
                 entries[key] = entry
-                return (true, ready)
+                return true
             }
-            let ready = entry.afterWrite
-            entry.afterWrite = []
             entry.isWritten = true
             entry.writtenVersion = version
             if version == nil {
@@ -211,10 +188,9 @@ public final class StatusWriter: Sendable {
             } else {
                 entries[key] = entry
             }
-            return (false, ready)
+            return false
         }
         if again { queue.add(key) }
-        return ready
     }
 
     // MARK: - Keys and versions

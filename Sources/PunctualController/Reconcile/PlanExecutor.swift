@@ -16,9 +16,7 @@ import Logging
 ///   describe a world where that Job exists — and the task is retried (or, for a terminal
 ///   failure, reported); the next decision plans the same create again from the cluster;
 /// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
-/// - events and alerts are best-effort: failures are logged, never retried into a loop; alerts of a
-///   plan that writes a status are sent only once that status is stored (so a successor never
-///   alerts a run a second time);
+/// - events and alerts are best-effort: failures are logged, never retried into a loop;
 /// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
 public struct PlanExecutor: Sendable {
     /// Receives the alerts a plan records (the alert dispatcher; by default they are logged).
@@ -83,12 +81,6 @@ public struct PlanExecutor: Sendable {
     public func execute(_ plan: Plan, for task: ScheduledTask, jobs: [Job]) async -> Report {
         var report = Report()
         let key = "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
-        // Alerts go out once the status recording their run is stored, not when it is decided: a
-        // leader that dies before the write (an outage past its renew deadline, kill -9) leaves
-        // the run undecided, and its successor, deciding again, would otherwise alert a second time.
-        let alertsFollowStatus = plan.actions.contains { if case .updateStatus = $0 { true } else { false } }
-        let alerts = plan.alerts
-        let sink = alertSink
         for action in plan.actions {
             switch action {
             case .createJob(let creation):
@@ -98,13 +90,7 @@ public struct PlanExecutor: Sendable {
                     return report
                 }
             case .updateStatus(let status):
-                var sendAlerts: StatusWriter.AfterWrite?
-                if !alerts.isEmpty {
-                    sendAlerts = {
-                        for alert in alerts { await sink(alert, task) }
-                    }
-                }
-                statusWriter.submit(StatusWriter.Submission(task: task, status: status), afterWrite: sendAlerts)
+                statusWriter.submit(StatusWriter.Submission(task: task, status: status))
                 report.statusSubmitted = true
                 recordRunMetrics(from: task.status, to: status)
             case .emitEvent(let event):
@@ -115,7 +101,7 @@ public struct PlanExecutor: Sendable {
                     report.failures.append(error)
                 }
             case .alert(let alert):
-                if !alertsFollowStatus { await alertSink(alert, task) }
+                await alertSink(alert, task)
             case .deleteJob(let deletion):
                 await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
             }
