@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "punctual-bench",
             dependencies: [
-                "Cron",
+                "Cron", "KubeClient", "PunctualController", "PunctualTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

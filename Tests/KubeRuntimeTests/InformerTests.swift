@@ -158,6 +158,18 @@ final class NotificationMirror: Sendable {
 
     // MARK: - Filtering and robustness
 
+    /// Found by the fault soak: a controller stopped before its caches synced never stopped.
+    @Test func waitingForSyncEndsWhenTheWaiterIsCancelled() async throws {
+        try await SimCluster.with { cluster in
+            let informer = makeInformer(cluster)
+            // Never run: it cannot sync, as when the API server has been unreachable all along.
+            let waiter = Task { await informer.waitUntilSynced() }
+            waiter.cancel()
+            await waiter.value
+            #expect(!informer.hasSynced)
+        }
+    }
+
     @Test func labelSelectorLimitsTheCache() async throws {
         try await SimCluster.with { cluster in
             try await cluster.createConfigMap("mine", labels: ["app.kubernetes.io/managed-by": "punctual"])

@@ -93,7 +93,15 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     let watchRestarts: Counter
     let relists: Counter
     private let handlers = Mutex<[Handler]>([])
-    private let sync = Mutex<(hasSynced: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct SyncState {
+        var hasSynced = false
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters cancelled before they were registered.
+        var cancelled: Set<UInt64> = []
+    }
+
+    private let sync = Mutex(SyncState())
 
     /// - Parameters:
     ///   - client: the resource (and namespace, or all namespaces) to follow.
@@ -143,14 +151,30 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     public var hasSynced: Bool { sync.withLock { $0.hasSynced } }
 
     /// Waits until ``hasSynced``.
+    ///
+    /// Returns early when the calling task is cancelled: a controller stopped before its caches
+    /// synced (the API server unreachable since it started) must still stop.
     public func waitUntilSynced() async {
-        await withCheckedContinuation { continuation in
-            let synced = sync.withLock { state in
-                if state.hasSynced { return true }
-                state.waiters.append(continuation)
-                return false
+        let id = sync.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = sync.withLock { state in
+                    if state.hasSynced || state.cancelled.remove(id) != nil { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if synced { continuation.resume() }
+        } onCancel: {
+            let waiter: CheckedContinuation<Void, Never>? = sync.withLock { state in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                if !state.hasSynced { state.cancelled.insert(id) }
+                return nil
+            }
+            waiter?.resume()
         }
     }
 
@@ -279,7 +303,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     private func markSynced() {
         let waiters = sync.withLock { state in
             state.hasSynced = true
-            let waiters = state.waiters
+            let waiters = Array(state.waiters.values)
             state.waiters.removeAll()
             return waiters
         }

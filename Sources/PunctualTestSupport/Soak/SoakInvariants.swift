@@ -1,0 +1,250 @@
+import Cron
+import Foundation
+import KubeClient
+import PunctualController
+
+/// The soak's verdict, computed only from the cluster's own record (``SoakLedger``), the final
+/// tasks and the alerts receivers got.
+///
+/// - No slot has two Jobs: a (task, slot, attempt) never got a second Job; an OnceMost slot never
+///   got a second Job nor a second pod; an OnceOnly slot never succeeded twice.
+/// - Every OnceOnly slot due before the faults stopped succeeded exactly once, unless the task's
+///   own concurrency policy gave it up (`Skipped` by Forbid or maxConcurrent, `Replaced`).
+/// - Status agrees with Jobs: a run recorded Succeeded has a Job that completed, a run recorded
+///   Failed or DeadlineExceeded has no Job that completed, no run changed its verdict, and every
+///   Job that finished shows up in status with the matching result.
+/// - Alerts: every Failed or DeadlineExceeded run produced exactly one alert per receiver; no
+///   alert went out twice to a receiver, and none went out for a run status does not show.
+public struct SoakInvariants: Sendable {
+    /// What was checked, for the report.
+    public struct Counts: Sendable, Codable {
+        public var jobs = 0
+        public var pods = 0
+        public var succeededJobs = 0
+        public var failedJobs = 0
+        public var runEntries = 0
+        public var onceOnlySlots = 0
+        public var excusedOnceOnlySlots = 0
+        public var alertDeliveries = 0
+    }
+
+    public var violations: [String] = []
+    public var counts = Counts()
+
+    /// Checks everything.
+    ///
+    /// - Parameters:
+    ///   - ledger: the cluster's record.
+    ///   - tasks: the tasks at the end.
+    ///   - deliveries: the alerts counted per receiver.
+    ///   - faultsEnded: slots due up to this instant must be settled; later ones are left alone.
+    public init(
+        ledger: SoakLedger.Snapshot, tasks: [ScheduledTask], deliveries: [CountingAlertSink.Delivery: Int],
+        faultsEnded: Date
+    ) {
+        if let gap = ledger.gap { violations.append("the ledger lost events: \(gap)") }
+        let byKey = Dictionary(
+            tasks.map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) },
+            uniquingKeysWith: { first, _ in first })
+        let jobs = ledger.jobs.values.filter { !$0.isManual }.sorted { $0.name < $1.name }
+        counts.jobs = jobs.count
+        counts.pods = jobs.map(\.pods.count).reduce(0, +)
+        counts.succeededJobs = jobs.filter(\.isComplete).count
+        counts.failedJobs = jobs.filter(\.isFailed).count
+        counts.runEntries = ledger.runs.count
+        counts.alertDeliveries = deliveries.values.reduce(0, +)
+        checkSlots(jobs, tasks: byKey)
+        checkOnceOnly(jobs, tasks: byKey, runs: ledger.runs, faultsEnded: faultsEnded)
+        checkStatus(jobs, runs: ledger.runs, faultsEnded: faultsEnded)
+        checkAlerts(deliveries, runs: ledger.runs, tasks: byKey)
+    }
+
+    // MARK: - No slot has two Jobs
+
+    private mutating func checkSlots(_ jobs: [SoakLedger.JobRecord], tasks: [String: ScheduledTask]) {
+        struct SlotKey: Hashable {
+            var task: String
+            var slot: Date
+        }
+        var bySlot: [SlotKey: [SoakLedger.JobRecord]] = [:]
+        for job in jobs {
+            guard let slot = job.slot else {
+                violations.append("Job \(job.name) of \(job.task) has no readable scheduled-time annotation")
+                continue
+            }
+            bySlot[SlotKey(task: job.task, slot: slot), default: []].append(job)
+        }
+        for (key, jobs) in bySlot.sorted(by: { ($0.key.task, $0.key.slot) < ($1.key.task, $1.key.slot) }) {
+            let names = jobs.map(\.name).sorted().joined(separator: ", ")
+            let attempts = Dictionary(grouping: jobs, by: \.attempt)
+            for (attempt, same) in attempts where same.count > 1 {
+                violations.append(
+                    "\(key.task) slot \(stamp(key.slot)) attempt \(attempt) got \(same.count) Jobs: \(names)")
+            }
+            switch tasks[key.task]?.spec.effectiveGuarantee {
+            case .onceMost:
+                if jobs.count > 1 {
+                    violations.append("OnceMost \(key.task) slot \(stamp(key.slot)) got \(jobs.count) Jobs: \(names)")
+                }
+                let pods = jobs.map(\.pods.count).reduce(0, +)
+                if pods > 1 {
+                    violations.append("OnceMost \(key.task) slot \(stamp(key.slot)) ran \(pods) pods (\(names))")
+                }
+            case .onceOnly:
+                let succeeded = jobs.filter(\.isComplete)
+                if succeeded.count > 1 {
+                    violations.append(
+                        "OnceOnly \(key.task) slot \(stamp(key.slot)) succeeded \(succeeded.count) times: \(names)")
+                }
+            case .unlimited, nil:
+                break
+            }
+        }
+    }
+
+    // MARK: - OnceOnly slots succeed exactly once
+
+    private mutating func checkOnceOnly(
+        _ jobs: [SoakLedger.JobRecord], tasks: [String: ScheduledTask],
+        runs: [SoakLedger.RunKey: SoakLedger.RunHistory], faultsEnded: Date
+    ) {
+        var succeededSlots: [String: Set<Date>] = [:]
+        for job in jobs where job.isComplete {
+            if let slot = job.slot { succeededSlots[job.task, default: []].insert(slot) }
+        }
+        var excused: [String: Set<Date>] = [:]
+        for (key, history) in runs where Self.isExcused(history.latest) {
+            excused[key.task, default: []].insert(key.slot)
+        }
+        for (key, task) in tasks.sorted(by: { $0.key < $1.key }) where task.spec.effectiveGuarantee == .onceOnly {
+            guard let created = task.metadata.creationTimestamp,
+                let schedule = try? CronSchedule(task.spec.schedule, timeZoneIdentifier: task.spec.effectiveTimeZone)
+            else {
+                violations.append("OnceOnly \(key) has no creation time or an unreadable schedule")
+                continue
+            }
+            let jitter = Jitter.offset(
+                seed: task.metadata.uid ?? key, jitterSeconds: task.spec.effectiveJitterSeconds)
+            var cursor = created
+            while let slot = schedule.next(after: cursor), slot.addingTimeInterval(jitter) <= faultsEnded {
+                cursor = slot
+                counts.onceOnlySlots += 1
+                if succeededSlots[key]?.contains(slot) == true { continue }
+                if excused[key]?.contains(slot) == true {
+                    counts.excusedOnceOnlySlots += 1
+                    continue
+                }
+                let recorded = runs.filter { $0.key.task == key && $0.key.slot == slot }
+                    .sorted { $0.key.attempt < $1.key.attempt }
+                    .map {
+                        "attempt \($0.key.attempt) \($0.value.latest.phase.rawValue) \($0.value.latest.reason ?? "")"
+                    }
+                violations.append(
+                    "OnceOnly \(key) slot \(stamp(slot)) never succeeded (status: "
+                        + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + ")")
+            }
+        }
+    }
+
+    /// Whether the task's own concurrency policy gave the slot up.
+    static func isExcused(_ run: ScheduledTaskStatus.Run) -> Bool {
+        run.phase == .skipped || run.reason == "Replaced"
+    }
+
+    // MARK: - Status agrees with Jobs
+
+    private mutating func checkStatus(
+        _ jobs: [SoakLedger.JobRecord], runs: [SoakLedger.RunKey: SoakLedger.RunHistory], faultsEnded: Date
+    ) {
+        let jobsByName = Dictionary(grouping: jobs) { "\($0.task)/\($0.name)" }
+        for (key, history) in runs.sorted(by: { $0.key < $1.key }) {
+            let run = history.latest
+            let what = "\(key.task) slot \(stamp(key.slot)) attempt \(key.attempt)"
+            if history.finishedPhases.count > 1 {
+                let phases = history.finishedPhases.map(\.rawValue).sorted().joined(separator: ", ")
+                violations.append("\(what) was recorded with contradicting results: \(phases)")
+            }
+            guard let name = run.job, run.phase.isFinished else { continue }
+            let named = jobsByName["\(key.task)/\(name)"] ?? []
+            switch run.phase {
+            case .succeeded:
+                if !named.contains(where: \.isComplete) {
+                    violations.append("\(what) is Succeeded in status but Job \(name) never completed")
+                }
+            case .failed, .deadlineExceeded:
+                if named.contains(where: \.isComplete) {
+                    violations.append(
+                        "\(what) is \(run.phase.rawValue) (\(run.reason ?? "no reason")) in status but Job \(name) completed"
+                    )
+                }
+            default:
+                break
+            }
+        }
+        for job in jobs where job.isComplete || job.isFailed {
+            guard let slot = job.slot, slot <= faultsEnded else { continue }
+            let recorded = runs[SoakLedger.RunKey(task: job.task, slot: slot, attempt: job.attempt)]?.latest
+            let what = "Job \(job.name) of \(job.task)"
+            guard let recorded, recorded.phase.isFinished else {
+                violations.append(
+                    "\(what) \(job.isComplete ? "completed" : "failed") but status shows "
+                        + (recorded.map { "it \($0.phase.rawValue)" } ?? "no run for it"))
+                continue
+            }
+            if job.isComplete && recorded.phase != .succeeded && !Self.isExcused(recorded) {
+                violations.append("\(what) completed but status records \(recorded.phase.rawValue)")
+            }
+            if job.isFailed && recorded.phase == .succeeded {
+                violations.append("\(what) failed but status records Succeeded")
+            }
+        }
+    }
+
+    // MARK: - One alert per receiver per event
+
+    private mutating func checkAlerts(
+        _ deliveries: [CountingAlertSink.Delivery: Int], runs: [SoakLedger.RunKey: SoakLedger.RunHistory],
+        tasks: [String: ScheduledTask]
+    ) {
+        for (delivery, count) in deliveries.sorted(by: { $0.key < $1.key }) {
+            let what =
+                "\(delivery.kind.rawValue) alert for \(delivery.task) slot \(stamp(delivery.slot)) "
+                + "attempt \(delivery.attempt) to \(delivery.receiver)"
+            if count > 1 { violations.append("\(what) was sent \(count) times") }
+            let exact = runs[SoakLedger.RunKey(task: delivery.task, slot: delivery.slot, attempt: delivery.attempt)]
+            let matches: Bool
+            switch delivery.kind {
+            case .failed: matches = exact?.finishedPhases.contains(.failed) ?? false
+            case .deadlineExceeded: matches = exact?.finishedPhases.contains(.deadlineExceeded) ?? false
+            case .missed:
+                matches = runs.contains {
+                    $0.key.task == delivery.task && $0.key.slot == delivery.slot
+                        && $0.value.finishedPhases.contains(.missed)
+                }
+            default: matches = true
+            }
+            if !matches { violations.append("\(what) has no such run in status") }
+        }
+        for (key, history) in runs.sorted(by: { $0.key < $1.key }) {
+            let run = history.latest
+            let kind: PlannedAlert.Kind
+            switch run.phase {
+            case .failed where run.reason != "Replaced": kind = .failed
+            case .deadlineExceeded: kind = .deadlineExceeded
+            default: continue
+            }
+            guard let task = tasks[key.task] else { continue }
+            for receiver in CountingAlertSink.receivers(of: task) {
+                let delivery = CountingAlertSink.Delivery(
+                    task: key.task, kind: kind, slot: key.slot, attempt: key.attempt, receiver: receiver)
+                if deliveries[delivery] == nil {
+                    violations.append(
+                        "\(key.task) slot \(stamp(key.slot)) attempt \(key.attempt) is \(run.phase.rawValue) "
+                            + "but \(receiver) got no \(kind.rawValue) alert")
+                }
+            }
+        }
+    }
+
+    private func stamp(_ date: Date) -> String { KubeTime.format(date) }
+}

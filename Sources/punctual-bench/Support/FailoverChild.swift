@@ -1,0 +1,101 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A long-running child process of the failover benchmark (the simulator or a controller), its
+/// standard output and error in a log file so it can never block on a full pipe.
+final class FailoverChild {
+    let name: String
+    let logURL: URL
+    private let process = Process()
+
+    /// Starts `executable` with `arguments`, adding `environment` to the current environment.
+    init(name: String, executable: URL, arguments: [String], environment: [String: String], directory: URL) throws {
+        self.name = name
+        logURL = directory.appendingPathComponent("\(name).log")
+        guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+            throw FailoverError("cannot create \(logURL.path)")
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw FailoverError("cannot start \(name) (\(executable.path)): \(error)")
+        }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Everything the process printed so far.
+    var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` (SIGKILL, SIGTERM) if the process still runs.
+    func send(_ signal: Int32) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits (polling) until the process exited; `false` when it still runs after `limit`.
+    func waitForExit(within limit: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        while process.isRunning && clock.now < deadline {
+            try? await clock.sleep(for: .milliseconds(10))
+        }
+        return !process.isRunning
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within `grace`.
+    func stop(grace: Duration = .seconds(10)) async {
+        send(SIGTERM)
+        if await waitForExit(within: grace) { return }
+        send(SIGKILL)
+        _ = await waitForExit(within: .seconds(5))
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it for a socket
+    /// that was then closed).
+    static func freeLoopbackPort() throws -> Int {
+        #if os(Linux)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw FailoverError("socket() failed: errno \(errno)") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw FailoverError("bind(127.0.0.1:0) failed: errno \(errno)") }
+        var actual = sockaddr_in()
+        var actualLength = length
+        let named = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &actualLength) }
+        }
+        guard named == 0 else { throw FailoverError("getsockname() failed: errno \(errno)") }
+        return Int(UInt16(bigEndian: actual.sin_port))
+    }
+}
+
+/// Why the failover benchmark could not run, with what went wrong.
+struct FailoverError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}

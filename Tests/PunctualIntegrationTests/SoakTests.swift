@@ -1,0 +1,144 @@
+import Foundation
+import KubeClient
+import PunctualController
+import PunctualTestSupport
+import Testing
+
+/// The fault soak in CI: a few virtual minutes with every fault kind, and the invariant checker
+/// itself against hand-made records that break each invariant.
+@Suite struct SoakTests {
+    @Test(.timeLimit(.minutes(3))) func shortSoakInjectsEveryFaultAndKeepsEveryInvariant() async throws {
+        // 2 s steps: half the steps of the default, still shorter than the retry period of the
+        // election, so the test stays well under a minute on a busy 2-core machine.
+        let configuration = SoakConfiguration(
+            minutes: 3, seed: 20_261_121, taskCount: 24, faultsPerMinute: 4, drainMinutes: 2, step: .seconds(2))
+        let report = try await SoakEngine(configuration: configuration).run()
+        #expect(report.violations.isEmpty, "\(report.table)")
+        for fault in SoakFault.allCases {
+            #expect((report.faults[fault.rawValue] ?? 0) >= 1, "\(fault.rawValue) was injected")
+        }
+        #expect(report.replicaStarts >= 2 + (report.faults[SoakFault.leaderKill.rawValue] ?? 0))
+        #expect(report.checked.jobs > 24, "the tasks ran: \(report.table)")
+        #expect(report.checked.onceOnlySlots > 0)
+        #expect(report.checked.alertDeliveries > 0, "failing tasks alerted: \(report.table)")
+        #expect(report.realSeconds < 60)
+    }
+
+    // MARK: - The checker catches what it should
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var jobs: [SoakLedger.JobRecord]
+        var runs: [ScheduledTaskStatus.Run]
+        var deliveries: [CountingAlertSink.Delivery: Int]
+        /// A fragment every expected violation contains; empty means no violation.
+        var expected: [String]
+
+        var testDescription: String { name }
+    }
+
+    /// The first slot of the tasks below (created half a minute earlier).
+    static let slot = Date(timeIntervalSince1970: 1_767_225_660)
+    static let onceOnly = "default/onceonly-allow-001"
+    static let onceMost = "default/oncemost-allow-000"
+
+    static func job(
+        _ task: String, attempt: Int = 1, uid: String, complete: Bool = false, failed: Bool = false,
+        pods: Int = 1
+    ) -> SoakLedger.JobRecord {
+        let name = JobNaming.name(task: String(task.split(separator: "/").last ?? ""), slot: slot)
+        return SoakLedger.JobRecord(
+            uid: uid, name: attempt == 1 ? name : "\(name)-r\(attempt)", task: task, slot: slot, attempt: attempt,
+            isComplete: complete, isFailed: failed, pods: Set((0..<pods).map { "\(uid)-pod-\($0)" }))
+    }
+
+    static func run(
+        _ phase: ScheduledTaskStatus.Run.Phase, job: String? = nil, attempt: Int = 1, reason: String? = nil
+    ) -> ScheduledTaskStatus.Run {
+        ScheduledTaskStatus.Run(scheduledTime: slot, attempt: attempt, job: job, phase: phase, reason: reason)
+    }
+
+    static func delivery(_ kind: PlannedAlert.Kind, _ task: String, receiver: String = "ops")
+        -> CountingAlertSink.Delivery
+    {
+        CountingAlertSink.Delivery(task: task, kind: kind, slot: slot, attempt: 1, receiver: receiver)
+    }
+
+    static let onceOnlyJob = JobNaming.name(task: "onceonly-allow-001", slot: slot)
+
+    static let cases: [Case] = [
+        Case(
+            name: "a clean record passes",
+            jobs: [job(onceOnly, uid: "a", complete: true), job(onceMost, uid: "b")],
+            runs: [run(.succeeded, job: onceOnlyJob)], deliveries: [:], expected: []),
+        Case(
+            name: "two Jobs for one slot and attempt",
+            jobs: [job(onceOnly, uid: "a", complete: true), job(onceOnly, uid: "b")],
+            runs: [run(.succeeded, job: onceOnlyJob)], deliveries: [:], expected: ["attempt 1 got 2 Jobs"]),
+        Case(
+            name: "an OnceMost slot ran two pods",
+            jobs: [job(onceOnly, uid: "a", complete: true), job(onceMost, uid: "b", pods: 2)],
+            runs: [run(.succeeded, job: onceOnlyJob)], deliveries: [:], expected: ["ran 2 pods"]),
+        Case(
+            name: "an OnceOnly slot never succeeded",
+            jobs: [job(onceOnly, uid: "a", failed: true)],
+            runs: [run(.failed, job: onceOnlyJob)],
+            deliveries: [delivery(.failed, onceOnly), delivery(.failed, onceOnly, receiver: "team")]
+                .reduce(into: [:]) { $0[$1] = 1 },
+            expected: ["never succeeded"]),
+        Case(
+            name: "a slot skipped by the task's own policy is excused",
+            jobs: [], runs: [run(.skipped, reason: "ConcurrencyForbidden")], deliveries: [:], expected: []),
+        Case(
+            name: "status says Succeeded for a Job that failed",
+            jobs: [job(onceOnly, uid: "a", failed: true), job(onceOnly, attempt: 2, uid: "b", complete: true)],
+            runs: [run(.succeeded, job: onceOnlyJob), run(.succeeded, job: onceOnlyJob + "-r2", attempt: 2)],
+            deliveries: [:], expected: ["never completed", "failed but status records Succeeded"]),
+        Case(
+            name: "an alert sent twice, and one receiver never told",
+            jobs: [job(onceOnly, uid: "a", failed: true), job(onceOnly, attempt: 2, uid: "b", complete: true)],
+            runs: [
+                run(.failed, job: onceOnlyJob), run(.succeeded, job: onceOnlyJob + "-r2", attempt: 2),
+            ],
+            deliveries: [delivery(.failed, onceOnly): 2],
+            expected: ["was sent 2 times", "but team got no Failed alert"]),
+        Case(
+            name: "an alert about a run status never showed",
+            jobs: [job(onceOnly, uid: "a", complete: true)],
+            runs: [run(.succeeded, job: onceOnlyJob)], deliveries: [delivery(.missed, onceOnly): 1],
+            expected: ["has no such run in status"]),
+    ]
+
+    @Test(arguments: cases) func checkerFindsEachViolation(_ testCase: Case) throws {
+        let tasks = try [0, 1].map { index -> ScheduledTask in
+            var random = SeededGenerator(seed: 3)
+            var object = SoakTaskMix.task(index, random: &random)
+            object.set(path: ["metadata", "uid"], to: .string("uid-\(index)"))
+            object.set(path: ["metadata", "creationTimestamp"], to: .string("2026-01-01T00:00:30Z"))
+            // Both receivers, whatever the draw.
+            object.set(
+                path: ["spec", "alerting", "receivers"],
+                to: .array(SoakTaskMix.receiverNames.map { ["name": .string($0)] }))
+            object.set(path: ["spec", "jitterSeconds"], to: nil)
+            object.set(path: ["spec", "schedule"], to: "* * * * *")
+            return try object.decode(as: ScheduledTask.self)
+        }
+        var runs: [SoakLedger.RunKey: SoakLedger.RunHistory] = [:]
+        for run in testCase.runs {
+            runs[SoakLedger.RunKey(task: Self.onceOnly, slot: run.scheduledTime, attempt: run.attempt)] =
+                SoakLedger.RunHistory(latest: run, finishedPhases: run.phase.isFinished ? [run.phase] : [])
+        }
+        let ledger = SoakLedger.Snapshot(
+            jobs: Dictionary(uniqueKeysWithValues: testCase.jobs.map { ($0.uid, $0) }), runs: runs)
+        let verdict = SoakInvariants(
+            ledger: ledger, tasks: tasks, deliveries: testCase.deliveries,
+            faultsEnded: Self.slot.addingTimeInterval(30))
+        if testCase.expected.isEmpty {
+            #expect(verdict.violations.isEmpty, "\(verdict.violations)")
+        }
+        for fragment in testCase.expected {
+            #expect(verdict.violations.contains { $0.contains(fragment) }, "\(fragment) in \(verdict.violations)")
+        }
+        #expect(verdict.violations.count == testCase.expected.count, "\(verdict.violations)")
+    }
+}
