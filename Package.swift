@@ -108,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "punctual-bench",
             dependencies: [
-                "Cron",
+                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

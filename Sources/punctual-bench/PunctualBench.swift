@@ -5,10 +5,13 @@ import ArgumentParser
 /// Each scenario is a subcommand that prints a human-readable table followed by one JSON line
 /// with every figure, so results can be compared across machines and commits.
 @main
-struct PunctualBench: ParsableCommand {
+struct PunctualBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "punctual-bench",
         abstract: "Punctual benchmarks (build with -c release).",
-        subcommands: [CronBenchmark.self]
+        subcommands: [
+            CronBenchmark.self, SkewBenchmark.self, BudgetBenchmark.self, SteadyBenchmark.self, StartupBenchmark.self,
+            PriorityBenchmark.self,
+        ]
     )
 }
