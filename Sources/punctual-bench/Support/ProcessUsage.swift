@@ -37,7 +37,7 @@ struct ProcessUsage: Sendable {
     /// The value of a `Name:   1234 kB` line of `/proc/self/status`.
     static func kibibytes(_ field: String, in status: String) -> Double? {
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-            let number = line.dropFirst(field.count + 1).split(separator: " ").first
+            let number = line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
             return number.flatMap { Double($0) }
         }
         return nil
