@@ -158,6 +158,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PunctualBenchTests", dependencies: ["punctual-bench"], swiftSettings: strictSettings),
         .testTarget(
             name: "PunctualCLITests",
             dependencies: ["PunctualTestSupport"],

@@ -9,6 +9,7 @@
 #   BENCH_BUDGET_MINUTES   the budget window (default 4, the issue's; shorter is reported as such)
 #   BENCH_STEADY_MINUTES   simulated minutes of steady (default 10)
 #   BENCH_OUTPUT           where to write (default bench/results.md)
+#   BENCH_SCRATCH_PATH     SwiftPM build directory (default .build), e.g. one kept for release builds
 # Benchmarks are not run by CI: they take about half an hour and want a quiet machine.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 hack::init
@@ -17,10 +18,11 @@ scenarios="${BENCH_SCENARIOS:-cron skew budget steady startup priority}"
 budget_minutes="${BENCH_BUDGET_MINUTES:-4}"
 steady_minutes="${BENCH_STEADY_MINUTES:-10}"
 output="${BENCH_OUTPUT:-bench/results.md}"
+scratch="${BENCH_SCRATCH_PATH:-.build}"
 
 hack::log "building punctual-bench (release)"
-hack::run 5400 -- swift build -c release --product punctual-bench >&2
-bench_bin="$(swift build -c release --show-bin-path)/punctual-bench"
+hack::run 5400 -- swift build -c release --scratch-path "$scratch" --product punctual-bench >&2
+bench_bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/punctual-bench"
 
 # scenario_args NAME: the arguments of one scenario.
 scenario_args() {
