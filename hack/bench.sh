@@ -43,27 +43,33 @@ tables="$HACK_TMP/tables.md"
 json="$HACK_TMP/json.txt"
 : >"$tables"
 : >"$json"
+failures=0
 for scenario in $scenarios; do
     args="$(scenario_args "$scenario")"
     before="$(loadavg)"
     hack::log "punctual-bench $args"
     started=$SECONDS
     # shellcheck disable=SC2086 # the arguments are words on purpose
+    status=ok
     if ! hack::run 3600 -- "$bench_bin" $args >"$HACK_TMP/$scenario.out" 2>"$HACK_TMP/$scenario.err"; then
+        # Keep going: the other scenarios still say something; the failure is written down.
         tail -20 "$HACK_TMP/$scenario.err" >&2
-        hack::fail "punctual-bench $scenario failed"
+        hack::log "punctual-bench $scenario FAILED"
+        status=FAILED
+        failures=$((failures + 1))
     fi
     {
         echo "### $scenario"
         echo
-        echo "\`punctual-bench $args\` — $((SECONDS - started)) s; load average before: $before, after: $(loadavg)"
+        echo "\`punctual-bench $args\` — $status, $((SECONDS - started)) s; load average before: $before, after: $(loadavg)"
         echo
         echo '```text'
         grep -v '^{"' "$HACK_TMP/$scenario.out" | sed '/^$/d'
+        if [[ "$status" != ok ]]; then tail -5 "$HACK_TMP/$scenario.err"; fi
         echo '```'
         echo
     } >>"$tables"
-    grep '^{"' "$HACK_TMP/$scenario.out" >>"$json"
+    grep '^{"' "$HACK_TMP/$scenario.out" >>"$json" || true
 done
 
 mem_total="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -92,3 +98,4 @@ cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     fi
 } >"$output"
 hack::log "wrote $output"
+[[ "$failures" -eq 0 ]] || hack::fail "$failures scenario(s) failed; see $output"
