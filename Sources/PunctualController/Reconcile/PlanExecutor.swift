@@ -48,11 +48,16 @@ public struct PlanExecutor: Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let alertSink: AlertSink
+    private let recordsEventsInBackground: Bool
 
+    /// - Parameter recordsEventsInBackground: hand Events to ``EventRecorder/submit(_:about:)``
+    ///   instead of waiting for their write (the controller does, and runs the recorder's delivery).
     public init(
         client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
-        clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil
+        clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil,
+        recordsEventsInBackground: Bool = false
     ) {
+        self.recordsEventsInBackground = recordsEventsInBackground
         self.client = client
         self.events = events
         self.statusWriter = statusWriter
@@ -94,6 +99,10 @@ public struct PlanExecutor: Sendable {
                 report.statusSubmitted = true
                 recordRunMetrics(from: task.status, to: status)
             case .emitEvent(let event):
+                if recordsEventsInBackground {
+                    events.submit(event, about: task)
+                    continue
+                }
                 do {
                     try await events.record(event, about: task)
                 } catch {
