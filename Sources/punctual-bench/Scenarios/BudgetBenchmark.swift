@@ -114,14 +114,8 @@ struct BudgetBenchmark: AsyncParsableCommand {
                 try await cluster.withController(
                     qps: qps, burst: burst, workers: workers, tally: tally, decisions: decisions
                 ) { controller in
-                    let preSlot = WallInstant(BenchTasks.slot).advanced(by: .seconds(-2))
-                    try await cluster.driver.whileRunning(speed: SlotBurst.setupSpeed, cap: preSlot) {
-                        try await BenchCluster.waitUntilSettled(
-                            controller, tasks: count, decisions: decisions, tally: tally, limit: limit)
-                    }
-                    cluster.clock.advance(to: preSlot)
-                    tally.reset()
-                    cluster.jobLog.reset()
+                    try await cluster.settle(
+                        controller, tasks: count, decisions: decisions, tally: tally, limit: limit)
                     try await cluster.driver.whileRunning(speed: 1, cap: WallInstant(windowEnd)) {
                         try await cluster.clock.sleep(until: WallInstant(windowEnd), tolerance: nil)
                     }

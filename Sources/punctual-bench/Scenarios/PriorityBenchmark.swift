@@ -21,22 +21,11 @@ struct PriorityBenchmark: AsyncParsableCommand {
     @Option(help: "Percentage of the tasks that are critical.")
     var criticalPercent: Int = 10
 
-    @Option(help: "Concurrent reconciles.")
-    var workers: Int = 4
-
-    @Option(help: "Client requests per second.")
-    var qps: Double = 100_000
-
-    @Option(help: "Client burst.")
-    var burst: Int = 100_000
-
-    @Option(help: "Real seconds any phase may take before the run fails.")
-    var limitSeconds: Int = 600
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func validate() throws {
         guard tasks >= 10, tasks <= 99_999 else { throw ValidationError("--tasks must be between 10 and 99999") }
         guard (1...99).contains(criticalPercent) else { throw ValidationError("--critical-percent must be in 1...99") }
-        guard workers >= 1, qps > 0, burst >= 1 else { throw ValidationError("--workers, --qps, --burst must be positive") }
     }
 
     struct Group: Codable {
@@ -55,7 +44,7 @@ struct PriorityBenchmark: AsyncParsableCommand {
         var others: Group
         /// Critical Jobs created after the first non-critical one: 0 with strict tier order.
         var criticalAfterFirstOther: Int
-        /// The last critical Job's creation as a fraction of the whole burst (0 = first, 1 = last).
+        /// The last critical Job's creation as a fraction of the whole controllerOptions.burst (0 = first, 1 = last).
         var lastCriticalFraction: Double
     }
 
@@ -67,8 +56,8 @@ struct PriorityBenchmark: AsyncParsableCommand {
         }
         BenchOutput.progress("priority: \(tasks) tasks")
         let outcome = try await SlotBurst.controller(
-            tasks: scene, budget: SlotBurst.Budget(qps: qps, burst: burst, workers: workers), lead: .seconds(2),
-            limit: .seconds(limitSeconds))
+            tasks: scene, budget: controllerOptions.budget, lead: .seconds(2),
+            limit: controllerOptions.limit)
         let criticalClass = ScheduledTaskSpec.Priority.Tier.critical.priorityClassName
         let isCritical = outcome.jobs.map { $0.priorityClass == criticalClass }
         let skews = outcome.skews
@@ -79,7 +68,7 @@ struct PriorityBenchmark: AsyncParsableCommand {
         let firstOther = isCritical.firstIndex(of: false) ?? isCritical.count
         let lastCritical = isCritical.lastIndex(of: true) ?? 0
         let report = Report(
-            tasks: tasks, workers: workers, critical: group(true), others: group(false),
+            tasks: tasks, workers: controllerOptions.workers, critical: group(true), others: group(false),
             criticalAfterFirstOther: isCritical[firstOther...].filter { $0 }.count,
             lastCriticalFraction: isCritical.count > 1 ? Double(lastCritical) / Double(isCritical.count - 1) : 0)
         let rows = [("critical", report.critical), ("others", report.others)].map { name, group in

@@ -18,24 +18,12 @@ struct SkewBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Task counts to measure, one run each.")
     var tasks: [Int] = [1_000, 10_000]
 
-    @Option(help: "Concurrent reconciles of the controller, and concurrent loops of the ceiling.")
-    var workers: Int = 4
-
-    @Option(help: "Client requests per second (both runs).")
-    var qps: Double = 100_000
-
-    @Option(help: "Client burst (both runs).")
-    var burst: Int = 100_000
-
-    @Option(help: "Real seconds any phase may take before the run fails.")
-    var limitSeconds: Int = 600
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func validate() throws {
         guard !tasks.isEmpty, tasks.allSatisfy({ $0 >= 1 && $0 <= 99_999 }) else {
             throw ValidationError("--tasks must be between 1 and 99999")
         }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard qps > 0, burst >= 1 else { throw ValidationError("--qps must be > 0 and --burst ≥ 1") }
     }
 
     /// Figures of one side (controller or ceiling) of one run.
@@ -88,8 +76,8 @@ struct SkewBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let budget = SlotBurst.Budget(qps: qps, burst: burst, workers: workers)
-        let limit = Duration.seconds(limitSeconds)
+        let budget = controllerOptions.budget
+        let limit = controllerOptions.limit
         var runs: [Run] = []
         for count in tasks {
             let scene = (0..<count).map { BenchTasks.task(BenchTasks.name($0), schedule: "0 2 * * *") }
@@ -116,7 +104,8 @@ struct SkewBenchmark: AsyncParsableCommand {
             }
         }
         try BenchOutput.emit(
-            title: "skew: Job creation skew (created − slot), \(workers) workers, qps \(qps), burst \(burst)",
+            title: "skew: Job creation skew (created − slot), \(controllerOptions.workers) workers, "
+                + "qps \(controllerOptions.qps), burst \(controllerOptions.burst)",
             table: BenchOutput.table(
                 header: ["tasks / run", "p50 s", "p99 s", "max s", "Jobs/s", "requests", "req/Job", "efficiency"],
                 rows: rows),
@@ -125,6 +114,8 @@ struct SkewBenchmark: AsyncParsableCommand {
                     + "(Job creates plus the status writes and events that follow)",
                 "targets: p99 ≤ 0.5 s (1,000 tasks), ≤ 2 s (10,000 tasks); efficiency ≥ 0.7",
             ],
-            report: Report(workers: workers, qps: qps, burst: burst, runs: runs))
+            report: Report(
+                workers: controllerOptions.workers, qps: controllerOptions.qps, burst: controllerOptions.burst,
+                runs: runs))
     }
 }

@@ -24,22 +24,11 @@ struct StartupBenchmark: AsyncParsableCommand {
     @Option(help: "Finished Jobs per task already present (from earlier slots).")
     var jobsPerTask: Int = 3
 
-    @Option(help: "Concurrent reconciles.")
-    var workers: Int = 4
-
-    @Option(help: "Client requests per second.")
-    var qps: Double = 100_000
-
-    @Option(help: "Client burst.")
-    var burst: Int = 100_000
-
-    @Option(help: "Real seconds any phase may take before the run fails.")
-    var limitSeconds: Int = 600
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func validate() throws {
         guard tasks >= 1, tasks <= 99_999 else { throw ValidationError("--tasks must be between 1 and 99999") }
         guard (0...20).contains(jobsPerTask) else { throw ValidationError("--jobs-per-task must be in 0...20") }
-        guard workers >= 1, qps > 0, burst >= 1 else { throw ValidationError("--workers, --qps, --burst must be positive") }
     }
 
     struct Report: Codable {
@@ -57,7 +46,7 @@ struct StartupBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let limit = Duration.seconds(limitSeconds)
+        let limit = controllerOptions.limit
         // The tasks exist from before the earliest old slot.
         let loadedAt = BenchTasks.slot.addingTimeInterval(-Double(jobsPerTask) * 3600 - 1800)
         BenchOutput.progress("startup: loading \(tasks) tasks and \(tasks * jobsPerTask) Jobs")
@@ -73,7 +62,8 @@ struct StartupBenchmark: AsyncParsableCommand {
             let began = ContinuousClock.now
             return try await cluster.driver.whileRunning(speed: 1) {
                 try await cluster.withController(
-                    qps: qps, burst: burst, workers: workers, tally: tally, decisions: SharedCounter()
+                    qps: controllerOptions.qps, burst: controllerOptions.burst, workers: controllerOptions.workers,
+                    tally: tally, decisions: SharedCounter()
                 ) { controller in
                     try await BenchCluster.waitUntil("the caches synced", limit: limit, every: .milliseconds(1)) {
                         controller.hasSynced

@@ -26,23 +26,12 @@ struct SteadyBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated seconds per real second.")
     var speed: Double = 1
 
-    @Option(help: "Concurrent reconciles.")
-    var workers: Int = 4
-
-    @Option(help: "Client requests per second.")
-    var qps: Double = 100_000
-
-    @Option(help: "Client burst.")
-    var burst: Int = 100_000
-
-    @Option(help: "Real seconds set-up may take before the run fails.")
-    var limitSeconds: Int = 600
+    @OptionGroup var controllerOptions: ControllerOptions
 
     func validate() throws {
         guard tasks >= 1, tasks <= 99_999 else { throw ValidationError("--tasks must be between 1 and 99999") }
         guard (1...59).contains(minutes) else { throw ValidationError("--minutes must be in 1...59") }
         guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be in (0, 100]") }
-        guard workers >= 1, qps > 0, burst >= 1 else { throw ValidationError("--workers, --qps, --burst must be positive") }
     }
 
     struct Report: Codable {
@@ -80,7 +69,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let scene = (0..<tasks).map { BenchTasks.task(BenchTasks.name($0), schedule: Self.schedule($0)) }
-        let limit = Duration.seconds(limitSeconds)
+        let limit = controllerOptions.limit
         let windowEnd = BenchTasks.slot.addingTimeInterval(Double(minutes) * 60)
         BenchOutput.progress("steady: \(tasks) tasks, \(minutes) minutes at speed \(speed)")
         let report: Report = try await BenchCluster.with(start: BenchTasks.clockStart) { cluster in
@@ -90,17 +79,11 @@ struct SteadyBenchmark: AsyncParsableCommand {
             let decisions = SharedCounter()
             return try await cluster.withRuntime {
                 try await cluster.withController(
-                    qps: qps, burst: burst, workers: workers, tally: tally, decisions: decisions
+                    qps: controllerOptions.qps, burst: controllerOptions.burst, workers: controllerOptions.workers,
+                    tally: tally, decisions: decisions
                 ) { controller in
-                    let preSlot = WallInstant(BenchTasks.slot).advanced(by: .seconds(-2))
-                    try await cluster.driver.whileRunning(speed: SlotBurst.setupSpeed, cap: preSlot) {
-                        try await BenchCluster.waitUntilSettled(
-                            controller, tasks: tasks, decisions: decisions, tally: tally, limit: limit)
-                    }
-                    cluster.clock.advance(to: preSlot)
-                    tally.reset()
-                    decisions.reset()
-                    cluster.jobLog.reset()
+                    try await cluster.settle(
+                        controller, tasks: tasks, decisions: decisions, tally: tally, limit: limit)
                     let start = ProcessUsage.current()
                     try await cluster.driver.whileRunning(speed: speed, cap: WallInstant(windowEnd)) {
                         try await cluster.clock.sleep(until: WallInstant(windowEnd), tolerance: nil)

@@ -162,6 +162,28 @@ struct BenchCluster: Sendable {
         }
     }
 
+    /// Lets the controller sync and reconcile every one of `count` tasks on a fast clock, then moves
+    /// the clock to `lead` before the slot and starts counting afresh: requests, decisions and Jobs
+    /// from here on are the measurement.
+    ///
+    /// - Returns: the requests the controller made before the slot (lists, watches, first reconciles).
+    @discardableResult
+    func settle(
+        _ controller: ScheduledTaskController, tasks count: Int, decisions: SharedCounter, tally: RequestTally,
+        lead: Duration = .seconds(2), limit: Duration
+    ) async throws -> Int {
+        let preSlot = WallInstant(BenchTasks.slot).advanced(by: .zero - lead)
+        try await driver.whileRunning(speed: SlotBurst.setupSpeed, cap: preSlot) {
+            try await Self.waitUntilSettled(controller, tasks: count, decisions: decisions, tally: tally, limit: limit)
+        }
+        let setupRequests = tally.total
+        clock.advance(to: preSlot)
+        tally.reset()
+        decisions.reset()
+        jobLog.reset()
+        return setupRequests
+    }
+
     /// Waits until the controller has synced, decided every one of `count` tasks once and gone
     /// quiet: the state in which a real controller waits for its next slot.
     static func waitUntilSettled(

@@ -59,16 +59,9 @@ enum SlotBurst {
             return try await cluster.withController(
                 qps: budget.qps, burst: budget.burst, workers: budget.workers, tally: tally, decisions: decisions
             ) { controller in
-                let preSlot = WallInstant(BenchTasks.slot).advanced(by: .zero - lead)
-                try await cluster.driver.whileRunning(speed: setupSpeed, cap: preSlot) {
-                    try await BenchCluster.waitUntilSettled(
-                        controller, tasks: tasks.count, decisions: decisions, tally: tally, limit: limit)
-                }
+                let setupRequests = try await cluster.settle(
+                    controller, tasks: tasks.count, decisions: decisions, tally: tally, lead: lead, limit: limit)
                 let setupSeconds = began.duration(to: .now).timeInterval
-                let setupRequests = tally.total
-                cluster.clock.advance(to: preSlot)
-                tally.reset()
-                cluster.jobLog.reset()
                 try await cluster.driver.whileRunning(speed: 1) {
                     try await BenchCluster.waitUntil("\(tasks.count) Jobs were created", limit: limit) {
                         cluster.jobLog.count >= tasks.count
