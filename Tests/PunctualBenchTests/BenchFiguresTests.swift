@@ -16,7 +16,8 @@ import Testing
         PercentileCase(name: "empty sample is zero", samples: [], percentile: 50, expected: 0),
         PercentileCase(name: "single sample", samples: [3], percentile: 99, expected: 3),
         PercentileCase(name: "median of four is the second", samples: [1, 2, 3, 4], percentile: 50, expected: 2),
-        PercentileCase(name: "p99 of 100 is the 99th", samples: (1...100).map(Double.init), percentile: 99, expected: 99),
+        PercentileCase(
+            name: "p99 of 100 is the 99th", samples: (1...100).map(Double.init), percentile: 99, expected: 99),
         PercentileCase(
             name: "p99 of 1000 is the 990th", samples: (1...1000).map(Double.init), percentile: 99, expected: 990),
         PercentileCase(name: "p100 is the maximum", samples: [5, 1, 9], percentile: 100, expected: 9),
@@ -35,7 +36,8 @@ import Testing
     }
 
     @Test func tableAlignsTheFirstColumnLeftAndFiguresRight() {
-        let table = BenchOutput.table(header: ["tasks", "p99 s"], rows: [["1000", "0.25"], ["10000 ceiling", "1.5"]])
+        let table = BenchOutput.table(
+            header: ["tasks", "p99 s"], rows: [["1000", "0.25"], ["10000 ceiling", "1.5"]])
         #expect(
             table == """
                 tasks          p99 s

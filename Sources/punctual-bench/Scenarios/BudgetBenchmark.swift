@@ -40,7 +40,9 @@ struct BudgetBenchmark: AsyncParsableCommand {
             throw ValidationError("--tasks must be between 1 and 99999")
         }
         guard (1...59).contains(minutes) else { throw ValidationError("--minutes must be in 1...59") }
-        guard workers >= 1, qps > 0, burst >= 1 else { throw ValidationError("--workers, --qps, --burst must be positive") }
+        guard workers >= 1, qps > 0, burst >= 1 else {
+            throw ValidationError("--workers, --qps, --burst must be positive")
+        }
     }
 
     struct Run: Codable {
@@ -123,7 +125,8 @@ struct BudgetBenchmark: AsyncParsableCommand {
                         guard let slot = entry.slot else { return false }
                         return slot >= BenchTasks.slot && slot < windowEnd && entry.createdAt <= windowEnd
                     }
-                    let skews = inWindow.compactMap { entry in entry.slot.map { entry.createdAt.timeIntervalSince($0) } }
+                    let skews = inWindow.compactMap { entry in entry.slot.map { entry.createdAt.timeIntervalSince($0) }
+                    }
                     let due = count * minutes
                     let skew = LatencySummary(skews)
                     let target = minutes == 4 ? Self.target(tasks: count) : nil

@@ -82,9 +82,11 @@ struct SkewBenchmark: AsyncParsableCommand {
         for count in tasks {
             let scene = (0..<count).map { BenchTasks.task(BenchTasks.name($0), schedule: "0 2 * * *") }
             BenchOutput.progress("skew: \(count) tasks, controller")
-            let controller = Side(try await SlotBurst.controller(tasks: scene, budget: budget, lead: .seconds(2), limit: limit))
+            let controller = Side(
+                try await SlotBurst.controller(tasks: scene, budget: budget, lead: .seconds(2), limit: limit))
             BenchOutput.progress("skew: \(count) tasks, ceiling")
-            let ceiling = Side(try await SlotBurst.ceiling(tasks: scene, budget: budget, lead: .seconds(2), limit: limit))
+            let ceiling = Side(
+                try await SlotBurst.ceiling(tasks: scene, budget: budget, lead: .seconds(2), limit: limit))
             let efficiency = ceiling.jobsPerSecond > 0 ? controller.jobsPerSecond / ceiling.jobsPerSecond : 0
             let target = Self.p99Target(tasks: count)
             runs.append(

@@ -69,7 +69,8 @@ struct StartupBenchmark: AsyncParsableCommand {
                         controller.hasSynced
                     }
                     let synced = began.duration(to: .now).timeInterval
-                    try await BenchCluster.waitUntil("the first due Job exists", limit: limit, every: .milliseconds(1)) {
+                    try await BenchCluster.waitUntil("the first due Job exists", limit: limit, every: .milliseconds(1))
+                    {
                         cluster.jobLog.count > 0
                     }
                     let first = began.duration(to: .now).timeInterval

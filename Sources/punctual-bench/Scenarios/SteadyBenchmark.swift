@@ -98,7 +98,8 @@ struct SteadyBenchmark: AsyncParsableCommand {
                         peakResidentMiB: end.peakResidentMiB, residentBeforeControllerMiB: before.residentMiB,
                         reconciles: decisions.value, reconcilesPerRun: perRun(decisions.value), requests: tally.total,
                         requestsPerRun: perRun(tally.total), requestsByKind: tally.byKind,
-                        skew: LatencySummary(runs.compactMap { entry in entry.slot.map { entry.createdAt.timeIntervalSince($0) } }),
+                        skew: LatencySummary(
+                            runs.compactMap { entry in entry.slot.map { entry.createdAt.timeIntervalSince($0) } }),
                         meetsMemoryTarget: end.peakResidentMiB.map { $0 * 1.048_576 <= 100 })
                 }
             }

@@ -22,7 +22,7 @@ enum BenchOutput {
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
     }
 
-    /// Seconds with three decimals (`0.012`), or milliseconds below 10 ms are still shown as seconds.
+    /// Seconds with three decimals (`0.012`): millisecond resolution, enough for skews.
     static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
 
     /// A ratio or rate with the given number of decimals.

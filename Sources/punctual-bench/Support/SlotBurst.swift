@@ -83,7 +83,8 @@ enum SlotBurst {
             let bodies = try cluster.storedTasks().map { task in
                 JobBuilder.job(
                     for: task,
-                    JobBuilder.Request(name: JobNaming.name(task: task.metadata.name ?? "", slot: BenchTasks.slot),
+                    JobBuilder.Request(
+                        name: JobNaming.name(task: task.metadata.name ?? "", slot: BenchTasks.slot),
                         slot: BenchTasks.slot))
             }
             let tally = RequestTally()
