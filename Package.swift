@@ -121,8 +121,9 @@ let package = Package(
         .executableTarget(
             name: "punctual-bench",
             dependencies: [
-                "Cron", "KubeClient", "PunctualController", "PunctualTestSupport",
+                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController", "PunctualTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -183,6 +184,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PunctualBenchTests", dependencies: ["punctual-bench"], swiftSettings: strictSettings),
         .testTarget(
             name: "PunctualCLITests",
             dependencies: ["PunctualTestSupport", "punctual", "KubeClient", "PunctualController"],

@@ -6,11 +6,11 @@ extension Admission {
     /// Applies `fieldValidation` to a custom resource: the fields its schema would prune are refused
     /// (Strict, 400 `strict decoding error` like the API server's decoder), reported as warnings
     /// (Warn), or left for pruning to drop (Ignore).
-    static func checkingUnknownFields(
+    func checkingUnknownFields(
         _ object: JSONValue, schema schemaJSON: JSONValue, target: Target, mode: FieldValidation,
         warnings: AdmissionWarnings
     ) throws(Status) -> JSONValue {
-        guard mode != .ignore, let schema = try? OpenAPISchema(parsing: schemaJSON) else { return object }
+        guard mode != .ignore, let schema = try? schemas.schema(parsing: schemaJSON) else { return object }
         let unknown = schema.pruning(schema.applyingDefaults(to: object)).pruned
         guard !unknown.isEmpty else { return object }
         let fields = unknown.map { "unknown field \(GoFormat.quoted($0))" }
@@ -42,7 +42,7 @@ extension Admission: AdmissionPlugin {
         let old = request.operation == .update && request.subresource == .main ? request.oldObject : nil
         var object = request.object
         if let schema {
-            object = try Self.checkingUnknownFields(
+            object = try checkingUnknownFields(
                 object, schema: schema, target: target, mode: request.fieldValidation, warnings: request.warnings)
         }
         return try admit(object, as: target, old: old)

@@ -30,6 +30,9 @@ import KubeClient
 /// Not enforced (documented approximations): validation ratcheting on update, `fieldValidation` on built-in kinds (their unknown fields are stored as
 /// sent), and the many Pod/Job rules Punctual never exercises.
 public struct Admission: Sendable {
+    /// Parsed CRD schemas, shared by copies of this value.
+    let schemas = OpenAPISchemaCache()
+
     public init() {}
 
     /// What the admitted object is.
@@ -63,7 +66,7 @@ public struct Admission: Sendable {
         if let schemaJSON = target.customSchema {
             let schema: OpenAPISchema
             do {
-                schema = try OpenAPISchema(parsing: schemaJSON)
+                schema = try schemas.schema(parsing: schemaJSON)
             } catch {
                 // A stored CRD always has a parseable schema (checked when it was admitted).
                 throw Self.invalidStatus(

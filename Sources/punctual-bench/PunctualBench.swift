@@ -9,6 +9,9 @@ struct PunctualBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "punctual-bench",
         abstract: "Punctual benchmarks (build with -c release).",
-        subcommands: [CronBenchmark.self, FailoverBenchmark.self, SoakBenchmark.self]
+        subcommands: [
+            CronBenchmark.self, SkewBenchmark.self, BudgetBenchmark.self, SteadyBenchmark.self, StartupBenchmark.self,
+            PriorityBenchmark.self, FailoverBenchmark.self, SoakBenchmark.self,
+        ]
     )
 }

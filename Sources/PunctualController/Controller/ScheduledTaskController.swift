@@ -61,6 +61,7 @@ public final class ScheduledTaskController: Service {
     let elector: LeaderElector?
     let queue: WorkQueue<String>
     let statusWriter: StatusWriter
+    let events: EventRecorder
     let executor: PlanExecutor
     let tasks: [Informer<ScheduledTask>]
     let jobs: [Informer<Job>]
@@ -89,10 +90,11 @@ public final class ScheduledTaskController: Service {
         let factory = metricsFactory ?? MetricsSystem.factory
         queue = WorkQueue(name: "scheduledtasks", clock: clock, metricsFactory: factory)
         statusWriter = StatusWriter(client: client, clock: clock, logger: logger)
+        events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(
-            client: client, events: EventRecorder(client: client, clock: clock, instance: identity),
-            statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory), clock: clock, logger: logger,
-            alertSink: alertSink, latenessThreshold: configuration.settings.latenessThreshold)
+            client: client, events: events, statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory),
+            clock: clock, logger: logger, alertSink: alertSink, recordsEventsInBackground: true,
+            latenessThreshold: configuration.settings.latenessThreshold)
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let selector = ScheduledTask.taskLabel
         let byTask: [String: ObjectCache<Job>.IndexFunction] = [Self.taskIndex: Self.taskKey]
@@ -200,6 +202,8 @@ public final class ScheduledTaskController: Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.queue.runWorkers(self.configuration.workers) { await self.reconcile($0) } }
             group.addTask { await self.statusWriter.run(workers: self.configuration.statusWriters) }
+            // Events are written here, so a reconcile never waits for one.
+            group.addTask { await self.events.deliverSubmitted(logger: self.logger) }
         }
         logger.info("stopped leading")
     }

@@ -32,6 +32,13 @@ public actor EventRecorder {
     private var seen: [String: Seen] = [:]
     private var useCounter: UInt64 = 0
 
+    /// Events waiting to be recorded in the background (see ``submit(_:about:)``).
+    nonisolated let submissions = AsyncStream<Submission>.makeStream(
+        bufferingPolicy: .bufferingNewest(EventRecorder.backgroundLimit))
+
+    /// How many submitted Events may wait before the oldest are dropped.
+    public static let backgroundLimit = 10_000
+
     /// - Parameters:
     ///   - client: where Events are written.
     ///   - clock: the source of `firstTimestamp`/`lastTimestamp`.

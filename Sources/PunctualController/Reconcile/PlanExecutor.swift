@@ -58,15 +58,21 @@ public struct PlanExecutor: Sendable {
     private let metrics: ControllerMetrics
     private let clock: any WallClock
     private let alertSink: AlertSink
+    private let recordsEventsInBackground: Bool
     private let latenessThreshold: TimeInterval
 
-    /// - Parameter latenessThreshold: how late a create may be before it is recorded as late
-    ///   (``ControllerSettings/latenessThreshold``).
+    /// - Parameters:
+    ///   - recordsEventsInBackground: hand Events to ``EventRecorder/submit(_:about:)`` instead of
+    ///     waiting for their write (the controller does, and runs the recorder's delivery).
+    ///   - latenessThreshold: how late a create may be before it is recorded as late
+    ///     (``ControllerSettings/latenessThreshold``).
     public init(
         client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
         clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil,
+        recordsEventsInBackground: Bool = false,
         latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold
     ) {
+        self.recordsEventsInBackground = recordsEventsInBackground
         self.latenessThreshold = latenessThreshold
         self.client = client
         self.events = events
@@ -115,12 +121,7 @@ public struct PlanExecutor: Sendable {
                 report.statusSubmitted = true
                 recordRunMetrics(from: task.status, to: status)
             case .emitEvent(let event):
-                do {
-                    try await events.record(event, about: task)
-                } catch {
-                    logger.warning("cannot record an event", metadata: ["task": "\(key)", "error": "\(error)"])
-                    report.failures.append(error)
-                }
+                await emit(event, about: task, key: key, report: &report)
             case .alert(let alert):
                 await alertSink(alert, task)
             case .deleteJob(let deletion):
@@ -254,12 +255,22 @@ public struct PlanExecutor: Sendable {
                 type: .warning, reason: "CreatedLate",
                 message: "Job \(late.creation.name) for slot \(KubeTime.format(late.creation.slot)) was \(late.message)"
             )
-            do {
-                try await events.record(event, about: task)
-            } catch {
-                logger.warning("cannot record an event", metadata: ["task": "\(key)", "error": "\(error)"])
-                report.failures.append(error)
-            }
+            await emit(event, about: task, key: key, report: &report)
+        }
+    }
+
+    /// Records an Event: handed to the recorder's background delivery, or written now (failures
+    /// are logged and reported, never retried into a loop).
+    private func emit(_ event: PlannedEvent, about task: ScheduledTask, key: String, report: inout Report) async {
+        if recordsEventsInBackground {
+            events.submit(event, about: task)
+            return
+        }
+        do {
+            try await events.record(event, about: task)
+        } catch {
+            logger.warning("cannot record an event", metadata: ["task": "\(key)", "error": "\(error)"])
+            report.failures.append(error)
         }
     }
 
