@@ -30,7 +30,7 @@ import Testing
         var name: String
         var jobs: [SoakLedger.JobRecord]
         var runs: [ScheduledTaskStatus.Run]
-        var deliveries: [CountingAlertSink.Delivery: Int]
+        var deliveries: [CountingAlertTransport.Delivery: Int]
         /// A fragment every expected violation contains; empty means no violation.
         var expected: [String]
 
@@ -59,9 +59,9 @@ import Testing
     }
 
     static func delivery(_ kind: PlannedAlert.Kind, _ task: String, receiver: String = "ops")
-        -> CountingAlertSink.Delivery
+        -> CountingAlertTransport.Delivery
     {
-        CountingAlertSink.Delivery(task: task, kind: kind, slot: slot, attempt: 1, receiver: receiver)
+        CountingAlertTransport.Delivery(task: task, kind: kind, slot: slot, attempt: 1, receiver: receiver)
     }
 
     static let onceOnlyJob = JobNaming.name(task: "onceonly-allow-001", slot: slot)
