@@ -139,9 +139,12 @@ public struct SoakInvariants: Sendable {
                     .map {
                         "attempt \($0.key.attempt) \($0.value.latest.phase.rawValue) \($0.value.latest.reason ?? "")"
                     }
+                let slotJobs = jobs.filter { $0.task == key && $0.slot == slot }
+                    .map { "\($0.name) \($0.isFailed ? "failed" : "unfinished")" }
                 violations.append(
                     "OnceOnly \(key) slot \(stamp(slot)) never succeeded (status: "
-                        + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + ")")
+                        + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + "; Jobs: "
+                        + (slotJobs.isEmpty ? "none" : slotJobs.joined(separator: ", ")) + ")")
             }
         }
     }
