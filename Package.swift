@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "PunctualTestSupport",
             dependencies: [
-                "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
+                "Alerting", "Cron", "KubeClient", "KubeRuntime", "KubeSim", "PunctualController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

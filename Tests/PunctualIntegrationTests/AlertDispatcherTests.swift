@@ -64,14 +64,14 @@ import Testing
 
             // Leader A records the alert (pending) and dies before delivering it: its delivery never runs.
             let leaderA = Self.dispatcher(world, transport: transport)
-            await leaderA.dispatch(Self.failed, for: try world.task("report"))
+            try await leaderA.dispatch(Self.failed, for: try world.task("report"))
             let recorded = AlertLedger(annotations: try world.task("report").metadata.annotations)
             #expect(recorded.pending.map(\.receiver) == ["ops"])
             #expect(transport.count == 0)
 
             // Leader B decides the same transition again (A's status write was lost): no new record.
             let leaderB = Self.dispatcher(world, transport: transport)
-            await leaderB.dispatch(Self.failed, for: try world.task("report"))
+            try await leaderB.dispatch(Self.failed, for: try world.task("report"))
             #expect(AlertLedger(annotations: try world.task("report").metadata.annotations) == recorded)
             // Its maintenance pass finds A's pending alert and sends it, once.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,7 +89,7 @@ import Testing
             let leaderC = Self.dispatcher(world, transport: transport)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await leaderC.delivery.run() }
-                await leaderC.dispatch(Self.failed, for: try world.task("report"))
+                try await leaderC.dispatch(Self.failed, for: try world.task("report"))
                 await leaderC.maintain([try world.task("report")])
                 try await world.settle()
                 group.cancelAll()
@@ -133,7 +133,7 @@ import Testing
             let dispatcher = Self.dispatcher(world, transport: transport)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
-                await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report"))
                 if testCase.problem == nil {
                     try await world.eventually("the alert is delivered") { transport.count == 1 }
                 }
@@ -177,7 +177,7 @@ import Testing
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
-                await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report"))
                 try await world.eventually("the alert is delivered") { transport.count == 1 }
                 group.cancelAll()
             }
@@ -194,7 +194,7 @@ import Testing
             try world.createTask(Self.task())
             let transport = CountingTransport()
             let dispatcher = Self.dispatcher(world, transport: transport)
-            await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+            try await dispatcher.dispatch(Self.failed, for: try world.task("report"))
             let withProblem = try world.task("report")
             #expect(withProblem.metadata.annotations?[ScheduledTask.alertingProblemAnnotation] != nil)
             let plan = Decision.plan(for: Observation(task: withProblem, now: Self.start))
@@ -204,7 +204,7 @@ import Testing
                 Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
             var later = Self.failed
             later.attempt = 2
-            await dispatcher.dispatch(later, for: try world.task("report"))
+            try await dispatcher.dispatch(later, for: try world.task("report"))
             #expect(try world.task("report").metadata.annotations?[ScheduledTask.alertingProblemAnnotation] == nil)
         }
     }

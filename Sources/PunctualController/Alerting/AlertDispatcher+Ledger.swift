@@ -21,14 +21,20 @@ extension AlertDispatcher {
     /// Changes the task's ledger and writes it (and the problem annotation, unless kept) to the
     /// task when anything changed. Writes are serialised, so they land in the order made.
     ///
-    /// A failed write is logged: the alert is still delivered, and the ledger in memory still
-    /// deduplicates for this leader (see the type's guarantee for what a failover may repeat).
+    /// When the write fails, the change is undone in memory if `undoingOnFailure` (the caller
+    /// gives up on it: a pending record that is not in the cluster must not deduplicate the
+    /// retry), else kept (an outcome this process knows: it still deduplicates for this leader).
+    /// A task that is gone is not a failure: the ledger went with it.
+    ///
+    /// - Throws: ``LedgerWriteError`` when the patch failed.
     func withLedger(
-        of task: ScheduledTask, problem: String?, keepProblem: Bool = false, _ change: (inout AlertLedger) -> Void
-    ) async {
+        of task: ScheduledTask, problem: String?, keepProblem: Bool = false, undoingOnFailure: Bool = false,
+        _ change: (inout AlertLedger) -> Void
+    ) async throws(LedgerWriteError) {
         await writeGate.acquire()
         let key = StatusWriter.key(of: task)
-        let patch: [String: JSONValue] = state.withLock { state in
+        let (patch, previous) = state.withLock { state -> ([String: JSONValue], Known?) in
+            let previous = state.known[key]
             var current = known(task, in: state)
             let before = current
             change(&current.ledger)
@@ -41,13 +47,21 @@ extension AlertDispatcher {
             if current.problem != before.problem {
                 annotations[ScheduledTask.alertingProblemAnnotation] = current.problem.map(JSONValue.string) ?? .null
             }
-            return annotations
+            return (annotations, previous)
         }
-        if !patch.isEmpty { await write(patch, to: task, key: key) }
+        var failure: LedgerWriteError?
+        if !patch.isEmpty {
+            failure = await write(patch, to: task, key: key)
+            if failure != nil && undoingOnFailure { state.withLock { $0.known[key] = previous } }
+        }
         await writeGate.release()
+        if let failure { throw failure }
     }
 
-    private func write(_ annotations: [String: JSONValue], to task: ScheduledTask, key: String) async {
+    /// Patches the annotations; nil when written (or the task is gone).
+    private func write(_ annotations: [String: JSONValue], to task: ScheduledTask, key: String) async
+        -> LedgerWriteError?
+    {
         let tasks = client.dynamic(ScheduledTask.resourceType, namespace: task.metadata.namespace)
         do {
             _ = try await tasks.patch(
@@ -56,10 +70,10 @@ extension AlertDispatcher {
         } catch let error as KubeError where error.isNotFound {
             _ = state.withLock { $0.known.removeValue(forKey: key) }
         } catch {
-            logger.warning(
-                "cannot record alerts on the task; a failover may send them again",
-                metadata: ["task": "\(key)", "error": "\(error)"])
+            logger.warning("cannot record alerts on the task", metadata: ["task": "\(key)", "error": "\(error)"])
+            return LedgerWriteError(task: key, underlying: error)
         }
+        return nil
     }
 
     // MARK: - Receivers

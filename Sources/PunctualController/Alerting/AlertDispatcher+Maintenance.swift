@@ -69,7 +69,7 @@ extension AlertDispatcher {
                 }
             }
             guard !abandoned.isEmpty || !resolved.isEmpty else { continue }
-            await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
+            try? await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
                 for key in abandoned { ledger.finish(key, as: .failed) }
                 for receiver in resolved { _ = ledger.resolveAll(receiver: receiver) }
             }

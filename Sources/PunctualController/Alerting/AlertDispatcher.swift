@@ -17,8 +17,8 @@ import Synchronization
 /// Guarantee: one alert per (task, slot, attempt, kind, receiver), also across leader
 /// failovers, with one at-least-once window: a delivery that succeeded while the leader died
 /// before recording `sent` is sent again by the next leader (after at most ``Configuration/resendInterval``).
-/// If the ledger write itself fails, the alert is still sent, and a later leader deciding the
-/// same transition again (because the status write was lost too) would send it again.
+/// If the ledger write itself fails, nothing is sent: the sink throws, ``PlanExecutor`` drops the
+/// rest of the plan (the status write included) and the task is retried, re-planning the alert.
 ///
 /// Receivers that cannot be resolved (missing Secret or key) are reported with a Warning Event
 /// naming the Secret and key, and through ``ScheduledTask/alertingProblemAnnotation``, which the
@@ -98,7 +98,7 @@ public final class AlertDispatcher: Service, Sendable {
 
     /// The sink to hand to ``ScheduledTaskController`` (and so to its ``PlanExecutor``).
     public var sink: PlanExecutor.AlertSink {
-        { [self] alert, task in await dispatch(alert, for: task) }
+        { [self] alert, task in try await dispatch(alert, for: task) }
     }
 
     /// Follows `controller`'s cache and leadership for the maintenance pass.
@@ -112,36 +112,45 @@ public final class AlertDispatcher: Service, Sendable {
     // MARK: - Dispatching
 
     /// Records and queues `planned` for every receiver of `task` that has not had it yet.
-    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async {
+    ///
+    /// - Throws: ``LedgerWriteError`` when the record could not be written to the task; nothing
+    ///   is queued then and nothing is remembered, so a retry records and sends it.
+    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async throws(LedgerWriteError) {
         let alert = Alert(planned, task: task, at: clock.currentDate)
         let resolution = await receivers(of: task)
         await report(resolution, for: task)
         // Marked in flight before they are recorded pending, so a maintenance pass in between
-        // does not take them for a previous leader's.
+        // does not take them for a previous leader's. Keys already in flight (an earlier
+        // dispatch's delivery) stay so whatever happens here.
         let keys = resolution.receivers.map { AlertLedger.key(alert, receiver: $0.name) }
-        state.withLock { $0.inFlight.formUnion(keys) }
+        let marked = state.withLock { state in keys.filter { state.inFlight.insert($0).inserted } }
         var deliveries: [(delivery: Delivery, key: String?)] = []
-        await withLedger(of: task, problem: resolution.problemSummary) { ledger in
-            for (receiver, key) in zip(resolution.receivers, keys) where !ledger.contains(key) {
-                if case .alertmanager = receiver.destination, !alert.kind.isProblem {
-                    // Recovery resolves what fired here; resolving twice is harmless, so it is
-                    // recorded done at once.
-                    for firing in ledger.resolveAll(receiver: receiver.name) {
-                        deliveries.append((Delivery(receiver: receiver, content: .resolve(firing)), nil))
+        do {
+            try await withLedger(of: task, problem: resolution.problemSummary, undoingOnFailure: true) { ledger in
+                for (receiver, key) in zip(resolution.receivers, keys) where !ledger.contains(key) {
+                    if case .alertmanager = receiver.destination, !alert.kind.isProblem {
+                        // Recovery resolves what fired here; resolving twice is harmless, so it is
+                        // recorded done at once.
+                        for firing in ledger.resolveAll(receiver: receiver.name) {
+                            deliveries.append((Delivery(receiver: receiver, content: .resolve(firing)), nil))
+                        }
+                        ledger.recordPending(alert, receiver: receiver.name)
+                        ledger.finish(key, as: .sent)
+                        continue
+                    }
+                    if case .alertmanager = receiver.destination, alert.kind.staysFiring {
+                        ledger.fire(alert, receiver: receiver.name)
                     }
                     ledger.recordPending(alert, receiver: receiver.name)
-                    ledger.finish(key, as: .sent)
-                    continue
+                    deliveries.append((Delivery(receiver: receiver, content: .alert(alert)), key))
                 }
-                if case .alertmanager = receiver.destination, alert.kind.staysFiring {
-                    ledger.fire(alert, receiver: receiver.name)
-                }
-                ledger.recordPending(alert, receiver: receiver.name)
-                deliveries.append((Delivery(receiver: receiver, content: .alert(alert)), key))
             }
+        } catch {
+            state.withLock { $0.inFlight.subtract(marked) }
+            throw error
         }
         let queued = Set(deliveries.compactMap(\.key))
-        state.withLock { $0.inFlight.subtract(keys.filter { !queued.contains($0) }) }
+        state.withLock { $0.inFlight.subtract(marked.filter { !queued.contains($0) }) }
         for (delivery, key) in deliveries {
             await submit(key.map { tracked(delivery, key: $0, task: task) } ?? delivery)
         }
@@ -152,7 +161,8 @@ public final class AlertDispatcher: Service, Sendable {
         var tracked = delivery
         tracked.onOutcome = { [self] outcome in
             let state: AlertLedger.State = if case .sent = outcome { .sent } else { .failed }
-            await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: state) }
+            // A failed write is logged; the outcome stays known here, so this leader does not resend.
+            try? await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: state) }
             _ = self.state.withLock { $0.inFlight.remove(key) }
         }
         return tracked

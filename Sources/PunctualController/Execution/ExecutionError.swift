@@ -25,6 +25,8 @@ public struct ExecutionError: Error, Sendable, CustomStringConvertible {
         case deleteJob = "delete Job"
         case writeStatus = "write status"
         case recordEvent = "record Event"
+        /// Recording an alert in the task's ledger before it is sent (``PlanExecutor/AlertSink``).
+        case recordAlert = "record alert"
         case dryRunJob = "dry-run create Job"
         case createPlaceholder = "create placeholder Pod"
         case deletePlaceholder = "delete placeholder Pod"

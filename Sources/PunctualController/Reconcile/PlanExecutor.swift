@@ -5,7 +5,7 @@ import Logging
 /// Performs a ``Plan`` with the API server: the thin, effectful half of a reconcile.
 ///
 /// Actions run in the plan's dispatch order — Job creates, the deletes of the placeholder Pods
-/// whose slot came, then the status write, events, alerts, Job deletes and finally new placeholders
+/// whose slot came, then alerts, the status write, events, Job deletes and finally new placeholders
 /// — so that when the client's budget (`--qps`/`--burst`) is short, the writes that make a run late
 /// go first. The same order is kept inside the client's rate limiter,
 /// across tasks: Job creates ask with high priority, status writes with normal, events and deletes
@@ -16,8 +16,12 @@ import Logging
 /// - if any Job create fails otherwise, the rest of the plan is dropped — its status and events
 ///   describe a world where that Job exists — and the task is retried (or, for a terminal
 ///   failure, reported); the next decision plans the same create again from the cluster;
+/// - alerts come before the status write (the dispatcher records each in the task's ledger
+///   before sending it); if the sink cannot record one, the rest of the plan is dropped like
+///   after a failed Job create — the status would mark the transition handled — and the task is
+///   retried; the next decision plans the same alert again;
 /// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
-/// - events and alerts are best-effort: failures are logged, never retried into a loop;
+/// - events are best-effort: failures are logged, never retried into a loop;
 /// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
 ///
 /// A create that waits for the budget makes its run later than the decision saw. The executor
@@ -26,7 +30,12 @@ import Logging
 /// `CreatedLate` Event, so lateness caused by the budget is never silent.
 public struct PlanExecutor: Sendable {
     /// Receives the alerts a plan records (the alert dispatcher; by default they are logged).
-    public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async -> Void
+    ///
+    /// It throws when it could not make the alert durable before sending it (the dispatcher's
+    /// ledger write failed): the executor then drops the rest of the plan, the status write
+    /// included, and the task is retried, so the next decision plans the same alert again instead
+    /// of a later leader sending it a second time.
+    public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async throws -> Void
 
     /// What happened to one plan.
     public struct Report: Sendable {
@@ -123,7 +132,20 @@ public struct PlanExecutor: Sendable {
             case .emitEvent(let event):
                 await emit(event, about: task, key: key, report: &report)
             case .alert(let alert):
-                await alertSink(alert, task)
+                do {
+                    try await alertSink(alert, task)
+                } catch {
+                    logger.warning(
+                        "cannot record an alert; the plan is retried",
+                        metadata: ["task": "\(key)", "kind": "\(alert.kind.rawValue)", "error": "\(error)"])
+                    report.failures.append(
+                        ExecutionError(
+                            operation: .recordAlert, task: key,
+                            object: "\(alert.kind.rawValue) alert for slot \(KubeTime.format(alert.scheduledTime))",
+                            disposition: .retryable, underlying: error))
+                    // The status would mark the transition handled: decide again later.
+                    return report
+                }
             case .deleteJob(let deletion):
                 await delete(deletion, task: key, namespace: task.metadata.namespace, jobs: jobs, report: &report)
             case .createPlaceholder(let creation):

@@ -19,6 +19,9 @@ public struct SoakConfiguration: Sendable {
     public var settle: Duration
     /// Where the ScheduledTask CRD is read from.
     public var crdURL: URL
+    /// Where the tier PriorityClasses are read from: run pods name them, and admission refuses
+    /// pods of unknown classes.
+    public var priorityClassesURL: URL
     /// The instant the virtual clock starts at.
     public var start: Date
 
@@ -27,10 +30,15 @@ public struct SoakConfiguration: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
 
+    /// The tier PriorityClasses in this source tree.
+    public static let defaultPriorityClassesURL = defaultCRDURL.deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/priority/priorityclasses.yaml")
+
     public init(
         minutes: Int = 10, seed: UInt64 = 1, taskCount: Int = 300, faultsPerMinute: Double = 4,
         drainMinutes: Int = 4, step: Duration = .seconds(1), settle: Duration = .milliseconds(15),
         crdURL: URL = SoakConfiguration.defaultCRDURL,
+        priorityClassesURL: URL = SoakConfiguration.defaultPriorityClassesURL,
         start: Date = Date(timeIntervalSince1970: 1_767_225_630)
     ) {
         self.minutes = minutes
@@ -41,6 +49,7 @@ public struct SoakConfiguration: Sendable {
         self.step = step
         self.settle = settle
         self.crdURL = crdURL
+        self.priorityClassesURL = priorityClassesURL
         self.start = start
     }
 

@@ -32,6 +32,9 @@ public struct SoakEngine: Sendable {
         logger.logLevel = .critical
         let store = SimStore(clock: clock, admission: [Admission()])
         try installDefinitions(store)
+        try store.create(
+            GroupResource(group: "", resource: "secrets"), namespace: SoakTaskMix.namespace,
+            object: SoakTaskMix.receiversSecretManifest())
         var random = SeededGenerator(seed: configuration.seed)
         for index in 0..<configuration.taskCount {
             try store.create(
@@ -75,6 +78,18 @@ public struct SoakEngine: Sendable {
         try store.create(
             GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
             object: crd.value)
+        let classes: String
+        do {
+            classes = try String(contentsOf: configuration.priorityClassesURL, encoding: .utf8)
+        } catch {
+            throw SoakError(
+                "cannot read the PriorityClasses at \(configuration.priorityClassesURL.path): \(error)")
+        }
+        for priorityClass in try JSONValue.yamlDocuments(classes) {
+            try store.create(
+                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
+                object: priorityClass.value)
+        }
     }
 }
 

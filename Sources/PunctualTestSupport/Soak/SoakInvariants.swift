@@ -39,7 +39,7 @@ public struct SoakInvariants: Sendable {
     ///   - deliveries: the alerts counted per receiver.
     ///   - faultsEnded: slots due up to this instant must be settled; later ones are left alone.
     public init(
-        ledger: SoakLedger.Snapshot, tasks: [ScheduledTask], deliveries: [CountingAlertSink.Delivery: Int],
+        ledger: SoakLedger.Snapshot, tasks: [ScheduledTask], deliveries: [CountingAlertTransport.Delivery: Int],
         faultsEnded: Date
     ) {
         if let gap = ledger.gap { violations.append("the ledger lost events: \(gap)") }
@@ -139,9 +139,12 @@ public struct SoakInvariants: Sendable {
                     .map {
                         "attempt \($0.key.attempt) \($0.value.latest.phase.rawValue) \($0.value.latest.reason ?? "")"
                     }
+                let slotJobs = jobs.filter { $0.task == key && $0.slot == slot }
+                    .map { "\($0.name) \($0.isFailed ? "failed" : "unfinished")" }
                 violations.append(
                     "OnceOnly \(key) slot \(stamp(slot)) never succeeded (status: "
-                        + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + ")")
+                        + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + "; Jobs: "
+                        + (slotJobs.isEmpty ? "none" : slotJobs.joined(separator: ", ")) + ")")
             }
         }
     }
@@ -203,7 +206,7 @@ public struct SoakInvariants: Sendable {
     // MARK: - One alert per receiver per event
 
     private mutating func checkAlerts(
-        _ deliveries: [CountingAlertSink.Delivery: Int], runs: [SoakLedger.RunKey: SoakLedger.RunHistory],
+        _ deliveries: [CountingAlertTransport.Delivery: Int], runs: [SoakLedger.RunKey: SoakLedger.RunHistory],
         tasks: [String: ScheduledTask]
     ) {
         for (delivery, count) in deliveries.sorted(by: { $0.key < $1.key }) {
@@ -234,8 +237,8 @@ public struct SoakInvariants: Sendable {
             default: continue
             }
             guard let task = tasks[key.task] else { continue }
-            for receiver in CountingAlertSink.receivers(of: task) {
-                let delivery = CountingAlertSink.Delivery(
+            for receiver in CountingAlertTransport.receivers(of: task) {
+                let delivery = CountingAlertTransport.Delivery(
                     task: key.task, kind: kind, slot: key.slot, attempt: key.attempt, receiver: receiver)
                 if deliveries[delivery] == nil {
                     violations.append(

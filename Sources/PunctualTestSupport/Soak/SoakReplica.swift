@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import KubeClient
 import KubeRuntime
@@ -5,8 +6,12 @@ import Logging
 import PunctualController
 import Synchronization
 
-/// One controller "process" of a soak: its own API client, informers, lease candidacy and
-/// reconciler, as a separate replica has.
+/// One controller "process" of a soak: its own API client, informers, lease candidacy,
+/// reconciler and alert dispatcher, as a separate replica has.
+///
+/// The dispatcher is wired as `punctual controller` wires it (its sink is the controller's alert
+/// sink, it follows the controller for its maintenance pass); only its transport is the soak's
+/// in-memory receivers. Replicas share nothing but the cluster and those receivers.
 ///
 /// ``kill()`` is kill -9 (the lease is not released, in-flight work is abandoned); ``terminate()``
 /// is SIGTERM (the lease is released). A replica also ends by itself when it loses its lease, as
@@ -19,6 +24,7 @@ public final class SoakReplica: Sendable {
 
     public let identity: String
     let controller: ScheduledTaskController
+    let alerts: AlertDispatcher
     let client: KubeClient
     let lock: SeverableLeaseLock
     private let stopSignal: AsyncStream<Ending>
@@ -33,10 +39,8 @@ public final class SoakReplica: Sendable {
     ///   - identity: the election identity (never derived from start time).
     ///   - server: the API server's URL.
     ///   - clock: the soak's virtual clock.
-    ///   - alertSink: where planned alerts go.
-    public init(identity: String, server: URL, clock: any WallClock, alertSink: @escaping PlanExecutor.AlertSink)
-        throws
-    {
+    ///   - receivers: where the dispatcher's requests go.
+    public init(identity: String, server: URL, clock: any WallClock, receivers: any AlertTransport) throws {
         self.identity = identity
         var logger = Logger(label: "soak.\(identity)")
         logger.logLevel = .critical
@@ -49,10 +53,18 @@ public final class SoakReplica: Sendable {
             config: try LeaderElectionConfig(
                 lockNamespace: SoakTaskMix.namespace, lockName: Self.leaseName, identity: identity),
             lock: lock, clock: clock, logger: logger)
+        alerts = AlertDispatcher(
+            client: client,
+            delivery: AlertDelivery(
+                transport: receivers, addressGuard: AddressGuard(resolver: { _ in [] }), clock: clock,
+                logger: logger),
+            events: EventRecorder(client: client, clock: clock, instance: identity), clock: clock,
+            configuration: AlertDispatcher.Configuration(controllerNamespace: SoakTaskMix.namespace), logger: logger)
         controller = ScheduledTaskController(
             client: client, clock: clock, configuration: .init(namespaces: [SoakTaskMix.namespace], workers: 4),
             elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger,
-            alertSink: alertSink)
+            alertSink: alerts.sink)
+        alerts.follow(controller)
         let (signal, continuation) = AsyncStream<Ending>.makeStream()
         stopSignal = signal
         stop = continuation
@@ -89,7 +101,18 @@ public final class SoakReplica: Sendable {
                 for await how in self.stopSignal { return how }
                 return nil
             }
-            let first = await group.next() ?? nil
+            group.addTask {
+                // Delivers until the replica ends (cancelled with the group); does not end it by itself.
+                try? await self.alerts.run()
+                return nil
+            }
+            var first: Ending?
+            while let next = await group.next() {
+                if let next {
+                    first = next
+                    break
+                }
+            }
             group.cancelAll()
             return first ?? .exited
         }

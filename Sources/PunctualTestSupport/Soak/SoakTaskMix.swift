@@ -15,6 +15,8 @@ public enum SoakTaskMix {
     public static let namespace = "default"
     /// The receiver names alerts are counted for.
     public static let receiverNames = ["ops", "team"]
+    /// The Secret holding each receiver's webhook URL under the receiver's name.
+    public static let receiversSecret = "soak-alerts"
     /// The alert kinds every task asks for.
     public static let alertKinds: [ScheduledTaskSpec.Alerting.AlertKind] = [.failed, .deadlineExceeded, .missed]
     /// Guarantee × policy combinations; task `i` gets combination `i % variants`.
@@ -35,6 +37,20 @@ public enum SoakTaskMix {
     public static func name(of index: Int) -> String {
         let (guarantee, policy) = kind(of: index)
         return "\(guarantee.rawValue.lowercased())-\(policy.rawValue.lowercased())-\(String(format: "%03d", index))"
+    }
+
+    /// The Secret the tasks' receivers reference: each receiver's URL is one of
+    /// ``CountingAlertTransport``'s, so the dispatchers resolve every receiver.
+    public static func receiversSecretManifest() -> JSONValue {
+        [
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": ["name": .string(receiversSecret), "namespace": .string(namespace)],
+            "data": .object(
+                Dictionary(
+                    uniqueKeysWithValues: receiverNames.map {
+                        ($0, JSONValue.string(Data(CountingAlertTransport.url(of: $0).utf8).base64EncodedString()))
+                    })),
+        ]
     }
 
     /// The manifest of task `index`, with variations drawn from `random`.
@@ -77,7 +93,7 @@ public enum SoakTaskMix {
                 receiverNames.prefix(receiverCount).map { name -> JSONValue in
                     [
                         "name": .string(name),
-                        "webhook": ["urlSecretRef": ["name": "soak-alerts", "key": .string(name)]],
+                        "webhook": ["urlSecretRef": ["name": .string(receiversSecret), "key": .string(name)]],
                     ]
                 }),
         ]

@@ -17,7 +17,7 @@ final class SoakWorld {
     let server: APIServer
     let url: URL
     let ledger: SoakLedger
-    let alerts = CountingAlertSink()
+    let alerts = CountingAlertTransport()
     let progress: @Sendable (String) -> Void
     var random: SeededGenerator
     var replicas: [SoakReplica] = []
@@ -92,7 +92,9 @@ final class SoakWorld {
             faults: Dictionary(uniqueKeysWithValues: SoakFault.allCases.map { ($0.rawValue, faults[$0] ?? 0) }),
             replicaStarts: replicaStarts, lostLeaseExits: lostLeaseExits, unsettledSteps: settleLimitHits,
             checked: invariants.counts,
-            violations: invariants.violations, realSeconds: 0)
+            violations: invariants.violations
+                + alerts.unreadable.map { "a receiver got a request that is not a webhook payload: \($0)" },
+            realSeconds: 0)
     }
 
     /// Fault kinds in shuffled rounds (so every kind appears once per round), at random steps
@@ -125,7 +127,7 @@ final class SoakWorld {
             replicaStarts += 1
             do {
                 let replica = try SoakReplica(
-                    identity: "replica-\(replicaStarts)", server: url, clock: clock, alertSink: alerts.sink)
+                    identity: "replica-\(replicaStarts)", server: url, clock: clock, receivers: alerts)
                 replicas.append(replica)
                 group.addTask { await replica.run() }
             } catch {
