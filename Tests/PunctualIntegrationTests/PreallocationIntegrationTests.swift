@@ -200,7 +200,12 @@ import Testing
                     #expect(autoscaler.added.isEmpty)
                     #expect(reservation == nil)
                 }
-                // Through the slot and past its starting deadline.
+                // To the slot; virtual time waits there until the run's Job exists, so a busy machine
+                // cannot make the controller look late. Then past the starting deadline.
+                try await Self.step(world, &autoscaler, until: Self.fullClusterSlot)
+                try await world.eventually("the slot's Job is created") {
+                    try world.jobs().contains { $0.metadata.labels?[ScheduledTask.taskLabel] == "billing" }
+                }
                 try await Self.step(world, &autoscaler, until: Self.fullClusterSlot.addingTimeInterval(75))
                 try await world.eventually("the slot's outcome is recorded") {
                     let run = try world.task("billing").status?.runs?.first
