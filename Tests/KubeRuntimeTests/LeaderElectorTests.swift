@@ -182,6 +182,23 @@ import Testing
         for candidate in candidates { candidate.task.cancel() }
     }
 
+    /// A renewal still in flight when the leader stops moves the Lease on, so the release meets a
+    /// conflict: it reads the Lease again and, still the holder, releases it at the new version.
+    @Test func releaseAfterAConflictStillHandsOverAtOnce() async throws {
+        let candidates = try await start(["a", "b"])
+        let leader = candidates[0]
+        await advance(until: clock.now.advanced(by: .seconds(5)))
+        let renewal = try #require(lastRenewal)
+        await advance(until: at(renewal, plus: 1))
+        leader.lock.injectConflicts(1)
+        leader.task.cancel()
+        _ = try await leader.task.value
+        #expect(store.current?.record.holderIdentity == "")
+        await advance(until: at(renewal, plus: 1.5))
+        #expect(await eventually { timeline.leading == ["b"] })
+        for candidate in candidates { candidate.task.cancel() }
+    }
+
     @Test func lockUnreachableLongerThanRenewDeadline() async throws {
         let candidates = try await start(["a", "b"], policy: .returnToCandidacy)
         await advance(until: clock.now.advanced(by: .seconds(5)))

@@ -198,7 +198,7 @@ extension LeaderElector {
             await withTaskGroup(of: Result<VersionedLeaderElectionRecord, any Error>?.self) { group in
                 group.addTask {
                     do {
-                        return .success(try await lock.update(released, resourceVersion: observed.resourceVersion))
+                        return .success(try await Self.writeRelease(released, over: observed, lock: lock))
                     } catch {
                         return .failure(error)
                     }
@@ -220,6 +220,30 @@ extension LeaderElector {
             logger.warning("releasing the lease failed", metadata: ["error": "\(error)"])
         case nil:
             logger.warning("releasing the lease timed out")
+        }
+    }
+}
+
+extension LeaderElector {
+    /// Writes the released record over `observed`. A renewal still in flight when the candidacy
+    /// stopped may have moved the Lease on (our own write, so still ours): on a conflict the
+    /// record is read again and, while we still hold it, released at its new version. A Lease
+    /// someone else holds by then is left alone.
+    static func writeRelease(
+        _ released: LeaderElectionRecord, over observed: VersionedLeaderElectionRecord, lock: any LeaseLock
+    ) async throws -> VersionedLeaderElectionRecord {
+        var version = observed.resourceVersion
+        var conflicts = 0
+        while true {
+            do {
+                return try await lock.update(released, resourceVersion: version)
+            } catch let error as LeaseLockError where error.code == .conflict && conflicts < 2 {
+                conflicts += 1
+                guard let current = try await lock.get(),
+                    current.record.holderIdentity == observed.record.holderIdentity
+                else { throw error }
+                version = current.resourceVersion
+            }
         }
     }
 }
