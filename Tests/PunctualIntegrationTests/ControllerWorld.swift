@@ -5,18 +5,12 @@ import KubeSim
 import Logging
 import MetricsTestKit
 import PunctualController
+import PunctualTestSupport
 import Testing
 
 /// A simulated cluster for controller tests: KubeSim over HTTP with admission, the ScheduledTask
 /// CRD, the tier PriorityClasses and the simulated Job runtime, all on one ManualClock, plus clients for controllers.
 final class ControllerWorld: Sendable {
-    static let crdPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
-    /// The tier PriorityClasses: run pods name them, and admission refuses pods of unknown classes.
-    static let priorityClassesPath = crdPath.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("config/priority/priorityclasses.yaml")
-
     let clock: ManualClock
     let store: SimStore
     let server: APIServer
@@ -43,15 +37,7 @@ final class ControllerWorld: Sendable {
     ) async throws -> T {
         let clock = ManualClock(start: start)
         let store = SimStore(clock: clock, admission: [Admission()])
-        let crd = try #require(try JSONValue.yamlDocuments(String(contentsOf: crdPath, encoding: .utf8)).first)
-        _ = try store.create(
-            GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
-            object: crd.value)
-        for priorityClass in try JSONValue.yamlDocuments(String(contentsOf: priorityClassesPath, encoding: .utf8)) {
-            _ = try store.create(
-                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
-                object: priorityClass.value)
-        }
+        try PunctualDefinitions.install(into: store)
         let server = APIServer(store: store)
         let url = try await server.start()
         let client = try makeClient(url: url, clock: clock)

@@ -26,13 +26,10 @@ public struct SoakConfiguration: Sendable {
     public var start: Date
 
     /// The CRD in this source tree.
-    public static let defaultCRDURL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
+    public static let defaultCRDURL = PunctualDefinitions.crdURL
 
     /// The tier PriorityClasses in this source tree.
-    public static let defaultPriorityClassesURL = defaultCRDURL.deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("config/priority/priorityclasses.yaml")
+    public static let defaultPriorityClassesURL = PunctualDefinitions.priorityClassesURL
 
     public init(
         minutes: Int = 10, seed: UInt64 = 1, taskCount: Int = 300, faultsPerMinute: Double = 4,

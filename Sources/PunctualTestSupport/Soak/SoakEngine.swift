@@ -66,30 +66,8 @@ public struct SoakEngine: Sendable {
     }
 
     private func installDefinitions(_ store: SimStore) throws {
-        let text: String
-        do {
-            text = try String(contentsOf: configuration.crdURL, encoding: .utf8)
-        } catch {
-            throw SoakError("cannot read the ScheduledTask CRD at \(configuration.crdURL.path): \(error)")
-        }
-        guard let crd = try JSONValue.yamlDocuments(text).first else {
-            throw SoakError("\(configuration.crdURL.path) holds no YAML document")
-        }
-        try store.create(
-            GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
-            object: crd.value)
-        let classes: String
-        do {
-            classes = try String(contentsOf: configuration.priorityClassesURL, encoding: .utf8)
-        } catch {
-            throw SoakError(
-                "cannot read the PriorityClasses at \(configuration.priorityClassesURL.path): \(error)")
-        }
-        for priorityClass in try JSONValue.yamlDocuments(classes) {
-            try store.create(
-                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
-                object: priorityClass.value)
-        }
+        try PunctualDefinitions.install(
+            into: store, crd: configuration.crdURL, priorityClasses: configuration.priorityClassesURL)
     }
 }
 

@@ -4,6 +4,7 @@ import KubeRuntime
 import KubeSim
 import Logging
 import PunctualController
+import PunctualTestSupport
 import Synchronization
 
 /// One simulated cluster for a benchmark: KubeSim over real loopback HTTP with admission and the
@@ -14,11 +15,6 @@ import Synchronization
 /// request of the controller goes over HTTP.
 struct BenchCluster: Sendable {
     static let namespace = "default"
-
-    /// The CRD manifest, found from this source file (benchmarks run from a checkout).
-    static let crdPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("crds/punctual.dev_scheduledtasks.yaml")
 
     static let tasks = GroupResource(group: "punctual.dev", resource: "scheduledtasks")
     static let jobs = GroupResource(group: "batch", resource: "jobs")
@@ -43,26 +39,7 @@ struct BenchCluster: Sendable {
         // Histories and watch buffers sized for bursts of 10,000 Jobs plus their status writes,
         // so that watchers are measured, not the simulator's relists.
         let store = SimStore(clock: clock, historyLimit: 200_000, admission: [Admission(), jobLog])
-        let text: String
-        do {
-            text = try String(contentsOf: crdPath, encoding: .utf8)
-        } catch {
-            throw SetupError(description: "cannot read the CRD at \(crdPath.path): \(error)")
-        }
-        guard let crd = try JSONValue.yamlDocuments(text).first?.value else {
-            throw SetupError(description: "\(crdPath.path) holds no document")
-        }
-        try store.create(
-            GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
-            object: crd)
-        // Run pods name the tier PriorityClasses; admission refuses pods of unknown classes.
-        let priorityClasses = crdPath.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("config/priority/priorityclasses.yaml")
-        for priorityClass in try JSONValue.yamlDocuments(String(contentsOf: priorityClasses, encoding: .utf8)) {
-            try store.create(
-                GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
-                object: priorityClass.value)
-        }
+        try PunctualDefinitions.install(into: store)
         let server = APIServer(
             store: store, configuration: APIServer.Configuration(watchBufferLimit: 200_000),
             logger: quietLogger("bench.sim"))
