@@ -64,8 +64,9 @@ struct DecisionConcurrencyTests {
                 #expect(plan.status.active?.count == 2)
             }),
         DecisionCase(
-            name: "Replace, mark only in the unwritten status overlay → not deleted yet",
-            task: replacing, jobs: [running, next], pods: [runningPod], now: afterReplacing, isStatusStored: false),
+            name: "Replace, mark only in the unwritten status overlay → not deleted yet; looked at again in 1 s",
+            task: replacing, jobs: [running, next], pods: [runningPod], now: afterReplacing, isStatusStored: false,
+            requeueAt: .at(afterReplacing.plus(seconds: 1))),
         DecisionCase(
             name: "Replace, old Job completed before the delete → Succeeded, not deleted",
             task: replacing, jobs: [running.succeeded(at: Instants.topOfTheHour.plus(seconds: 2)), next],

@@ -46,7 +46,8 @@ extension DecisionState {
     ///   slot was given up, so no retry and no alert.
     /// - Alive: deleted, with its observed resourceVersion as a precondition (a Job that finishes
     ///   meanwhile survives, and its change brings the next decision), and only when the mark is
-    ///   stored; each decision repeats the delete until the Job is gone (a 404 is done).
+    ///   stored (else the task is requeued a second later); each decision repeats the delete until
+    ///   the Job is gone (a 404 is done).
     mutating func followReplaced(_ run: ObservedRun, by slot: Date) {
         switch run.phase {
         case .succeeded:
@@ -58,7 +59,13 @@ extension DecisionState {
                 failure: run.message ?? run.reason)
         case .pending, .running:
             follow(run)
-            guard run.isActive, observation.isStatusStored else { return }
+            guard run.isActive else { return }
+            guard observation.isStatusStored else {
+                // The watch event of the status write can come before the writer learns that the
+                // write landed; nothing else may bring this task back soon, so look again shortly.
+                due(at: now.addingTimeInterval(1))
+                return
+            }
             actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .replaced, isConditional: true)))
         }
     }
