@@ -27,7 +27,8 @@ extension ScheduledTaskController {
             return .done
         }
         let priority = task.spec.effectiveTier.rank
-        if let overlay = statusWriter.overlay(for: task) { task.status = overlay }
+        let overlay = statusWriter.overlay(for: task)
+        if let overlay { task.status = overlay }
         var metadata: Logger.Metadata = ["task": "\(key)"]
 
         switch await checkTemplate(of: task, key: key) {
@@ -44,7 +45,7 @@ extension ScheduledTaskController {
         let jobs = dependents(self.jobs, of: key)
         let observation = Observation(
             task: task, jobs: jobs, pods: dependents(pods, of: key), now: clock.currentDate,
-            settings: configuration.settings)
+            settings: configuration.settings, isStatusStored: overlay == nil)
         let plan = decide(observation)
         let report = await executor.execute(plan, for: task, jobs: jobs)
         if let failure = report.failures.first(where: { $0.operation == .createJob }) {

@@ -22,7 +22,9 @@ import Logging
 ///   retried; the next decision plans the same alert again;
 /// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
 /// - events are best-effort: failures are logged, never retried into a loop;
-/// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
+/// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives;
+///   conditional ones (Replace) also its observed resourceVersion, so a Job that finished since
+///   the decision survives too (409 is *done*; the Job's change brings the next decision).
 ///
 /// A create that waits for the budget makes its run later than the decision saw. The executor
 /// measures the real creation time, and when the wait made the run late it records that in the
@@ -187,10 +189,14 @@ public struct PlanExecutor: Sendable {
         _ deletion: JobDeletion, task: String, namespace: String?, jobs: [Job], report: inout Report
     ) async {
         let client = client.dynamic(ResourceType.jobs, namespace: namespace)
-        let uid = jobs.first { $0.metadata.name == deletion.name }?.metadata.uid
+        let observed = jobs.first { $0.metadata.name == deletion.name }
+        // A conditional delete (Replace) never removes a Job in a state the decision did not see.
+        if deletion.isConditional, observed?.metadata.resourceVersion == nil { return }
         let options = DeleteOptions(
             propagationPolicy: PropagationPolicy(rawValue: deletion.propagationPolicy) ?? .background,
-            preconditionUID: uid, priority: .low)
+            preconditionUID: observed?.metadata.uid,
+            preconditionResourceVersion: deletion.isConditional ? observed?.metadata.resourceVersion : nil,
+            priority: .low)
         do {
             _ = try await client.delete(deletion.name, options: options)
             report.deleted.append(deletion.name)
