@@ -85,8 +85,14 @@ import Testing
     @Test func onlyTheLeaderReconcilesAndASuccessorContinues() async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
             try world.createTask(minutelyTask("relay", guarantee: "OnceOnly"))
-            let first = world.controller(elector: try world.elector(identity: "first"), identity: "first")
-            let second = world.controller(elector: try world.elector(identity: "second"), identity: "second")
+            // A long lease: virtual time moves in 1 s steps whatever the machine's load, and with
+            // client-go's 10 s renew deadline a starved leader could lose its lease mid-test; the
+            // hand-over checked here is the graceful one, which must not wait for any expiry.
+            func elector(_ identity: String) throws -> LeaderElector {
+                try world.elector(identity: identity, leaseDuration: .seconds(60), renewDeadline: .seconds(40))
+            }
+            let first = world.controller(elector: try elector("first"), identity: "first")
+            let second = world.controller(elector: try elector("second"), identity: "second")
             let (secondMayStart, startSecond) = AsyncStream<Void>.makeStream()
             try await withThrowingTaskGroup(of: Void.self) { outer async throws in
                 outer.addTask {
@@ -103,6 +109,14 @@ import Testing
                     try await world.eventually("two slots ran") { try world.jobs().count == 2 }
                     // Graceful stop of the leader: it releases the Lease.
                     inner.cancelAll()
+                }
+                // The released Lease lets the standby in at its next attempt, long before the 60 s
+                // lease would expire. Virtual time moves a little meanwhile: on a loaded machine an
+                // attempt can meet the release's own write and wait the 2 s retry period.
+                var waited = Duration.zero
+                while !second.isLeading && waited < .seconds(5) {
+                    try await world.advance(by: .milliseconds(250))
+                    waited += .milliseconds(250)
                 }
                 try await world.eventually("the standby took over") { second.isLeading }
                 try await world.advance(by: .seconds(2 * 60))

@@ -81,12 +81,17 @@ final class ControllerWorld: Sendable {
             decide: decide, identity: identity, metricsFactory: metrics, logger: logger)
     }
 
-    /// A leader-election candidate over a real Lease in `default`, with client-go's timings.
-    func elector(identity: String) throws -> LeaderElector {
+    /// A leader-election candidate over a real Lease in `default`, with client-go's timings
+    /// unless `leaseDuration`/`renewDeadline` say otherwise.
+    func elector(
+        identity: String, leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10)
+    ) throws -> LeaderElector {
         var logger = Logger(label: "test.election")
         logger.logLevel = .critical
         return LeaderElector(
-            config: try LeaderElectionConfig(lockNamespace: "default", lockName: "punctual", identity: identity),
+            config: try LeaderElectionConfig(
+                lockNamespace: "default", lockName: "punctual", identity: identity, leaseDuration: leaseDuration,
+                renewDeadline: renewDeadline),
             lock: KubeLeaseLock(client: client, namespace: "default", name: "punctual"), clock: clock, logger: logger,
             metricsFactory: TestMetrics())
     }
@@ -152,9 +157,25 @@ final class ControllerWorld: Sendable {
         }
     }
 
-    /// Gives in-flight HTTP calls and watch events a moment of real time.
+    /// Gives in-flight HTTP calls and watch events a moment of real time: returns once the store
+    /// has seen no write for 15 ms (at most 2 s), so on a loaded machine the controller and the
+    /// runtime catch up with a step (a lease renewal lands, a status is written) before the next
+    /// one, instead of virtual time running ahead of them.
     func settle() async throws {
-        try await Task.sleep(for: .milliseconds(15))
+        let realClock = ContinuousClock()
+        let limit = realClock.now.advanced(by: .seconds(2))
+        var revision = store.currentResourceVersion
+        var quietSince = realClock.now
+        while realClock.now < limit {
+            try await realClock.sleep(for: .milliseconds(3))
+            let current = store.currentResourceVersion
+            if current != revision {
+                revision = current
+                quietSince = realClock.now
+            } else if quietSince.duration(to: realClock.now) >= .milliseconds(15) {
+                return
+            }
+        }
     }
 
     /// Waits (real time, bounded) until `condition` holds.

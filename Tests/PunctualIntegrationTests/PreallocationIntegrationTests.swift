@@ -3,6 +3,7 @@ import KubeClient
 import KubeSim
 import PunctualController
 import PunctualTestSupport
+import Synchronization
 import Testing
 
 /// Priority tiers and pre-allocation with the real controller over HTTP against KubeSim, in
@@ -273,14 +274,26 @@ import Testing
                     minutelyTask(task.name, extra: ["priority": ["tier": .string(task.tier.rawValue)]]))
             }
             // One worker: the order of the creates is exactly the order the queue hands tasks out.
-            let controller = world.controller(workers: 1)
+            // The decisions are timed so the slot comes only once the worker is idle: a reconcile
+            // still running when the slot passes (one left from the status writes of the set-up)
+            // would create its Job ahead of the queue, whatever its tier.
+            let lastDecision = Mutex(ContinuousClock.now)
+            let controller = world.controller(workers: 1) { observation in
+                lastDecision.withLock { $0 = ContinuousClock.now }
+                return Decision.plan(for: observation)
+            }
             try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await Self.poll("every task was seen", world: world, until: Self.firstSlot.addingTimeInterval(-5)) {
                     try world.store.list(Self.tasks, options: .init(namespace: "default")).items
                         .allSatisfy { $0[path: ["status", "nextScheduleTime"]] != nil }
                 }
-                try await world.settle()
+                let giveUp = ContinuousClock.now.advanced(by: .seconds(60))
+                while ContinuousClock.now < giveUp,
+                    lastDecision.withLock({ $0 }).duration(to: ContinuousClock.now) < .milliseconds(300)
+                {
+                    try await world.settle()
+                }
                 world.clock.advance(by: .seconds(Self.firstSlot.timeIntervalSince(world.clock.currentDate)))
                 try await Self.poll("every Job created", world: world, until: Self.firstSlot.addingTimeInterval(50)) {
                     try world.store.list(Self.jobs, options: .init(namespace: "default")).items.count == Self.taskCount
