@@ -62,6 +62,9 @@ public final class ScheduledTaskController: Service {
     let queue: WorkQueue<String>
     let statusWriter: StatusWriter
     let events: EventRecorder
+    /// Reconciles and their Job creates are foreground work; status writes and Events wait for them
+    /// (bounded by the gate).
+    let foreground: ForegroundGate
     let executor: PlanExecutor
     let tasks: [Informer<ScheduledTask>]
     let jobs: [Informer<Job>]
@@ -89,12 +92,14 @@ public final class ScheduledTaskController: Service {
         self.elector = elector
         let factory = metricsFactory ?? MetricsSystem.factory
         queue = WorkQueue(name: "scheduledtasks", clock: clock, metricsFactory: factory)
-        statusWriter = StatusWriter(client: client, clock: clock, logger: logger)
+        let foreground = ForegroundGate(clock: clock)
+        self.foreground = foreground
+        statusWriter = StatusWriter(client: client, clock: clock, logger: logger, gate: foreground)
         events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(
             client: client, events: events, statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory),
             clock: clock, logger: logger, alertSink: alertSink, recordsEventsInBackground: true,
-            latenessThreshold: configuration.settings.latenessThreshold)
+            latenessThreshold: configuration.settings.latenessThreshold, foreground: foreground)
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let selector = ScheduledTask.taskLabel
         let byTask: [String: ObjectCache<Job>.IndexFunction] = [Self.taskIndex: Self.taskKey]
@@ -200,10 +205,16 @@ public final class ScheduledTaskController: Service {
             for task in informer.cache.objects { enqueue(task) }
         }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.queue.runWorkers(self.configuration.workers) { await self.reconcile($0) } }
+            group.addTask {
+                // A reconcile in progress may be about to create a due Job: it is foreground work, and
+                // so are the keys waiting for a worker (a free worker takes the next one at once).
+                await self.queue.runWorkers(self.configuration.workers) { key in
+                    await self.foreground.withForeground { await self.reconcile(key) }
+                }
+            }
             group.addTask { await self.statusWriter.run(workers: self.configuration.statusWriters) }
             // Events are written here, so a reconcile never waits for one.
-            group.addTask { await self.events.deliverSubmitted(logger: self.logger) }
+            group.addTask { await self.events.deliverSubmitted(logger: self.logger, gate: self.foreground) }
         }
         logger.info("stopped leading")
     }
