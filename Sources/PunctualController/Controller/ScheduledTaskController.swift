@@ -18,8 +18,10 @@ import Synchronization
 ///   task and rebuilds its view from the cluster, since no state lives only in memory.
 /// - An invalid task gets `InvalidSpec` and is not requeued until its spec changes; its failures
 ///   never hold up the queue for others. Objects that do not decode are skipped by the informers.
-/// - Whenever a task's generation changes, the Job its template produces is created with
-///   `dryRun=All`; a rejection is reported as `InvalidSpec` too.
+/// - Whenever a task's generation changes, the Job its template produces is checked by the API
+///   server: by the run's own create when the first decision creates one, else by a create with
+///   `dryRun=All`, put off once behind the keys already queued so that due tasks go first. A
+///   rejection is reported as `InvalidSpec` too.
 public final class ScheduledTaskController: Service {
     /// The decision function (``Decision/plan(for:)`` in production).
     public typealias Decide = @Sendable (Observation) -> Plan
@@ -70,6 +72,8 @@ public final class ScheduledTaskController: Service {
     let jobs: [Informer<Job>]
     let pods: [Informer<Pod>]
     let templateVerdicts = Mutex<[String: TemplateVerdict]>([:])
+    /// Tasks whose template dry run was put off once, behind the decisions already queued.
+    let deferredDryRuns = Mutex<Set<String>>([])
 
     /// - Parameters:
     ///   - client: the API connection (its `qps`/`burst` budget is shared by everything here).
