@@ -173,6 +173,38 @@ extension JSONValueDecoder {
             try JSONValueDecoder.decode(type, from: member(key), at: path(key))
         }
 
+        // MARK: Optional members (one lookup instead of contains, decodeNil and decode)
+
+        private func present(_ key: Key) -> JSONValue? {
+            guard let value = members[key.stringValue] else { return nil }
+            if case .null = value { return nil }
+            return value
+        }
+
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            try present(key).map { try JSONValueDecoder.bool(from: $0, at: path(key)) }
+        }
+
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            try present(key).map { try JSONValueDecoder.string(from: $0, at: path(key)) }
+        }
+
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+            try present(key).map { try JSONValueDecoder.floatingPoint(type, from: $0, at: path(key)) }
+        }
+
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try optionalInteger(type, key) }
+        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try optionalInteger(type, key) }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try optionalInteger(type, key) }
+
+        private func optionalInteger<T: FixedWidthInteger>(_ type: T.Type, _ key: Key) throws -> T? {
+            try present(key).map { try JSONValueDecoder.integer(type, from: $0, at: path(key)) }
+        }
+
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            try present(key).map { try JSONValueDecoder.decode(type, from: $0, at: path(key)) }
+        }
+
         func nestedContainer<NestedKey: CodingKey>(
             keyedBy type: NestedKey.Type, forKey key: Key
         ) throws -> KeyedDecodingContainer<NestedKey> {
