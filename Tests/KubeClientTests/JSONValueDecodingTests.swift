@@ -54,6 +54,7 @@ import Testing
         var ratio: Double?
         var names: [String]?
         var at: Date?
+        var labels: [String: String]?
     }
 
     struct FailureCase: Sendable, CustomTestStringConvertible {
@@ -74,6 +75,9 @@ import Testing
         FailureCase(
             name: "number in a string array", json: #"{"count":1,"names":["a",2]}"#, path: "names.Index 1",
             kind: "typeMismatch"),
+        FailureCase(
+            name: "number in a string map", json: #"{"count":1,"labels":{"app":2}}"#, path: "labels.app",
+            kind: "typeMismatch"),
         FailureCase(name: "not a time", json: #"{"count":1,"at":"yesterday"}"#, path: "at", kind: "dataCorrupted"),
     ])
     func failuresNameTheFieldLikeFoundation(_ failure: FailureCase) throws {
@@ -86,9 +90,12 @@ import Testing
     }
 
     @Test func numbersConvertLikeFoundation() throws {
-        let data = Data(#"{"count":2.0,"ratio":3,"names":[],"at":"2026-03-08T07:00:00Z"}"#.utf8)
+        let data = Data(#"{"count":2.0,"ratio":3,"names":[],"at":"2026-03-08T07:00:00Z","labels":{"a":"b"}}"#.utf8)
         let (direct, foundation) = try bothWays(Probe.self, data)
-        #expect(direct == Probe(count: 2, ratio: 3, names: [], at: Date(timeIntervalSince1970: 1_772_953_200)))
+        #expect(
+            direct
+                == Probe(
+                    count: 2, ratio: 3, names: [], at: Date(timeIntervalSince1970: 1_772_953_200), labels: ["a": "b"]))
         #expect(direct == foundation)
     }
 

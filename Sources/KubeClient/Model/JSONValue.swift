@@ -183,7 +183,7 @@ extension JSONValue {
     /// Decodes this value into a `Decodable` type, with the conventions of `JSONDecoder.kubernetes`,
     /// walking the value directly (no serialising and parsing again).
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        try JSONValueDecoder.decode(T.self, from: self, at: [])
+        try JSONValueDecoder.decode(T.self, from: self, at: .root)
     }
 }
 

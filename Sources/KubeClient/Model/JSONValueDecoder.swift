@@ -9,63 +9,76 @@ import Foundation
 /// ``KubeObject``'s raw object) inside a typed value is taken over as it is, so nothing is lost.
 struct JSONValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let location: CodingPath
+    var codingPath: [any CodingKey] { location.keys }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(_ value: JSONValue, codingPath: [any CodingKey] = []) {
+    init(_ value: JSONValue, location: CodingPath = .root) {
         self.value = value
-        self.codingPath = codingPath
+        self.location = location
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else {
-            throw Self.mismatch([String: JSONValue].self, at: codingPath, found: value)
+            throw Self.mismatch([String: JSONValue].self, at: location, found: value)
         }
-        return KeyedDecodingContainer(Keyed<Key>(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(Keyed<Key>(members: members, location: location))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let elements) = value else {
-            throw Self.mismatch([JSONValue].self, at: codingPath, found: value)
+            throw Self.mismatch([JSONValue].self, at: location, found: value)
         }
-        return Unkeyed(elements: elements, codingPath: codingPath)
+        return Unkeyed(elements: elements, location: location)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        Single(value: value, codingPath: codingPath)
+        Single(value: value, location: location)
     }
 
     // MARK: - Decoding one value
 
     /// Decodes `type` from `value`, with the special cases `JSONDecoder` has (and our date format).
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, at path: [any CodingKey]) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, at path: @autoclosure () -> CodingPath)
+        throws -> T
+    {
         if T.self == JSONValue.self, let value = value as? T { return value }
         if T.self == Date.self {
-            guard case .string(let text) = value else { throw mismatch(String.self, at: path, found: value) }
+            guard case .string(let text) = value else { throw mismatch(String.self, at: path(), found: value) }
             guard let date = KubeTime.parse(text) as? T else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: path, debugDescription: "expected an RFC 3339 time, got \"\(text)\""))
+                    .init(codingPath: path().keys, debugDescription: "expected an RFC 3339 time, got \"\(text)\""))
             }
             return date
         }
         if T.self == Data.self {
-            guard case .string(let text) = value else { throw mismatch(String.self, at: path, found: value) }
+            guard case .string(let text) = value else { throw mismatch(String.self, at: path(), found: value) }
             guard let data = Data(base64Encoded: text) as? T else {
-                throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "expected base64 data"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: path().keys, debugDescription: "expected base64 data"))
             }
             return data
         }
-        return try T(from: JSONValueDecoder(value, codingPath: path))
+        // The most common members, without a nested decoder.
+        if T.self == String.self, let text = try string(from: value, at: path()) as? T { return text }
+        if T.self == [String: String].self, let map = try stringMap(from: value, at: path()) as? T { return map }
+        return try T(from: JSONValueDecoder(value, location: path()))
     }
 
-    static func mismatch(_ type: Any.Type, at path: [any CodingKey], found value: JSONValue) -> DecodingError {
+    static func mismatch(_ type: Any.Type, at path: @autoclosure () -> CodingPath, found value: JSONValue)
+        -> DecodingError
+    {
         if value == .null {
-            return .valueNotFound(type, .init(codingPath: path, debugDescription: "expected \(type), found null"))
+            return .valueNotFound(
+                type, .init(codingPath: path().keys, debugDescription: "expected \(type), found null"))
         }
-        return .typeMismatch(type, .init(codingPath: path, debugDescription: "expected \(type), found \(value.kind)"))
+        return .typeMismatch(
+            type, .init(codingPath: path().keys, debugDescription: "expected \(type), found \(value.kind)"))
     }
 
-    static func integer<T: FixedWidthInteger>(_ type: T.Type, from value: JSONValue, at path: [any CodingKey]) throws
+    static func integer<T: FixedWidthInteger>(
+        _ type: T.Type, from value: JSONValue, at path: @autoclosure () -> CodingPath
+    ) throws
         -> T
     {
         switch value {
@@ -74,30 +87,80 @@ struct JSONValueDecoder: Decoder {
         case .double(let number):
             if let exact = T(exactly: number) { return exact }
         default:
-            throw mismatch(T.self, at: path, found: value)
+            throw mismatch(T.self, at: path(), found: value)
         }
         throw DecodingError.dataCorrupted(
-            .init(codingPath: path, debugDescription: "the number \(value) does not fit in \(T.self)"))
+            .init(codingPath: path().keys, debugDescription: "the number \(value) does not fit in \(T.self)"))
     }
 
-    static func floatingPoint<T: BinaryFloatingPoint>(_ type: T.Type, from value: JSONValue, at path: [any CodingKey])
+    static func floatingPoint<T: BinaryFloatingPoint>(
+        _ type: T.Type, from value: JSONValue, at path: @autoclosure () -> CodingPath
+    )
         throws -> T
     {
         switch value {
         case .int(let number): return T(number)
         case .double(let number): return T(number)
-        default: throw mismatch(T.self, at: path, found: value)
+        default: throw mismatch(T.self, at: path(), found: value)
         }
     }
 
-    static func string(from value: JSONValue, at path: [any CodingKey]) throws -> String {
-        guard case .string(let text) = value else { throw mismatch(String.self, at: path, found: value) }
+    static func string(from value: JSONValue, at path: @autoclosure () -> CodingPath) throws -> String {
+        guard case .string(let text) = value else { throw mismatch(String.self, at: path(), found: value) }
         return text
     }
 
-    static func bool(from value: JSONValue, at path: [any CodingKey]) throws -> Bool {
-        guard case .bool(let flag) = value else { throw mismatch(Bool.self, at: path, found: value) }
+    static func stringMap(from value: JSONValue, at path: @autoclosure () -> CodingPath) throws -> [String: String] {
+        guard case .object(let members) = value else {
+            throw mismatch([String: String].self, at: path(), found: value)
+        }
+        var map: [String: String] = [:]
+        map.reserveCapacity(members.count)
+        for (key, member) in members {
+            guard case .string(let text) = member else {
+                throw mismatch(String.self, at: path().appending(StringKey(key)), found: member)
+            }
+            map[key] = text
+        }
+        return map
+    }
+
+    static func bool(from value: JSONValue, at path: @autoclosure () -> CodingPath) throws -> Bool {
+        guard case .bool(let flag) = value else { throw mismatch(Bool.self, at: path(), found: value) }
         return flag
+    }
+}
+
+// MARK: - Coding paths
+
+extension JSONValueDecoder {
+    /// Where a value sits, as a list from the innermost key out: extending it allocates one node
+    /// instead of copying an array, and the array is only built for an error.
+    indirect enum CodingPath {
+        case root
+        case member(any CodingKey, parent: CodingPath)
+
+        func appending(_ key: any CodingKey) -> CodingPath { .member(key, parent: self) }
+
+        var keys: [any CodingKey] {
+            var keys: [any CodingKey] = []
+            var current = self
+            while case .member(let key, let parent) = current {
+                keys.append(key)
+                current = parent
+            }
+            return keys.reversed()
+        }
+    }
+
+    /// A dictionary key in coding paths.
+    struct StringKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+
+        init(_ key: String) { stringValue = key }
+        init?(stringValue: String) { self.init(stringValue) }
+        init?(intValue: Int) { nil }
     }
 }
 
@@ -120,7 +183,8 @@ extension JSONValueDecoder {
 
     struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let members: [String: JSONValue]
-        let codingPath: [any CodingKey]
+        let location: CodingPath
+        var codingPath: [any CodingKey] { location.keys }
 
         var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
 
@@ -129,12 +193,12 @@ extension JSONValueDecoder {
         private func member(_ key: Key) throws -> JSONValue {
             guard let value = members[key.stringValue] else {
                 throw DecodingError.keyNotFound(
-                    key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
+                    key, .init(codingPath: location.keys, debugDescription: "no value for key \"\(key.stringValue)\""))
             }
             return value
         }
 
-        private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
+        private func path(_ key: Key) -> CodingPath { location.appending(key) }
 
         func decodeNil(forKey key: Key) throws -> Bool { try member(key) == .null }
 
@@ -208,40 +272,41 @@ extension JSONValueDecoder {
         func nestedContainer<NestedKey: CodingKey>(
             keyedBy type: NestedKey.Type, forKey key: Key
         ) throws -> KeyedDecodingContainer<NestedKey> {
-            try JSONValueDecoder(member(key), codingPath: path(key)).container(keyedBy: type)
+            try JSONValueDecoder(member(key), location: path(key)).container(keyedBy: type)
         }
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            try JSONValueDecoder(member(key), codingPath: path(key)).unkeyedContainer()
+            try JSONValueDecoder(member(key), location: path(key)).unkeyedContainer()
         }
 
         func superDecoder() throws -> any Decoder {
-            JSONValueDecoder(members["super"] ?? .null, codingPath: codingPath)
+            JSONValueDecoder(members["super"] ?? .null, location: location)
         }
 
         func superDecoder(forKey key: Key) throws -> any Decoder {
-            JSONValueDecoder(members[key.stringValue] ?? .null, codingPath: path(key))
+            JSONValueDecoder(members[key.stringValue] ?? .null, location: path(key))
         }
     }
 
     struct Unkeyed: UnkeyedDecodingContainer {
         let elements: [JSONValue]
-        let codingPath: [any CodingKey]
+        let location: CodingPath
+        var codingPath: [any CodingKey] { location.keys }
         private(set) var currentIndex = 0
 
-        init(elements: [JSONValue], codingPath: [any CodingKey]) {
+        init(elements: [JSONValue], location: CodingPath) {
             self.elements = elements
-            self.codingPath = codingPath
+            self.location = location
         }
 
         var count: Int? { elements.count }
         var isAtEnd: Bool { currentIndex >= elements.count }
 
-        private mutating func next<T>(_ type: T.Type, _ read: (JSONValue, [any CodingKey]) throws -> T) throws -> T {
-            let path = codingPath + [Index(currentIndex)]
+        private mutating func next<T>(_ type: T.Type, _ read: (JSONValue, CodingPath) throws -> T) throws -> T {
+            let path = location.appending(Index(currentIndex))
             guard !isAtEnd else {
                 throw DecodingError.valueNotFound(
-                    type, .init(codingPath: path, debugDescription: "the array has no more elements"))
+                    type, .init(codingPath: path.keys, debugDescription: "the array has no more elements"))
             }
             let value = try read(elements[currentIndex], path)
             currentIndex += 1
@@ -254,8 +319,12 @@ extension JSONValueDecoder {
             return true
         }
 
-        mutating func decode(_ type: Bool.Type) throws -> Bool { try next(type, JSONValueDecoder.bool) }
-        mutating func decode(_ type: String.Type) throws -> String { try next(type, JSONValueDecoder.string) }
+        mutating func decode(_ type: Bool.Type) throws -> Bool {
+            try next(type) { try JSONValueDecoder.bool(from: $0, at: $1) }
+        }
+        mutating func decode(_ type: String.Type) throws -> String {
+            try next(type) { try JSONValueDecoder.string(from: $0, at: $1) }
+        }
         mutating func decode(_ type: Double.Type) throws -> Double {
             try next(type) { try JSONValueDecoder.floatingPoint(type, from: $0, at: $1) }
         }
@@ -285,33 +354,34 @@ extension JSONValueDecoder {
             keyedBy type: NestedKey.Type
         ) throws -> KeyedDecodingContainer<NestedKey> {
             try next(KeyedDecodingContainer<NestedKey>.self) {
-                try JSONValueDecoder($0, codingPath: $1).container(keyedBy: type)
+                try JSONValueDecoder($0, location: $1).container(keyedBy: type)
             }
         }
 
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
             try next((any UnkeyedDecodingContainer).self) {
-                try JSONValueDecoder($0, codingPath: $1).unkeyedContainer()
+                try JSONValueDecoder($0, location: $1).unkeyedContainer()
             }
         }
 
         mutating func superDecoder() throws -> any Decoder {
-            try next((any Decoder).self) { JSONValueDecoder($0, codingPath: $1) }
+            try next((any Decoder).self) { JSONValueDecoder($0, location: $1) }
         }
     }
 
     struct Single: SingleValueDecodingContainer {
         let value: JSONValue
-        let codingPath: [any CodingKey]
+        let location: CodingPath
+        var codingPath: [any CodingKey] { location.keys }
 
         func decodeNil() -> Bool { value == .null }
-        func decode(_ type: Bool.Type) throws -> Bool { try JSONValueDecoder.bool(from: value, at: codingPath) }
-        func decode(_ type: String.Type) throws -> String { try JSONValueDecoder.string(from: value, at: codingPath) }
+        func decode(_ type: Bool.Type) throws -> Bool { try JSONValueDecoder.bool(from: value, at: location) }
+        func decode(_ type: String.Type) throws -> String { try JSONValueDecoder.string(from: value, at: location) }
         func decode(_ type: Double.Type) throws -> Double {
-            try JSONValueDecoder.floatingPoint(type, from: value, at: codingPath)
+            try JSONValueDecoder.floatingPoint(type, from: value, at: location)
         }
         func decode(_ type: Float.Type) throws -> Float {
-            try JSONValueDecoder.floatingPoint(type, from: value, at: codingPath)
+            try JSONValueDecoder.floatingPoint(type, from: value, at: location)
         }
         func decode(_ type: Int.Type) throws -> Int { try integer(type) }
         func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
@@ -325,11 +395,11 @@ extension JSONValueDecoder {
         func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
         private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-            try JSONValueDecoder.integer(type, from: value, at: codingPath)
+            try JSONValueDecoder.integer(type, from: value, at: location)
         }
 
         func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            try JSONValueDecoder.decode(type, from: value, at: codingPath)
+            try JSONValueDecoder.decode(type, from: value, at: location)
         }
     }
 }
