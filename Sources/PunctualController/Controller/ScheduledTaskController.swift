@@ -134,6 +134,10 @@ public final class ScheduledTaskController: Service {
     /// Whether this replica reconciles now.
     public var isLeading: Bool { elector?.isLeader ?? true }
 
+    /// How many tasks wait for the dry run of their Job template (put off behind the decisions
+    /// already queued, or retried after a failure); benchmarks wait for zero before a burst.
+    public var pendingTemplateChecks: Int { deferredDryRuns.withLock(\.count) }
+
     /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
     public var cachedTasks: [ScheduledTask] { tasks.flatMap(\.cache.objects) }
 
