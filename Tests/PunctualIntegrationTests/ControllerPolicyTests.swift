@@ -49,15 +49,7 @@ import Testing
             }
             // A new leader takes the verdict from status: no second dry run for the same generation.
             let requests = RequestCounter()
-            var logger = Logger(label: "test.successor")
-            logger.logLevel = .critical
-            let client = try KubeClient(
-                configuration: ClientConfiguration(server: world.baseURL, qps: 10_000, burst: 10_000),
-                clock: world.clock, logger: logger, observer: requests)
-            let successor = ScheduledTaskController(
-                client: client, clock: world.clock, configuration: .init(workers: 2), elector: nil,
-                decide: { Decision.plan(for: $0) }, identity: "successor", metricsFactory: TestMetrics(), logger: logger
-            )
+            let (successor, client) = try world.controller(observedBy: requests, identity: "successor")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await successor.run() }
                 try await world.eventually("the successor synced") { successor.hasSynced }
@@ -86,8 +78,12 @@ import Testing
                         JobNaming.name(task: "swap", slot: Self.slot(1))
                     ]
                 }
-                let status = try world.task("swap").status
-                #expect(status?.active?.map(\.name) == [JobNaming.name(task: "swap", slot: Self.slot(1))])
+                // Status follows the Jobs (its write gives way to the reconciles the Job events start).
+                try await world.eventually("status shows the second run active") {
+                    try world.task("swap").status?.active?.map(\.name) == [
+                        JobNaming.name(task: "swap", slot: Self.slot(1))
+                    ]
+                }
             }
         }
     }

@@ -1,8 +1,6 @@
 import Foundation
 import KubeClient
 import KubeSim
-import Logging
-import MetricsTestKit
 import PunctualController
 import Testing
 
@@ -39,14 +37,7 @@ import Testing
             try world.createTask(task)
             if check.dueAtStart { world.clock.advance(to: WallInstant(Self.firstSlot.addingTimeInterval(1))) }
             let requests = RequestCounter()
-            var logger = Logger(label: "test.template")
-            logger.logLevel = .critical
-            let client = try KubeClient(
-                configuration: ClientConfiguration(server: world.baseURL, qps: 10_000, burst: 10_000),
-                clock: world.clock, logger: logger, observer: requests)
-            let controller = ScheduledTaskController(
-                client: client, clock: world.clock, configuration: .init(workers: 2), elector: nil,
-                decide: { Decision.plan(for: $0) }, identity: "test", metricsFactory: TestMetrics(), logger: logger)
+            let (controller, client) = try world.controller(observedBy: requests, identity: "test")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await controller.run() }
                 try await world.eventually("the verdict is known") {
@@ -55,7 +46,9 @@ import Testing
                             $0.type == "InvalidSpec" && $0.status == "True" && $0.reason == "JobRejected"
                         } ?? false
                     }
-                    return check.dueAtStart ? try world.jobs().count == 1 : requests.count(.create, "jobs") == 1
+                    // The request is counted once its answer arrived, after the Job was stored.
+                    let stored = check.dueAtStart ? try world.jobs().count : 0
+                    return requests.count(.create, "jobs") == 1 && stored == (check.dueAtStart ? 1 : 0)
                 }
                 try await world.settle()
                 #expect(requests.count(.create, "jobs") == check.creates)

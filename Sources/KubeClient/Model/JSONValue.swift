@@ -267,8 +267,14 @@ public enum KubeTime {
                 (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
                 hour < 24, minute < 60, second < 60
             else { return nil }
-            let days = daysFromCivil(year: year, month: month, day: day)
-            return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
+            var time = tm()
+            time.tm_year = Int32(year - 1900)
+            time.tm_mon = Int32(month - 1)
+            time.tm_mday = Int32(day)
+            time.tm_hour = Int32(hour)
+            time.tm_min = Int32(minute)
+            time.tm_sec = Int32(second)
+            return Date(timeIntervalSince1970: TimeInterval(timegm(&time)))
         }
     }
 
@@ -278,15 +284,5 @@ public enum KubeTime {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let shifted = month <= 2 ? year - 1 : year
-        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
-        let yearOfEra = shifted - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -142,6 +142,8 @@ public final class StatusWriter: Sendable {
         // Waiting first lets every status decided meanwhile fold into this one write.
         if let gate, entries.withLock({ $0[key].map { !$0.isWritten } ?? false }) {
             await gate.waitForBackgroundTurn()
+            // Stopped while waiting (leadership lost or shutdown): a new leader decides and writes again.
+            if Task.isCancelled { return .done }
         }
         guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
         let (namespace, name) = Self.split(key)
