@@ -24,6 +24,8 @@ struct RuntimeLoop {
     private var podsByJob: [JobRuntime.WorkKey: Set<String>] = [:]
     /// The reverse of `podsByJob`, keyed by `.pod(namespace:name:)`.
     private var jobByPod: [JobRuntime.WorkKey: JobRuntime.WorkKey] = [:]
+    /// The FailedCreate Event of each Job whose Pods were refused (see `JobRuntime+Events.swift`).
+    var failedCreateEvents: [JobRuntime.WorkKey: FailedCreateRecord] = [:]
 
     init(runtime: JobRuntime) {
         self.runtime = runtime
@@ -101,6 +103,7 @@ struct RuntimeLoop {
             var wake = try advance(pods, isJobPod: true, now: now)
             guard let job else {
                 // The Job is gone: its Pods are being collected; release the ones that finished.
+                forgetFailedCreate(namespace: namespace, name: name)
                 try releaseUncounted(pods, includingRunning: false)
                 return wake
             }
@@ -143,7 +146,13 @@ struct RuntimeLoop {
         }
         for _ in 0..<plan.podsToCreate {
             let pod = Self.pod(for: job, bindingTo: scheduling.hasNodes ? nil : SimulatedPod.nodeName)
-            let created = try store.create(JobRuntime.pods, namespace: namespace, object: pod)
+            let created: JSONValue
+            do {
+                created = try store.create(JobRuntime.pods, namespace: namespace, object: pod)
+            } catch {
+                recordFailedCreate(of: job, error: error, now: now)
+                throw error
+            }
             // Indexed now, not when its event arrives: a sync in between must not create it again.
             _ = index(created, isDeleted: false)
             scheduling.notePod(created, isDeleted: false)

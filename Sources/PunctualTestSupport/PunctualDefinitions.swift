@@ -20,18 +20,26 @@ public enum PunctualDefinitions {
         public var description: String
     }
 
+    /// The CRD and the PriorityClasses as objects, for callers that create them over HTTP (a
+    /// separate `punctual sim` process) rather than in an in-process store.
+    public static func manifests(
+        crd: URL = crdURL, priorityClasses: URL = priorityClassesURL
+    ) throws -> (definition: JSONValue, priorityClasses: [JSONValue]) {
+        guard let definition = try documents(at: crd, what: "the ScheduledTask CRD").first else {
+            throw InstallError(description: "\(crd.path) holds no YAML document")
+        }
+        return (definition, try documents(at: priorityClasses, what: "the PriorityClasses"))
+    }
+
     /// Creates the CRD and the PriorityClasses in `store`, as `kubectl apply` would.
     public static func install(
         into store: SimStore, crd: URL = crdURL, priorityClasses: URL = priorityClassesURL
     ) throws {
-        let definitions = try documents(at: crd, what: "the ScheduledTask CRD")
-        guard let definition = definitions.first else {
-            throw InstallError(description: "\(crd.path) holds no YAML document")
-        }
+        let manifests = try manifests(crd: crd, priorityClasses: priorityClasses)
         try store.create(
             GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
-            object: definition)
-        for priorityClass in try documents(at: priorityClasses, what: "the PriorityClasses") {
+            object: manifests.definition)
+        for priorityClass in manifests.priorityClasses {
             try store.create(
                 GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses"), namespace: "",
                 object: priorityClass)

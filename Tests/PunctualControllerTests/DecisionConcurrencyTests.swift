@@ -13,6 +13,16 @@ struct DecisionConcurrencyTests {
     /// A 09:00 run still active when the 10:00 slot falls due.
     static func busy(_ task: ScheduledTask) -> ScheduledTask { task.withActiveRun(slot: Instants.previousHour) }
     static let deadlineWindow = Instants.topOfTheHour.plus(seconds: 601)
+    /// The 10:00 slot's Job, created to replace the 09:00 run.
+    static let next = Job.fixture(for: task, slot: Instants.topOfTheHour, created: Instants.justAfterTheHour)
+    /// The status after the 10:00 slot replaced the 09:00 run (stored, as the next decision reads it).
+    static let replacing: ScheduledTask = {
+        let replace = busy(task.concurrency(.replace))
+        let plan = Decision.plan(
+            for: Observation(task: replace, jobs: [running], pods: [runningPod], now: Instants.justAfterTheHour))
+        return replace.status(plan.status)
+    }()
+    static let afterReplacing = Instants.justAfterTheHour.plus(seconds: 1)
 
     static let cases: [DecisionCase] = [
         DecisionCase(
@@ -34,14 +44,52 @@ struct DecisionConcurrencyTests {
             task: busy(task.concurrency(.allow, max: 2)), jobs: [running], pods: [runningPod],
             now: Instants.justAfterTheHour, creates: [jobName(Instants.topOfTheHour)]),
         DecisionCase(
-            name: "still active, slot due, Replace → active deleted (Background), new one started",
+            name: "still active, slot due, Replace → active marked replaced (deleted later), new one started",
             task: busy(task.concurrency(.replace)), jobs: [running], pods: [runningPod], now: Instants.justAfterTheHour,
-            creates: [jobName(Instants.topOfTheHour)], deletes: [jobName(Instants.previousHour) + ":Replaced"],
-            events: ["Replaced", "Created"], runs: ["09:00 Failed Replaced", "10:00 Pending"], consecutiveFailures: 0,
+            creates: [jobName(Instants.topOfTheHour)], events: ["Replaced", "Created"],
+            runs: ["09:00 Running", "10:00 Pending"], consecutiveFailures: 0,
             check: { plan in
-                #expect(plan.jobDeletions.allSatisfy { $0.propagationPolicy == "Background" })
-                #expect(plan.status.active?.map(\.name) == [jobName(Instants.topOfTheHour)])
+                #expect(
+                    plan.status.active?.map { "\($0.name) \($0.replacedBy.map(short) ?? "-")" } == [
+                        "\(jobName(Instants.previousHour)) 10:00", "\(jobName(Instants.topOfTheHour)) -",
+                    ])
             }),
+        DecisionCase(
+            name: "Replace, mark stored, old Job still running → deleted only in the state observed",
+            task: replacing, jobs: [running, next], pods: [runningPod], now: afterReplacing,
+            deletes: [jobName(Instants.previousHour) + ":Replaced"], noEvents: ["Replaced", "Created"],
+            runs: ["09:00 Running"],
+            check: { plan in
+                #expect(plan.jobDeletions.allSatisfy { $0.isConditional && $0.propagationPolicy == "Background" })
+                #expect(plan.status.active?.count == 2)
+            }),
+        DecisionCase(
+            name: "Replace, mark only in the unwritten status overlay → not deleted yet; looked at again in 1 s",
+            task: replacing, jobs: [running, next], pods: [runningPod], now: afterReplacing, isStatusStored: false,
+            requeueAt: .at(afterReplacing.plus(seconds: 1))),
+        DecisionCase(
+            name: "Replace, old Job completed before the delete → Succeeded, not deleted",
+            task: replacing, jobs: [running.succeeded(at: Instants.topOfTheHour.plus(seconds: 2)), next],
+            now: afterReplacing, events: ["Succeeded"], runs: ["09:00 Succeeded Completed"],
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Instants.topOfTheHour)]) }),
+        DecisionCase(
+            name: "Replace, old Job gone → Failed Replaced: no alert, not a failure",
+            task: replacing.alerting(on: [.failed]), jobs: [next], now: afterReplacing, alerts: [],
+            runs: ["09:00 Failed Replaced"], consecutiveFailures: 0,
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Instants.topOfTheHour)]) }),
+        DecisionCase(
+            name: "Replace, old Job failed before the delete → Replaced with its failure: no retry, no alert",
+            task: replacing.guarantee(.onceOnly).retry(failure: 3).alerting(on: [.failed]),
+            jobs: [running.failed(at: Instants.topOfTheHour.plus(seconds: 1)), next], now: afterReplacing,
+            alerts: [], runs: ["09:00 Failed Replaced"], consecutiveFailures: 0,
+            check: { plan in
+                #expect(plan.status.retries == nil)
+                #expect(plan.status.runs?.first?.message?.contains("it had failed first") == true)
+            }),
+        DecisionCase(
+            name: "Replace, old Job already being deleted → no second delete",
+            task: replacing, jobs: [running.deleting(since: Instants.justAfterTheHour), next], now: afterReplacing,
+            check: { plan in #expect(plan.status.active?.count == 2) }),
         DecisionCase(
             name: "still active, slot due, Queue → held, requeued at its deadline",
             task: busy(task.concurrency(.queue).startingDeadline(600)), jobs: [running], pods: [runningPod],

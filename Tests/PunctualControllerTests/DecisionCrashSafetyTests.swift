@@ -17,6 +17,9 @@ struct DecisionCrashSafetyTests {
         for: task, request: .init(name: jobName(slot, attempt: 2), slot: slot, attempt: 2, runFailures: 1),
         created: ended.plus(seconds: 30))
     static let manual = Job.fixture(for: task, slot: Instants.halfPast, trigger: "rerun")
+    /// A Replace task whose 09:00 run was active when its creator replaced it by the 10:00 slot.
+    static let replaced = task.concurrency(.replace).alerting(on: [.failed]).withActiveRun(slot: Instants.previousHour)
+    static let previous = Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)
 
     static let cases: [DecisionCase] = [
         DecisionCase(
@@ -48,6 +51,23 @@ struct DecisionCrashSafetyTests {
             now: Instants.halfPast.plus(seconds: 2),
             events: ["Adopted"], noEvents: ["Triggered"],
             check: { plan in #expect(plan.status.lastTrigger == "rerun") }),
+        DecisionCase(
+            name:
+                "crash after a Replace created its Job, before the status write → adopted, old run replaced as decided",
+            task: replaced, jobs: [previous, first], now: slot.plus(seconds: 5), events: ["Adopted", "Replaced"],
+            noEvents: ["Created"],
+            check: { plan in
+                #expect(plan.jobDeletions.isEmpty, "deleted before a stored status names it replaced")
+                #expect(
+                    plan.status.active?.map { "\($0.name) \($0.replacedBy.map(short) ?? "-")" } == [
+                        "\(jobName(Instants.previousHour)) 10:00", "\(jobName(slot)) -",
+                    ])
+            }),
+        DecisionCase(
+            name: "the same crash, old Job already gone → recorded Replaced, not JobDeleted; no alert",
+            task: replaced, jobs: [first], now: slot.plus(seconds: 5), events: ["Adopted"], noEvents: ["JobDeleted"],
+            alerts: [], runs: ["09:00 Failed Replaced"], consecutiveFailures: 0,
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
         DecisionCase(
             name: "active run whose Job vanished → closed as JobDeleted, never recreated or retried",
             task: retrying.withActiveRun(slot: slot), now: slot.plus(minutes: 5), events: ["JobDeleted"],
@@ -111,13 +131,24 @@ extension DecisionCrashSafetyTests {
     func replacedJobNotAdopted() {
         let task = Self.task.concurrency(.replace).history(runs: 1).withActiveRun(slot: Instants.previousHour)
         let old = Job.fixture(for: Self.task, slot: Instants.previousHour).started(at: Instants.previousHour)
-        let first = Decision.plan(for: Observation(task: task, jobs: [old], now: Instants.justAfterTheHour))
-        #expect(first.jobDeletions.map(\.name) == [jobName(Instants.previousHour)])
-        // The watch event of the status write arrives before the cache sees the deletion.
+        let new = Job.fixture(for: Self.task, slot: Self.slot)
+        let pods = [old.pod.running(since: Instants.previousHour)]
+        var now = Instants.justAfterTheHour
+        let marked = Decision.plan(for: Observation(task: task, jobs: [old], pods: pods, now: now))
+        #expect(marked.jobCreations.map(\.name) == [jobName(Self.slot)])
+        #expect(marked.jobDeletions.isEmpty)
+        now = now.plus(seconds: 1)
+        let deleting = Decision.plan(
+            for: Observation(task: task.status(marked.status), jobs: [old, new], pods: pods, now: now))
+        #expect(deleting.jobDeletions.map(\.name) == [jobName(Instants.previousHour)])
+        now = now.plus(seconds: 1)
+        let gone = Decision.plan(for: Observation(task: task.status(deleting.status), jobs: [new], now: now))
+        #expect(gone.status.active?.map(\.name) == [jobName(Self.slot)])
+        // Another replica's cache still shows the deleted Job; its entry scrolled out of the history.
         DecisionCase(
-            name: "lagging cache", task: task.status(first.status),
-            jobs: [old, Job.fixture(for: Self.task, slot: Self.slot)],
-            now: Instants.justAfterTheHour.plus(seconds: 1), noEvents: ["Adopted", "Replaced"],
+            name: "lagging cache", task: task.status(gone.status), jobs: [old, new], pods: pods,
+            now: now.plus(seconds: 1),
+            noEvents: ["Adopted", "Replaced"],
             check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(Self.slot)]) }
         ).verify()
     }

@@ -129,11 +129,13 @@ struct DecisionStatusTests {
             }),
         DecisionCase(
             name: "creates are dispatched before the status write, events, alerts and deletes",
-            task: task.concurrency(.replace).withActiveRun(slot: Instants.previousHour),
-            jobs: [Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)],
-            pods: [Job.fixture(for: task, slot: Instants.previousHour).pod.running(since: Instants.previousHour)],
+            task: task.history(successful: 0).scheduled(through: Instants.previousHour),
+            jobs: [
+                Job.fixture(for: task, slot: Instants.previousHour).succeeded(
+                    at: Instants.previousHour.plus(minutes: 1))
+            ],
             now: Instants.justAfterTheHour, creates: [jobName(slot)],
-            deletes: [jobName(Instants.previousHour) + ":Replaced"],
+            deletes: [jobName(Instants.previousHour) + ":HistoryLimit"],
             check: { plan in
                 let classes = plan.actions.map(\.dispatchClass)
                 #expect(classes == classes.sorted())

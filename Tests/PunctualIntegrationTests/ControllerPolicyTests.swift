@@ -13,11 +13,12 @@ import Testing
 
     static func slot(_ index: Int) -> Date { ControllerIntegrationTests.slot(index) }
 
-    /// Runs one controller while `body` drives the world.
-    private func withController(
-        _ world: ControllerWorld, _ body: @Sendable (ScheduledTaskController) async throws -> Void
+    /// Runs one controller (deciding with `decide`) while `body` drives the world.
+    func withController(
+        _ world: ControllerWorld, decide: @escaping ScheduledTaskController.Decide = { Decision.plan(for: $0) },
+        _ body: @Sendable (ScheduledTaskController) async throws -> Void
     ) async throws {
-        let controller = world.controller()
+        let controller = world.controller(decide: decide)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await controller.run() }
             try await world.eventually("the informers synced") { controller.hasSynced }
@@ -26,7 +27,7 @@ import Testing
         }
     }
 
-    private func liveJobs(_ world: ControllerWorld) throws -> [Job] {
+    func liveJobs(_ world: ControllerWorld) throws -> [Job] {
         try world.jobs().filter { $0.metadata.deletionTimestamp == nil }
     }
 
@@ -59,32 +60,6 @@ import Testing
             try await client.shutdown()
             #expect(requests.count(.create, "jobs") == 0, "the successor dry-ran or created the rejected Job")
             #expect(try world.task("no-image").status?.conditions?.first { $0.type == "InvalidSpec" }?.status == "True")
-        }
-    }
-
-    @Test func replaceDeletesTheRunningJobAndStartsTheNewSlot() async throws {
-        try await ControllerWorld.with(start: Self.start) { world async throws in
-            try world.createTask(minutelyTask("swap", policy: "Replace", runSeconds: 600))
-            try await withController(world) { _ in
-                try await world.advance(by: .seconds(35))
-                try await world.eventually("the first run is active") {
-                    try liveJobs(world).compactMap(\.metadata.name) == [
-                        JobNaming.name(task: "swap", slot: Self.slot(0))
-                    ]
-                }
-                try await world.advance(by: .seconds(60))
-                try await world.eventually("the second slot replaced the first") {
-                    try liveJobs(world).compactMap(\.metadata.name) == [
-                        JobNaming.name(task: "swap", slot: Self.slot(1))
-                    ]
-                }
-                // Status follows the Jobs (its write gives way to the reconciles the Job events start).
-                try await world.eventually("status shows the second run active") {
-                    try world.task("swap").status?.active?.map(\.name) == [
-                        JobNaming.name(task: "swap", slot: Self.slot(1))
-                    ]
-                }
-            }
         }
     }
 

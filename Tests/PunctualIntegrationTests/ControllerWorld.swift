@@ -67,15 +67,18 @@ final class ControllerWorld: Sendable {
     }
 
     /// A controller on this world's clock (no leader election unless an elector is given).
+    ///
+    /// - Parameter decide: the decision; tests wrap ``Decision/plan(for:)`` to act on the cluster
+    ///   between the controller's reading of its caches and its writes.
     func controller(
         elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics(),
-        workers: Int = 2
+        workers: Int = 2, decide: @escaping ScheduledTaskController.Decide = { Decision.plan(for: $0) }
     ) -> ScheduledTaskController {
         var logger = Logger(label: "test.controller")
         logger.logLevel = .critical
         return ScheduledTaskController(
             client: client, clock: clock, configuration: .init(workers: workers), elector: elector,
-            decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: metrics, logger: logger)
+            decide: decide, identity: identity, metricsFactory: metrics, logger: logger)
     }
 
     /// A controller (no leader election) with a client of its own whose requests `observer` sees;
@@ -116,6 +119,28 @@ final class ControllerWorld: Sendable {
             GroupResource(group: "punctual.dev", resource: "scheduledtasks"), namespace: namespace, name: name
         )
         .decode(as: ScheduledTask.self)
+    }
+
+    /// Completes a Job in the store as the Job controller would (`SuccessCriteriaMet`, then
+    /// `Complete`), whatever its Pods do: a completion no controller cache has seen yet.
+    func completeJob(_ name: String, namespace: String = "default") throws {
+        let now = JSONValue.string(KubeTime.format(clock.currentDate))
+        try store.modify(
+            GroupResource(group: "batch", resource: "jobs"), namespace: namespace, name: name, subresource: .status
+        ) { job in
+            job.set(
+                path: ["status", "conditions"],
+                to: [
+                    [
+                        "type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached",
+                        "lastTransitionTime": now,
+                    ],
+                    ["type": "Complete", "status": "True", "reason": "CompletionsReached", "lastTransitionTime": now],
+                ])
+            job.set(path: ["status", "completionTime"], to: now)
+            job.set(path: ["status", "succeeded"], to: 1)
+            job.set(path: ["status", "active"], to: 0)
+        }
     }
 
     func jobs(namespace: String = "default") throws -> [Job] {

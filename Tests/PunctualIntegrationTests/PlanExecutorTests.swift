@@ -5,8 +5,9 @@ import MetricsTestKit
 import PunctualController
 import Testing
 
-/// The executor's writes against KubeSim over HTTP: 409 means done, uid preconditions, events
-/// deduplicated into counts, statuses coalesced and merged without losing foreign fields.
+/// The executor's writes against KubeSim over HTTP: 409 means done, uid and resourceVersion
+/// preconditions, events deduplicated into counts, statuses coalesced and merged without losing
+/// foreign fields.
 @Suite struct PlanExecutorTests {
     static let slot = Date(timeIntervalSince1970: 1_767_225_660)
     static let tasks = GroupResource(group: "punctual.dev", resource: "scheduledtasks")
@@ -87,6 +88,37 @@ import Testing
             let current = try fixture.world.jobs()
             let again = await fixture.executor.execute(delete, for: fixture.task, jobs: current)
             #expect(again.deleted == [creation(for: fixture.task).name])
+        }
+    }
+
+    @Test func conditionalDeleteSparesAJobThatChangedSinceItWasObserved() async throws {
+        // No simulated runtime: nothing but the test changes the Job.
+        try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1), simulatesJobs: false) { world in
+            try world.createTask(minutelyTask("exec"))
+            let task = try world.task("exec")
+            let executor = PlanExecutor(
+                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
+                statusWriter: StatusWriter(client: world.client, clock: world.clock),
+                metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock)
+            let name = creation(for: task).name
+            let create = Plan(actions: [.createJob(creation(for: task))], status: ScheduledTaskStatus(), requeueAt: nil)
+            _ = await executor.execute(create, for: task, jobs: [])
+            let observed = try world.jobs()
+            // The Job completes after the decision saw it running.
+            try world.completeJob(name)
+            let delete = Plan(
+                actions: [.deleteJob(JobDeletion(name: name, reason: .replaced, isConditional: true))],
+                status: ScheduledTaskStatus(), requeueAt: nil)
+            let refused = await executor.execute(delete, for: task, jobs: observed)
+            #expect(refused.failures.isEmpty, "a changed Job is not an error: \(refused.failures)")
+            #expect(refused.deleted.isEmpty)
+            let unseen = await executor.execute(delete, for: task, jobs: [])
+            #expect(unseen.deleted.isEmpty, "a Job the decision did not observe is not deleted")
+            let survivor = try #require(try world.jobs().first)
+            #expect(survivor.status?.conditions?.contains { $0.type == "Complete" && $0.status == "True" } == true)
+            let current = await executor.execute(delete, for: task, jobs: [survivor])
+            #expect(current.deleted == [name])
+            #expect(try world.jobs().isEmpty)
         }
     }
 

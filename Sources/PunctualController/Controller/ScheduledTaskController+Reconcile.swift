@@ -28,7 +28,8 @@ extension ScheduledTaskController {
             return .done
         }
         let priority = task.spec.effectiveTier.rank
-        if let overlay = statusWriter.overlay(for: task) { task.status = overlay }
+        let overlay = statusWriter.overlay(for: task)
+        if let overlay { task.status = overlay }
         var metadata: Logger.Metadata = ["task": "\(key)"]
 
         let known = knownVerdict(on: task, key: key)
@@ -40,7 +41,7 @@ extension ScheduledTaskController {
         let jobs = dependents(self.jobs, of: key)
         let observation = Observation(
             task: task, jobs: jobs, pods: dependents(pods, of: key), now: clock.currentDate,
-            settings: configuration.settings)
+            settings: configuration.settings, isStatusStored: overlay == nil)
         let plan = decide(observation)
         // A template not yet checked for this generation: a Job create is the check itself (a
         // rejection is handled below); otherwise the dry run runs, after the first decisions of the

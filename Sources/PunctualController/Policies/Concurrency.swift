@@ -137,23 +137,6 @@ extension DecisionState {
             reason: policy == .forbid ? "ConcurrencyForbidden" : "MaxConcurrentReached")
     }
 
-    /// Deletes every active run for Replace, recording each as replaced (not a failure).
-    mutating func replaceActiveRuns(by slot: Date) {
-        for name in activeNames.sorted() {
-            actions.append(.deleteJob(JobDeletion(name: name, reason: .replaced)))
-            let run = observed.first { $0.jobName == name }
-            let active = status.active?.first { $0.name == name }
-            removeActive(name)
-            guard let scheduled = run?.slot ?? active?.scheduledTime else { continue }
-            record(
-                .init(
-                    scheduledTime: scheduled, attempt: run?.attempt ?? active?.attempt ?? 1, job: name, phase: .failed,
-                    startTime: run?.startedAt, completionTime: stamp, reason: JobDeletion.Reason.replaced.rawValue,
-                    message: "replaced by slot \(describe(slot))"))
-            event(.normal, "Replaced", "Job \(name) deleted: replaced by slot \(describe(slot))")
-        }
-    }
-
     /// Holds due slots under Queue until a run finishes, while their window allows.
     private mutating func hold(_ held: [Date]) {
         let before = Set(previous.queued ?? [])

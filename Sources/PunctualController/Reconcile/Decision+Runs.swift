@@ -18,7 +18,11 @@ extension DecisionState {
     mutating func trackRuns() {
         let knownActive = Dictionary((previous.active ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for run in observed {
-            if knownActive[run.jobName] != nil {
+            if let known = knownActive[run.jobName] {
+                if let slot = known.replacedBy {
+                    followReplaced(run, by: slot)
+                    continue
+                }
                 if run.isActive { activeNames.insert(run.jobName) }
                 follow(run)
                 continue
@@ -33,6 +37,7 @@ extension DecisionState {
             // or their disappearance would later read as a vanished run.
             guard isUnrecorded(run) else { continue }
             adopt(run)
+            replaceOlderRuns(adopting: run)
             follow(run)
         }
         closeVanishedRuns(knownActive)
@@ -72,7 +77,7 @@ extension DecisionState {
     }
 
     /// Records the run's current phase and concludes it when it finished.
-    private mutating func follow(_ run: ObservedRun) {
+    mutating func follow(_ run: ObservedRun) {
         let before = entry(job: run.jobName)
         if run.phase.isFinished {
             conclude(run)
@@ -163,12 +168,19 @@ extension DecisionState {
     /// Active runs whose Job is gone. A Job just created may not be in the cache yet, so the
     /// verdict waits for `vanishedJobGrace`; then the run is closed as Failed (JobDeleted) and
     /// never recreated or retried: its outcome is unknown, and running it again could double it.
+    /// A run marked replaced is closed as `Replaced` instead.
     private mutating func closeVanishedRuns(_ knownActive: [String: ScheduledTaskStatus.ActiveRun]) {
         let seen = Set(observed.map(\.jobName))
         for (name, run) in knownActive.sorted(by: { $0.key < $1.key }) where !seen.contains(name) {
+            // The mark may be this decision's own (an adopted Job replaced this run).
+            let replacedBy = status.active?.first { $0.name == name }?.replacedBy
             if let created = run.createdAt, now < created.addingTimeInterval(settings.vanishedJobGrace) {
-                activeNames.insert(name)
+                if replacedBy == nil { activeNames.insert(name) }
                 due(at: created.addingTimeInterval(settings.vanishedJobGrace))
+                continue
+            }
+            if let replacedBy {
+                closeReplaced(run, by: replacedBy)
                 continue
             }
             removeActive(name)

@@ -15,15 +15,22 @@ public struct Observation: Sendable {
     public var pods: [Pod]
     public var now: Date
     public var settings: ControllerSettings
+    /// Whether `task.status` is stored on the server. It is not while the controller decides from
+    /// a status it submitted but the cache does not show yet (``StatusWriter/overlay(for:)``): a
+    /// crash would lose it. The decision then holds back deletes whose only record is that status
+    /// (a replaced run's Job), so a new leader never finds a run gone that no stored status named.
+    public var isStatusStored: Bool
 
     public init(
-        task: ScheduledTask, jobs: [Job] = [], pods: [Pod] = [], now: Date, settings: ControllerSettings = .init()
+        task: ScheduledTask, jobs: [Job] = [], pods: [Pod] = [], now: Date, settings: ControllerSettings = .init(),
+        isStatusStored: Bool = true
     ) {
         self.task = task
         self.jobs = jobs
         self.pods = pods
         self.now = now
         self.settings = settings
+        self.isStatusStored = isStatusStored
     }
 
     /// The task's runs as seen in its Jobs and Pods, oldest slot first.

@@ -151,11 +151,18 @@ public struct JobDeletion: Sendable, Hashable {
     public var reason: Reason
     /// Always `Background`: the Job goes at once, the garbage collector removes its Pods.
     public var propagationPolicy: String
+    /// Whether the delete also carries the observed `resourceVersion` as a precondition, so the
+    /// Job is deleted only in the state the decision saw. A Job that changed since — most
+    /// importantly one that completed just before a Replace — survives (the server answers 409,
+    /// which is *done*), and the next decision records what it became. Without an observed Job
+    /// to take the version from, the executor sends nothing.
+    public var isConditional: Bool
 
-    public init(name: String, reason: Reason, propagationPolicy: String = "Background") {
+    public init(name: String, reason: Reason, propagationPolicy: String = "Background", isConditional: Bool = false) {
         self.name = name
         self.reason = reason
         self.propagationPolicy = propagationPolicy
+        self.isConditional = isConditional
     }
 }
 

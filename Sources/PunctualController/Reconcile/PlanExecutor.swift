@@ -23,7 +23,9 @@ import Logging
 ///   retried; the next decision plans the same alert again;
 /// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
 /// - events are best-effort: failures are logged, never retried into a loop;
-/// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives.
+/// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives;
+///   conditional ones (Replace) also its observed resourceVersion, so a Job that finished since
+///   the decision survives too (409 is *done*; the Job's change brings the next decision).
 ///
 /// Given a ``ForegroundGate``, every Job create is foreground work from before it asks for the
 /// budget until the server answers: the status writer and the Event delivery wait meanwhile.
@@ -196,10 +198,14 @@ public struct PlanExecutor: Sendable {
         _ deletion: JobDeletion, task: String, namespace: String?, jobs: [Job], report: inout Report
     ) async {
         let client = client.dynamic(ResourceType.jobs, namespace: namespace)
-        let uid = jobs.first { $0.metadata.name == deletion.name }?.metadata.uid
+        let observed = jobs.first { $0.metadata.name == deletion.name }
+        // A conditional delete (Replace) never removes a Job in a state the decision did not see.
+        if deletion.isConditional, observed?.metadata.resourceVersion == nil { return }
         let options = DeleteOptions(
             propagationPolicy: PropagationPolicy(rawValue: deletion.propagationPolicy) ?? .background,
-            preconditionUID: uid, priority: .low)
+            preconditionUID: observed?.metadata.uid,
+            preconditionResourceVersion: deletion.isConditional ? observed?.metadata.resourceVersion : nil,
+            priority: .low)
         do {
             _ = try await client.delete(deletion.name, options: options)
             report.deleted.append(deletion.name)

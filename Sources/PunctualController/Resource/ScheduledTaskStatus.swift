@@ -67,15 +67,22 @@ public struct ScheduledTaskStatus: Codable, Sendable, Hashable {
         public var createdAt: Date?
         /// Whether the LongRunning alert was already sent for this run.
         public var longRunningReported: Bool?
+        /// The slot (or manual trigger instant) of the run that replaced this one under
+        /// `concurrencyPolicy: Replace`. The run no longer counts towards concurrency; its Job is
+        /// deleted once a stored status carries this mark, and its result is recorded when the Job
+        /// is seen gone or finished: `Replaced`, or `Succeeded` when it completed first.
+        public var replacedBy: Date?
 
         public init(
-            name: String, scheduledTime: Date, attempt: Int, createdAt: Date? = nil, longRunningReported: Bool? = nil
+            name: String, scheduledTime: Date, attempt: Int, createdAt: Date? = nil, longRunningReported: Bool? = nil,
+            replacedBy: Date? = nil
         ) {
             self.name = name
             self.scheduledTime = scheduledTime
             self.attempt = attempt
             self.createdAt = createdAt
             self.longRunningReported = longRunningReported
+            self.replacedBy = replacedBy
         }
     }
 

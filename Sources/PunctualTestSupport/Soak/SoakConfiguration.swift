@@ -63,6 +63,9 @@ public struct SoakConfiguration: Sendable {
         guard step > .zero && step <= .seconds(5) else {
             throw SoakError("step must be in (0 s, 5 s], got \(step)")
         }
+        guard settle > .zero && settle <= .seconds(2) else {
+            throw SoakError("settle must be in (0 s, 2 s], got \(settle)")
+        }
     }
 }
 

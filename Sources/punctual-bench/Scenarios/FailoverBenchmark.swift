@@ -104,7 +104,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
     // MARK: - Measuring
 
     private func measure(_ cluster: FailoverCluster, arrivals: JobArrivals) async throws -> FailoverReport {
-        try await cluster.installDefinition(from: SoakConfiguration.defaultCRDURL)
+        try await cluster.installDefinitions()
         var offsets: [String: TimeInterval] = [:]
         for index in 0..<tasks {
             let name = String(format: "failover-%04d", index)
@@ -195,6 +195,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             perSlot["\(task) \(slot)", default: 0] += 1
         }
         let duplicates = perSlot.values.map { $0 - 1 }.reduce(0, +)
+        let recorded = try await cluster.recordedRuns()
         var lost: [String] = []
         var checked = 0
         let first = (from.timeIntervalSince1970 / 60).rounded(.up) * 60
@@ -203,9 +204,11 @@ struct FailoverBenchmark: AsyncParsableCommand {
             while slot.addingTimeInterval(offset) <= to {
                 if slot.addingTimeInterval(offset) >= from.addingTimeInterval(30) {
                     checked += 1
-                    if perSlot["\(task) \(KubeTime.format(slot))"] == nil {
+                    let name = KubeTime.format(slot)
+                    if perSlot["\(task) \(name)"] == nil {
+                        let status = recorded[task]?[name] ?? "no run in status"
                         lost.append(
-                            "\(task) slot \(KubeTime.format(slot)) due \(KubeTime.formatMicro(slot.addingTimeInterval(offset)))"
+                            "\(task) slot \(name) due \(KubeTime.formatMicro(slot.addingTimeInterval(offset))); \(status)"
                         )
                     }
                 }

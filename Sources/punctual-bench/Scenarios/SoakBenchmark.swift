@@ -31,6 +31,12 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Virtual seconds per step (1 or 2 keep up with the 2 s election retry period).")
     var stepSeconds: Int = 1
 
+    @Option(
+        help:
+            "Real milliseconds without a store write that end each step (more keeps replicas in step on a busy machine)."
+    )
+    var settleMilliseconds: Int = 15
+
     @Flag(help: "Print progress lines on stderr.")
     var verbose = false
 
@@ -45,7 +51,7 @@ struct SoakBenchmark: AsyncParsableCommand {
     private var soakConfiguration: SoakConfiguration {
         SoakConfiguration(
             minutes: minutes, seed: seed, taskCount: tasks, faultsPerMinute: faultsPerMinute,
-            drainMinutes: drainMinutes, step: .seconds(stepSeconds))
+            drainMinutes: drainMinutes, step: .seconds(stepSeconds), settle: .milliseconds(settleMilliseconds))
     }
 
     func run() async throws {

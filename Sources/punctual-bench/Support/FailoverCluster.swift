@@ -68,14 +68,22 @@ final class FailoverCluster {
 
     // MARK: - Cluster objects
 
-    /// Installs the ScheduledTask CRD and waits until the resource is served.
-    func installDefinition(from url: URL) async throws {
-        guard let crd = try JSONValue.yamlDocuments(String(contentsOf: url, encoding: .utf8)).first?.value else {
-            throw FailoverError("\(url.path) holds no CRD")
-        }
-        let reply = try await api.request(.POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crd)
+    /// Installs the ScheduledTask CRD and the tier PriorityClasses (run pods name them; without
+    /// them admission refuses every pod and each run ends Missed), and waits until the resource
+    /// is served.
+    func installDefinitions() async throws {
+        let manifests = try PunctualDefinitions.manifests()
+        let reply = try await api.request(
+            .POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: manifests.definition)
         guard reply.status == 201 else {
             throw FailoverError("creating the CRD answered \(reply.status): \(reply.text)")
+        }
+        for priorityClass in manifests.priorityClasses {
+            let reply = try await api.request(
+                .POST, "/apis/scheduling.k8s.io/v1/priorityclasses", body: priorityClass)
+            guard reply.status == 201 else {
+                throw FailoverError("creating a PriorityClass answered \(reply.status): \(reply.text)")
+            }
         }
         try await poll("ScheduledTasks are served", within: .seconds(10)) {
             try await self.api.request(.GET, "/apis/punctual.dev/v1alpha1/namespaces/\(Self.namespace)/scheduledtasks")
@@ -98,6 +106,28 @@ final class FailoverCluster {
         let reply = try await api.request(.GET, "/apis/batch/v1/namespaces/\(Self.namespace)/jobs")
         guard reply.status == 200 else { throw FailoverError("listing Jobs answered \(reply.status): \(reply.text)") }
         return try (reply.body["items"]?.arrayValue ?? []).map { try $0.decode(as: Job.self) }
+    }
+
+    /// What each task's status says of its slots: task name → scheduled time → "phase (reason): message",
+    /// so a slot without a Job can be reported with the controller's own account of it.
+    func recordedRuns() async throws -> [String: [String: String]] {
+        let reply = try await api.request(
+            .GET, "/apis/punctual.dev/v1alpha1/namespaces/\(Self.namespace)/scheduledtasks")
+        guard reply.status == 200 else {
+            throw FailoverError("listing ScheduledTasks answered \(reply.status): \(reply.text)")
+        }
+        var recorded: [String: [String: String]] = [:]
+        for task in reply.body["items"]?.arrayValue ?? [] {
+            guard let name = task[path: ["metadata", "name"]]?.stringValue else { continue }
+            for run in task[path: ["status", "runs"]]?.arrayValue ?? [] {
+                guard let slot = run["scheduledTime"]?.stringValue else { continue }
+                let phase = run["phase"]?.stringValue ?? "?"
+                let reason = run["reason"]?.stringValue.map { " (\($0))" } ?? ""
+                let message = run["message"]?.stringValue.map { ": \($0)" } ?? ""
+                recorded[name, default: [:]][slot] = phase + reason + message
+            }
+        }
+        return recorded
     }
 
     /// The lease holder's slot (`a` or `b`) and when it acquired the lease, from the Lease itself.

@@ -476,6 +476,12 @@ spec:
                       longRunningReported:
                         type: boolean
                         description: Whether the LongRunning alert was sent for this run.
+                      replacedBy:
+                        type: string
+                        format: date-time
+                        description: >-
+                          The slot of the run that replaced this one (concurrencyPolicy Replace);
+                          its Job is being deleted and its result is recorded once the Job is gone.
                 runs:
                   type: array
                   description: The latest runs, newest last, at most spec.history.runsLimit.

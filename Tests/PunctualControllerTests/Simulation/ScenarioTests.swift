@@ -128,7 +128,31 @@ struct ScenarioTests {
         #expect(world.deleted.map(\.reason) == [.replaced, .replaced])
         #expect(world.runs(.failed).map(\.reason) == ["Replaced", "Replaced"])
         #expect(world.task.status?.consecutiveFailures == 0)
-        #expect(world.peakActive == 1)
+        // The replaced Job goes one reconcile after the new one is created (once the mark is stored).
+        #expect(world.peakActive == 2)
+        #expect(world.task.status?.active?.map(\.scheduledTime) == [Instants.topOfTheHour])
+    }
+
+    @Test("OnceOnly Replace catching up after downtime, its status write lost: every slot is recorded")
+    func replaceCatchUpSurvivesALostStatusWrite() {
+        // 08:00 runs for hours; the controller is down from 08:00:05 to 10:00:30, so 09:00 and
+        // 10:00 are caught up in one plan: 09:00 replaces 08:00 and is replaced by 10:00 at once.
+        let task = Self.hourly.guarantee(.onceOnly).catchUpWindow(3 * 3600).concurrency(.replace)
+            .scheduled(through: Self.start.plus(hours: -1))
+        var world = World(task: task, now: Self.start)
+        world.script = { _ in RunScript(runsFor: 5 * 3600) }
+        world.run(until: Self.start.plus(seconds: 5))
+        world.downtime(until: Instants.topOfTheHour.plus(seconds: 30))
+        // The leader dies after that plan's creates (and anything else it sent) but before its
+        // status is stored; the next leader starts from the status of 08:00.
+        world.droppedStatusWrites = 1
+        world.run(until: Instants.nextHour.plus(minutes: 5))
+        #expect(world.createdSlots == [Self.start, Instants.previousHour, Instants.topOfTheHour, Instants.nextHour])
+        #expect(
+            (world.task.status?.runs ?? []).map(render) == [
+                "08:00 Failed Replaced", "09:00 Failed Replaced", "10:00 Failed Replaced", "11:00 Running",
+            ])
+        #expect(world.alerts.isEmpty)
     }
 
     @Test("history pruning keeps successfulJobsLimit finished Jobs and runsLimit entries")

@@ -16,6 +16,8 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
     var pods: [Pod] = []
     var now: Date
     var settings = ControllerSettings()
+    /// Whether the task's status is stored (false: the controller's unwritten status overlay).
+    var isStatusStored = true
 
     /// Names of the Jobs created, in order.
     var creates: [String] = []
@@ -50,7 +52,9 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         case at(Date)
     }
 
-    var observation: Observation { Observation(task: task, jobs: jobs, pods: pods, now: now, settings: settings) }
+    var observation: Observation {
+        Observation(task: task, jobs: jobs, pods: pods, now: now, settings: settings, isStatusStored: isStatusStored)
+    }
 
     /// Decides and checks every expectation.
     func verify(sourceLocation: SourceLocation = #_sourceLocation) {
