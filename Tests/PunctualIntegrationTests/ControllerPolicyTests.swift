@@ -50,15 +50,7 @@ import Testing
             }
             // A new leader takes the verdict from status: no second dry run for the same generation.
             let requests = RequestCounter()
-            var logger = Logger(label: "test.successor")
-            logger.logLevel = .critical
-            let client = try KubeClient(
-                configuration: ClientConfiguration(server: world.baseURL, qps: 10_000, burst: 10_000),
-                clock: world.clock, logger: logger, observer: requests)
-            let successor = ScheduledTaskController(
-                client: client, clock: world.clock, configuration: .init(workers: 2), elector: nil,
-                decide: { Decision.plan(for: $0) }, identity: "successor", metricsFactory: TestMetrics(), logger: logger
-            )
+            let (successor, client) = try world.controller(observedBy: requests, identity: "successor")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await successor.run() }
                 try await world.eventually("the successor synced") { successor.hasSynced }

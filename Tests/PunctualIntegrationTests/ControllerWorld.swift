@@ -81,6 +81,22 @@ final class ControllerWorld: Sendable {
             decide: decide, identity: identity, metricsFactory: metrics, logger: logger)
     }
 
+    /// A controller (no leader election) with a client of its own whose requests `observer` sees;
+    /// shut the client down after the controller.
+    func controller(
+        observedBy observer: some RequestObserver, identity: String
+    ) throws -> (controller: ScheduledTaskController, client: KubeClient) {
+        var logger = Logger(label: "test.\(identity)")
+        logger.logLevel = .critical
+        let client = try KubeClient(
+            configuration: ClientConfiguration(server: baseURL, qps: 10_000, burst: 10_000), clock: clock,
+            logger: logger, observer: observer)
+        let controller = ScheduledTaskController(
+            client: client, clock: clock, configuration: .init(workers: 2), elector: nil,
+            decide: { Decision.plan(for: $0) }, identity: identity, metricsFactory: TestMetrics(), logger: logger)
+        return (controller, client)
+    }
+
     /// A leader-election candidate over a real Lease in `default`, with client-go's timings
     /// unless `leaseDuration`/`renewDeadline` say otherwise.
     func elector(

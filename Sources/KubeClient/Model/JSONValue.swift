@@ -120,6 +120,11 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
+        // Inside a value decoded from a parsed JSONValue: take the member over as it is.
+        if let source = decoder as? JSONValueDecoder {
+            self = source.value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -175,9 +180,10 @@ extension JSONValue {
         self = try JSONValue.parse(data)
     }
 
-    /// Decodes this value into a `Decodable` type.
+    /// Decodes this value into a `Decodable` type, with the conventions of `JSONDecoder.kubernetes`,
+    /// walking the value directly (no serialising and parsing again).
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        try JSONDecoder.kubernetes.decode(T.self, from: serialized())
+        try JSONValueDecoder.decode(T.self, from: self, at: .root)
     }
 }
 
@@ -229,9 +235,54 @@ public enum KubeTime {
 
     /// Parses RFC 3339 with optional fractional seconds and any offset.
     public static func parse(_ text: String) -> Date? {
+        if let date = parseUTC(text) { return date }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: false)) {
             return date
         }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// The common form `2026-03-08T07:00:00Z` (what API servers write), parsed without a
+    /// formatter: timestamps are in every object, and `Date.ISO8601FormatStyle` parsing was a
+    /// visible share of decoding. Anything else (fractions, offsets) returns `nil`.
+    static func parseUTC(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: "T"),
+                bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                bytes[19] == UInt8(ascii: "Z")
+            else { return nil }
+            func number(_ from: Int, _ count: Int) -> Int? {
+                var value = 0
+                for index in from..<(from + count) {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+                hour < 24, minute < 60, second < 60
+            else { return nil }
+            var time = tm()
+            time.tm_year = Int32(year - 1900)
+            time.tm_mon = Int32(month - 1)
+            time.tm_mday = Int32(day)
+            time.tm_hour = Int32(hour)
+            time.tm_min = Int32(minute)
+            time.tm_sec = Int32(second)
+            return Date(timeIntervalSince1970: TimeInterval(timegm(&time)))
+        }
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }

@@ -24,6 +24,7 @@ extension ScheduledTaskController {
         guard var task = cachedTask(key) else {
             statusWriter.forget(key)
             _ = templateVerdicts.withLock { $0.removeValue(forKey: key) }
+            _ = deferredDryRuns.withLock { $0.remove(key) }
             return .done
         }
         let priority = task.spec.effectiveTier.rank
@@ -31,15 +32,10 @@ extension ScheduledTaskController {
         if let overlay { task.status = overlay }
         var metadata: Logger.Metadata = ["task": "\(key)"]
 
-        switch await checkTemplate(of: task, key: key) {
-        case .accepted:
-            break
-        case .rejected(_, let message):
-            await releasePlaceholders(of: task, key: key)
-            await reportRejectedTemplate(task, message: message)
+        let known = knownVerdict(on: task, key: key)
+        if case .rejected(_, let message) = known {
+            await rejectTemplate(of: task, key: key, message: message)
             return .done
-        case nil:
-            return .retry(priority: priority)
         }
 
         let jobs = dependents(self.jobs, of: key)
@@ -47,14 +43,34 @@ extension ScheduledTaskController {
             task: task, jobs: jobs, pods: dependents(pods, of: key), now: clock.currentDate,
             settings: configuration.settings, isStatusStored: overlay == nil)
         let plan = decide(observation)
+        // A template not yet checked for this generation: a Job create is the check itself (a
+        // rejection is handled below); otherwise the dry run runs, after the first decisions of the
+        // tasks that are due (a fresh leader enqueues every task at once).
+        if known == nil, plan.jobCreations.isEmpty {
+            if deferredDryRuns.withLock({ $0.insert(key).inserted }) {
+                return .requeue(after: .zero, priority: priority)
+            }
+            switch await checkTemplate(of: task, key: key) {
+            case .accepted:
+                break
+            case .rejected(_, let message):
+                await rejectTemplate(of: task, key: key, message: message)
+                return .done
+            case nil:
+                return .retry(priority: priority)
+            }
+        }
         let report = await executor.execute(plan, for: task, jobs: jobs)
+        if known == nil, let created = report.created.first, plan.jobCreations.contains(where: { $0.name == created }) {
+            remember(.accepted(generation: task.metadata.generation), for: key)
+        }
         if let failure = report.failures.first(where: { $0.operation == .createJob }) {
             metadata["error"] = "\(failure)"
             if failure.disposition == .terminal {
                 // The server refuses the Job: the template is wrong, which only a spec change fixes.
                 logger.error("the API server rejects the task's Job", metadata: metadata)
                 remember(.rejected(generation: task.metadata.generation, message: "\(failure.underlying)"), for: key)
-                await reportRejectedTemplate(task, message: "\(failure.underlying)")
+                await rejectTemplate(of: task, key: key, message: "\(failure.underlying)")
                 return .done
             }
             logger.warning("creating a Job failed; retrying with backoff", metadata: metadata)
@@ -68,9 +84,9 @@ extension ScheduledTaskController {
 
     // MARK: - Template dry run
 
-    /// The verdict on the task's template for its current generation, dry-running the Job
-    /// when the generation is new; `nil` when the dry run could not be performed (retry).
-    private func checkTemplate(of task: ScheduledTask, key: String) async -> TemplateVerdict? {
+    /// The verdict on the task's template for its current generation when it is known without
+    /// asking the server; `nil` when the template still has to be checked.
+    private func knownVerdict(on task: ScheduledTask, key: String) -> TemplateVerdict? {
         let generation = task.metadata.generation
         if let known = templateVerdicts.withLock({ $0[key] }), known.generation == generation { return known }
         // A rejection recorded in status for this generation (by us before a restart, or by the
@@ -81,6 +97,14 @@ extension ScheduledTaskController {
         }
         // A spec with semantic problems is reported by the decision; the server need not see it.
         guard SpecValidation.problems(in: task.spec).isEmpty else { return .accepted(generation: generation) }
+        return nil
+    }
+
+    /// The verdict on the task's template for its current generation, dry-running the Job
+    /// when the generation is new; `nil` when the dry run could not be performed (retry).
+    private func checkTemplate(of task: ScheduledTask, key: String) async -> TemplateVerdict? {
+        let generation = task.metadata.generation
+        if let known = knownVerdict(on: task, key: key) { return known }
         let verdict: TemplateVerdict
         do {
             try await executor.dryRunJob(for: task)
@@ -114,6 +138,13 @@ extension ScheduledTaskController {
 
     private func remember(_ verdict: TemplateVerdict, for key: String) {
         templateVerdicts.withLock { $0[key] = verdict }
+        _ = deferredDryRuns.withLock { $0.remove(key) }
+    }
+
+    /// Releases the placeholders of a task whose template the server rejects, and reports it.
+    private func rejectTemplate(of task: ScheduledTask, key: String, message: String) async {
+        await releasePlaceholders(of: task, key: key)
+        await reportRejectedTemplate(task, message: message)
     }
 
     /// Deletes the placeholder Pods of a task whose template the API server rejects: no run will

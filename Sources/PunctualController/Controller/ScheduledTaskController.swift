@@ -18,8 +18,10 @@ import Synchronization
 ///   task and rebuilds its view from the cluster, since no state lives only in memory.
 /// - An invalid task gets `InvalidSpec` and is not requeued until its spec changes; its failures
 ///   never hold up the queue for others. Objects that do not decode are skipped by the informers.
-/// - Whenever a task's generation changes, the Job its template produces is created with
-///   `dryRun=All`; a rejection is reported as `InvalidSpec` too.
+/// - Whenever a task's generation changes, the Job its template produces is checked by the API
+///   server: by the run's own create when the first decision creates one, else by a create with
+///   `dryRun=All`, put off once behind the keys already queued so that due tasks go first. A
+///   rejection is reported as `InvalidSpec` too.
 public final class ScheduledTaskController: Service {
     /// The decision function (``Decision/plan(for:)`` in production).
     public typealias Decide = @Sendable (Observation) -> Plan
@@ -62,11 +64,16 @@ public final class ScheduledTaskController: Service {
     let queue: WorkQueue<String>
     let statusWriter: StatusWriter
     let events: EventRecorder
+    /// Reconciles and their Job creates are foreground work; status writes and Events wait for them
+    /// (bounded by the gate).
+    let foreground: ForegroundGate
     let executor: PlanExecutor
     let tasks: [Informer<ScheduledTask>]
     let jobs: [Informer<Job>]
     let pods: [Informer<Pod>]
     let templateVerdicts = Mutex<[String: TemplateVerdict]>([:])
+    /// Tasks whose template dry run was put off once, behind the decisions already queued.
+    let deferredDryRuns = Mutex<Set<String>>([])
 
     /// - Parameters:
     ///   - client: the API connection (its `qps`/`burst` budget is shared by everything here).
@@ -89,12 +96,14 @@ public final class ScheduledTaskController: Service {
         self.elector = elector
         let factory = metricsFactory ?? MetricsSystem.factory
         queue = WorkQueue(name: "scheduledtasks", clock: clock, metricsFactory: factory)
-        statusWriter = StatusWriter(client: client, clock: clock, logger: logger)
+        let foreground = ForegroundGate(clock: clock)
+        self.foreground = foreground
+        statusWriter = StatusWriter(client: client, clock: clock, logger: logger, gate: foreground)
         events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(
             client: client, events: events, statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory),
             clock: clock, logger: logger, alertSink: alertSink, recordsEventsInBackground: true,
-            latenessThreshold: configuration.settings.latenessThreshold)
+            latenessThreshold: configuration.settings.latenessThreshold, foreground: foreground)
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let selector = ScheduledTask.taskLabel
         let byTask: [String: ObjectCache<Job>.IndexFunction] = [Self.taskIndex: Self.taskKey]
@@ -124,6 +133,10 @@ public final class ScheduledTaskController: Service {
 
     /// Whether this replica reconciles now.
     public var isLeading: Bool { elector?.isLeader ?? true }
+
+    /// How many tasks wait for the dry run of their Job template (put off behind the decisions
+    /// already queued, or retried after a failure); benchmarks wait for zero before a burst.
+    public var pendingTemplateChecks: Int { deferredDryRuns.withLock(\.count) }
 
     /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
     public var cachedTasks: [ScheduledTask] { tasks.flatMap(\.cache.objects) }
@@ -200,10 +213,16 @@ public final class ScheduledTaskController: Service {
             for task in informer.cache.objects { enqueue(task) }
         }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.queue.runWorkers(self.configuration.workers) { await self.reconcile($0) } }
+            group.addTask {
+                // A reconcile in progress may be about to create a due Job: it is foreground work, and
+                // so are the keys waiting for a worker (a free worker takes the next one at once).
+                await self.queue.runWorkers(self.configuration.workers) { key in
+                    await self.foreground.withForeground { await self.reconcile(key) }
+                }
+            }
             group.addTask { await self.statusWriter.run(workers: self.configuration.statusWriters) }
             // Events are written here, so a reconcile never waits for one.
-            group.addTask { await self.events.deliverSubmitted(logger: self.logger) }
+            group.addTask { await self.events.deliverSubmitted(logger: self.logger, gate: self.foreground) }
         }
         logger.info("stopped leading")
     }

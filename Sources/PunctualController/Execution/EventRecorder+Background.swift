@@ -1,4 +1,5 @@
 import KubeClient
+import KubeRuntime
 import Logging
 
 // MARK: - Recording off the reconcile path
@@ -21,9 +22,11 @@ extension EventRecorder {
     }
 
     /// Records submitted Events, one at a time and in order, until the calling task is cancelled.
-    /// Failures are logged and not retried, as for ``record(_:about:)``.
-    public func deliverSubmitted(logger: Logger) async {
+    /// Failures are logged and not retried, as for ``record(_:about:)``. With a `gate`, each write
+    /// first waits for its background turn, so Events give way to Job creates.
+    public func deliverSubmitted(logger: Logger, gate: ForegroundGate? = nil) async {
         for await submission in submissions.stream {
+            if let gate { await gate.waitForBackgroundTurn() }
             do {
                 try await record(submission.event, about: submission.task)
             } catch {

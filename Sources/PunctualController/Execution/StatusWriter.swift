@@ -16,6 +16,11 @@ import Synchronization
 /// newest decided status, so the next decision for the task starts from it rather than from a
 /// stale cache (otherwise a miss recorded once could be counted again). Nothing here is needed
 /// after a restart: a new leader decides again from the cluster.
+///
+/// Given a ``ForegroundGate``, each write first waits for its background turn (while Job creates
+/// are in progress, bounded) and only then reads what to write, so the statuses a burst of
+/// decisions produces for one task (the new run `Pending`, then its Job seen without Pods) are
+/// folded into one patch.
 public final class StatusWriter: Sendable {
     /// A status to write for one task.
     public struct Submission: Sendable {
@@ -48,16 +53,19 @@ public final class StatusWriter: Sendable {
     private let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
     private let onWritten: @Sendable (String) -> Void
+    private let gate: ForegroundGate?
 
     /// - Parameters:
     ///   - client: where statuses are written.
     ///   - clock: the clock the writer's retry backoff waits on.
+    ///   - gate: when given, each write waits for its background turn before it reads what to write.
     ///   - onWritten: called with the task key after each successful write (metrics, tests).
     public init(
         client: KubeClient, clock: any WallClock, logger: Logger = Logger(label: "punctual.status"),
-        onWritten: @escaping @Sendable (String) -> Void = { _ in }
+        gate: ForegroundGate? = nil, onWritten: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.client = client
+        self.gate = gate
         self.logger = logger
         self.onWritten = onWritten
         self.queue = WorkQueue(
@@ -131,6 +139,12 @@ public final class StatusWriter: Sendable {
 
     /// Writes the newest status of one task (called by one worker at a time per key).
     func flush(_ key: String) async -> ReconcileResult {
+        // Waiting first lets every status decided meanwhile fold into this one write.
+        if let gate, entries.withLock({ $0[key].map { !$0.isWritten } ?? false }) {
+            await gate.waitForBackgroundTurn()
+            // Stopped while waiting (leadership lost or shutdown): a new leader decides and writes again.
+            if Task.isCancelled { return .done }
+        }
         guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
         let (namespace, name) = Self.split(key)
         let base = (try? JSONValue(encoding: entry.confirmed ?? ScheduledTaskStatus())) ?? [:]

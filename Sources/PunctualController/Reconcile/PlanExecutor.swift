@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import KubeRuntime
 import Logging
 
 /// Performs a ``Plan`` with the API server: the thin, effectful half of a reconcile.
@@ -25,6 +26,9 @@ import Logging
 /// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives;
 ///   conditional ones (Replace) also its observed resourceVersion, so a Job that finished since
 ///   the decision survives too (409 is *done*; the Job's change brings the next decision).
+///
+/// Given a ``ForegroundGate``, every Job create is foreground work from before it asks for the
+/// budget until the server answers: the status writer and the Event delivery wait meanwhile.
 ///
 /// A create that waits for the budget makes its run later than the decision saw. The executor
 /// measures the real creation time, and when the wait made the run late it records that in the
@@ -71,18 +75,21 @@ public struct PlanExecutor: Sendable {
     private let alertSink: AlertSink
     private let recordsEventsInBackground: Bool
     private let latenessThreshold: TimeInterval
+    private let foreground: ForegroundGate?
 
     /// - Parameters:
     ///   - recordsEventsInBackground: hand Events to ``EventRecorder/submit(_:about:)`` instead of
     ///     waiting for their write (the controller does, and runs the recorder's delivery).
     ///   - latenessThreshold: how late a create may be before it is recorded as late
     ///     (``ControllerSettings/latenessThreshold``).
+    ///   - foreground: marks Job creates as foreground work, so background writers give way.
     public init(
         client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
         clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil,
         recordsEventsInBackground: Bool = false,
-        latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold
+        latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold, foreground: ForegroundGate? = nil
     ) {
+        self.foreground = foreground
         self.recordsEventsInBackground = recordsEventsInBackground
         self.latenessThreshold = latenessThreshold
         self.client = client
@@ -164,6 +171,8 @@ public struct PlanExecutor: Sendable {
 
     private func create(_ creation: JobCreation, task: String, namespace: String?, report: inout Report) async {
         let jobs = client.dynamic(ResourceType.jobs, namespace: namespace)
+        foreground?.enter()
+        defer { foreground?.leave() }
         do {
             // The Job name is the lock: it is derived from (task, slot, attempt), so a second
             // create — by another leader, or by us after a crash between this create and the

@@ -169,14 +169,15 @@ struct BenchCluster: Sendable {
         return setupRequests
     }
 
-    /// Waits until the controller has synced, decided every one of `count` tasks once and gone
-    /// quiet: the state in which a real controller waits for its next slot.
+    /// Waits until the controller has synced, decided every one of `count` tasks once, dry-run
+    /// their templates and gone quiet: the state in which a real controller waits for its next slot.
     static func waitUntilSettled(
         _ controller: ScheduledTaskController, tasks count: Int, decisions: SharedCounter, tally: RequestTally,
         limit: Duration
     ) async throws {
         try await waitUntil("the controller's caches synced", limit: limit) { controller.hasSynced }
         try await waitUntil("every task was reconciled once", limit: limit) { decisions.value >= count }
+        try await waitUntil("every template was checked", limit: limit) { controller.pendingTemplateChecks == 0 }
         try await tally.waitUntilQuiet(limit: limit)
     }
 }
