@@ -7,7 +7,8 @@ import Synchronization
 /// The cluster's own record of a soak: every Job ever created with its pods and its outcome, and
 /// every run entry any status of a task ever showed.
 ///
-/// It follows the simulated store directly (not over HTTP, so injected faults never touch it) from
+/// It follows the simulated store directly (not over HTTP, and with a fault-exempt subscription, so
+/// injected faults never touch it) from
 /// the first object on, and keeps what the cluster later forgets: Jobs pruned by the history
 /// limits or deleted by a policy, and run entries trimmed by `runsLimit`. The invariants are
 /// checked against this record, never against what a controller believes.
@@ -126,7 +127,9 @@ public final class SoakLedger: Sendable {
         while !Task.isCancelled {
             let subscription: StoreSubscription
             do {
-                subscription = try store.subscribe(resources: Self.resources, from: start)
+                // Fault-exempt: the dropped-watches fault must not end it, or a compaction right
+                // after could overtake its resume and lose the events in between.
+                subscription = try store.subscribe(resources: Self.resources, from: start, isFaultExempt: true)
             } catch {
                 // The history no longer reaches back (a compaction raced a closed stream): what
                 // happened in between is unknown, which fails the soak rather than hiding anything.
