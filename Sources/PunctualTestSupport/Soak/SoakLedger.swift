@@ -98,6 +98,7 @@ public final class SoakLedger: Sendable {
     private struct State {
         var snapshot = Snapshot()
         var isSubscribed = false
+        var subscriptions = 0
     }
 
     static let resources: Set<GroupResource> = [
@@ -117,6 +118,10 @@ public final class SoakLedger: Sendable {
 
     /// Whether the ledger currently follows the store (it resubscribes when its stream is closed).
     public var isSubscribed: Bool { state.withLock { $0.isSubscribed } }
+
+    /// How many subscriptions it opened: one, unless its stream was closed (only a server shutdown
+    /// closes it: injected faults do not).
+    public var subscriptions: Int { state.withLock { $0.subscriptions } }
 
     // MARK: - Following the store
 
@@ -140,7 +145,10 @@ public final class SoakLedger: Sendable {
                 start = .initialState
                 continue
             }
-            state.withLock { $0.isSubscribed = true }
+            state.withLock {
+                $0.isSubscribed = true
+                $0.subscriptions += 1
+            }
             await withTaskCancellationHandler {
                 for await event in subscription.events { apply(event) }
             } onCancel: {
