@@ -11,35 +11,45 @@ import Testing
 // MARK: - An alert that cannot be recorded is not sent, and the plan is retried
 
 extension AlertDispatcherTests {
-    struct LedgerFailureCase: CustomTestStringConvertible, Sendable {
+    struct FaultCase: CustomTestStringConvertible, Sendable {
         let name: String
-        /// What every patch of the task answers until the faults are cleared.
+        /// What every request the test targets answers until the faults are cleared.
         let code: Int
         var testDescription: String { name }
     }
 
-    static let ledgerFailureCases: [LedgerFailureCase] = [
-        LedgerFailureCase(name: "patch forbidden (403, not retried)", code: 403),
-        LedgerFailureCase(name: "API server unavailable (503 until the client's retries run out)", code: 503),
+    /// What every patch of the task answers.
+    static let ledgerFailureCases: [FaultCase] = [
+        FaultCase(name: "patch forbidden (403, not retried)", code: 403),
+        FaultCase(name: "API server unavailable (503 until the client's retries run out)", code: 503),
     ]
+
+    /// The task `report` with its webhook receiver's Secret in place.
+    static func createTaskAndSecret(in world: ControllerWorld) throws {
+        try world.createTask(task())
+        _ = try world.store.create(secrets, namespace: "default", object: secret(["hook-url": hookURL]))
+    }
+
+    /// An executor that hands alerts to `dispatcher` and writes statuses with a writer of its own.
+    static func executor(_ world: ControllerWorld, dispatcher: AlertDispatcher) -> PlanExecutor {
+        var logger = Logger(label: "test.executor")
+        logger.logLevel = .critical
+        return PlanExecutor(
+            client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
+            statusWriter: StatusWriter(client: world.client, clock: world.clock),
+            metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
+            alertSink: dispatcher.sink)
+    }
 
     /// Regression: the dispatcher used to send an alert whose ledger record it could not write,
     /// and the executor went on to submit the status; a failover in that window sent it twice.
     @Test(arguments: ledgerFailureCases)
-    func unrecordedAlertAbortsThePlanAndTheRetrySendsItOnce(_ testCase: LedgerFailureCase) async throws {
+    func unrecordedAlertAbortsThePlanAndTheRetrySendsItOnce(_ testCase: FaultCase) async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
-            try world.createTask(Self.task())
-            _ = try world.store.create(
-                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            try Self.createTaskAndSecret(in: world)
             let transport = CountingTransport()
             let dispatcher = Self.dispatcher(world, transport: transport)
-            var logger = Logger(label: "test.executor")
-            logger.logLevel = .critical
-            let executor = PlanExecutor(
-                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
-                statusWriter: StatusWriter(client: world.client, clock: world.clock),
-                metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
-                alertSink: dispatcher.sink)
+            let executor = Self.executor(world, dispatcher: dispatcher)
             var status = ScheduledTaskStatus()
             status.lastScheduleTime = Self.slot
             let plan = Plan(

@@ -1,9 +1,6 @@
-import Alerting
 import Foundation
 import KubeClient
 import KubeSim
-import Logging
-import MetricsTestKit
 import Testing
 
 @testable import PunctualController
@@ -11,16 +8,10 @@ import Testing
 // MARK: - A receiver Secret unreadable for a passing reason delays the alert, never loses it
 
 extension AlertDispatcherTests {
-    struct UnreadableCase: CustomTestStringConvertible, Sendable {
-        let name: String
-        /// What every read of a Secret answers until the faults are cleared.
-        let code: Int
-        var testDescription: String { name }
-    }
-
-    static let unreadableCases: [UnreadableCase] = [
-        UnreadableCase(name: "server errors (500 until the client's retries run out)", code: 500),
-        UnreadableCase(name: "throttled (429 until the client's retries run out)", code: 429),
+    /// What every read of a Secret answers.
+    static let unreadableCases: [FaultCase] = [
+        FaultCase(name: "server errors (500 until the client's retries run out)", code: 500),
+        FaultCase(name: "throttled (429 until the client's retries run out)", code: 429),
     ]
 
     /// Regression: a Secret read failing with a passing error made the receiver a
@@ -28,20 +19,12 @@ extension AlertDispatcherTests {
     /// marks the failure handled, so no later decision planned the alert again. The soak saw it as
     /// "is Failed but ops got no Failed alert" (and `team`) under 500 bursts and outages.
     @Test(arguments: unreadableCases)
-    func unreadableReceiversAbortThePlanAndTheRetrySendsOnce(_ testCase: UnreadableCase) async throws {
+    func unreadableReceiversAbortThePlanAndTheRetrySendsOnce(_ testCase: FaultCase) async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
-            try world.createTask(Self.task())
-            _ = try world.store.create(
-                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            try Self.createTaskAndSecret(in: world)
             let transport = CountingTransport()
             let dispatcher = Self.dispatcher(world, transport: transport)
-            var logger = Logger(label: "test.executor")
-            logger.logLevel = .critical
-            let executor = PlanExecutor(
-                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
-                statusWriter: StatusWriter(client: world.client, clock: world.clock),
-                metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
-                alertSink: dispatcher.sink)
+            let executor = Self.executor(world, dispatcher: dispatcher)
             var status = ScheduledTaskStatus()
             status.lastScheduleTime = Self.slot
             let plan = Plan(actions: [.alert(Self.failed), .updateStatus(status)], status: status, requeueAt: nil)
@@ -82,11 +65,9 @@ extension AlertDispatcherTests {
     /// Regression: the maintenance pass took a receiver whose Secret it could not read for one
     /// that was removed, and abandoned the previous leader's pending alert (recorded `failed`).
     @Test(arguments: unreadableCases)
-    func maintenanceKeepsPendingAlertsWhileReceiversAreUnreadable(_ testCase: UnreadableCase) async throws {
+    func maintenanceKeepsPendingAlertsWhileReceiversAreUnreadable(_ testCase: FaultCase) async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
-            try world.createTask(Self.task())
-            _ = try world.store.create(
-                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            try Self.createTaskAndSecret(in: world)
             let transport = CountingTransport()
             // A leader records the alert and dies before delivering it.
             try await Self.dispatcher(world, transport: transport).dispatch(Self.failed, for: try world.task("report"))
