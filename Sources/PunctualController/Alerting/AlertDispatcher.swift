@@ -62,9 +62,6 @@ public final class AlertDispatcher: Service, Sendable {
         var ledger: AlertLedger
         /// The value of the problem annotation as last written (or read).
         var problem: String?
-        /// The task's resourceVersion whose annotations `ledger` and `problem` extend: ledger
-        /// writes are conditional on it, so a stale copy never overwrites a newer ledger.
-        var resourceVersion: String?
     }
 
     struct State {
@@ -138,8 +135,6 @@ public final class AlertDispatcher: Service, Sendable {
         var deliveries: [(delivery: Delivery, key: String?)] = []
         do {
             try await withLedger(of: task, problem: resolution.problemSummary, undoingOnFailure: true) { ledger in
-                // Repeatable: a conflicting write runs this again on the stored ledger.
-                deliveries = []
                 for (receiver, key) in zip(resolution.receivers, keys) where !ledger.contains(key) {
                     if case .alertmanager = receiver.destination, !alert.kind.isProblem {
                         // Recovery resolves what fired here; resolving twice is harmless, so it is
