@@ -14,7 +14,8 @@ import Synchronization
 ///   first (0 turns it off).
 /// - `POST /sim/faults/unavailable` with `{"seconds": 30}`: every API request answers 503 for this
 ///   long on the simulation clock.
-/// - `POST /sim/faults/close-watches`: every open watch stream ends now.
+/// - `POST /sim/faults/close-watches`: every open watch stream ends now (in-process subscriptions
+///   opened fault-exempt stay open).
 /// - `POST /sim/faults/compact`: the watch history is forgotten; older resourceVersions and continue
 ///   tokens get 410 Expired.
 /// - `GET /sim/faults`: the pending faults, as JSON. `DELETE /sim/faults`: clears failures, latency
@@ -94,9 +95,9 @@ public final class FaultInjector: Sendable {
         state.withLock { $0.unavailableUntil = until }
     }
 
-    /// Ends every open watch stream.
+    /// Ends every open watch stream, and every in-process subscription that is not fault-exempt.
     public func closeAllWatches() {
-        store.closeAllSubscriptions()
+        store.closeWatchesSparingFaultExempt()
     }
 
     /// Forgets the watch history, so older resourceVersions and continue tokens get 410 Expired.

@@ -65,7 +65,7 @@ public struct StoreSubscription: Sendable {
 /// resources.
 ///
 /// In-process components (the simulated runtime, tests) use the same API as the HTTP server:
-/// ``subscribe(resources:namespace:from:bufferLimit:)`` to observe changes and
+/// ``subscribe(resources:namespace:from:bufferLimit:isFaultExempt:)`` to observe changes and
 /// ``modify(_:namespace:name:subresource:_:)`` for atomic read-modify-write.
 ///
 /// Approximations, compared with a real API server: garbage collection and namespace deletion happen
@@ -252,11 +252,15 @@ public final class SimStore: Sendable {
     ///   - namespace: only this namespace; `nil` or empty for all.
     ///   - from: where to start (see ``WatchStart``).
     ///   - bufferLimit: events buffered before a slow subscriber is closed; `nil` is unbounded.
+    ///   - isFaultExempt: the injected "close all watches" fault (``FaultInjector/closeAllWatches()``)
+    ///     leaves this subscription open. For an in-process observer that must record the very
+    ///     faults injected (a soak's record of the cluster): resuming after a closed stream races
+    ///     the next compaction, and losing that race loses events. Server shutdown still ends it.
     /// - Throws: 410 Expired when `from` is a resourceVersion older than the retained history, 504
     ///   Timeout (cause `ResourceVersionTooLarge`) when it is newer than the store.
     public func subscribe(
         resources: Set<GroupResource>? = nil, namespace: String? = nil, from start: WatchStart = .now,
-        bufferLimit: Int? = nil
+        bufferLimit: Int? = nil, isFaultExempt: Bool = false
     ) throws(Status) -> StoreSubscription {
         let (id, stream, count, revision) = try state.withLock {
             state throws(Status) -> (UInt64, AsyncStream<StoreEvent>, Int, Int64) in
@@ -298,7 +302,8 @@ public final class SimStore: Sendable {
                 }
             }
             let (id, stream, _) = state.hub.subscribe(
-                resources: resources, namespace: namespace, initial: initial, bufferLimit: bufferLimit)
+                resources: resources, namespace: namespace, initial: initial, bufferLimit: bufferLimit,
+                isFaultExempt: isFaultExempt)
             return (id, stream, initial.count, state.revision)
         }
         return StoreSubscription(
@@ -327,6 +332,11 @@ public final class SimStore: Sendable {
     /// Ends every subscription (watch clients see their stream end and must resume).
     public func closeAllSubscriptions() {
         state.withLock { $0.hub.closeAll() }
+    }
+
+    /// Ends every subscription but the fault-exempt ones: the "close all watches" fault.
+    public func closeWatchesSparingFaultExempt() {
+        state.withLock { $0.hub.closeAll(sparingFaultExempt: true) }
     }
 
     /// The number of open subscriptions (watches and in-process observers).

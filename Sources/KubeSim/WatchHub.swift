@@ -16,6 +16,9 @@ struct WatchHub {
     private struct Subscriber {
         let resources: Set<GroupResource>?
         let namespace: String?
+        /// Kept open by ``WatchHub/closeAll(sparingFaultExempt:)`` when sparing (see
+        /// ``SimStore/subscribe(resources:namespace:from:bufferLimit:isFaultExempt:)``).
+        let isFaultExempt: Bool
         let continuation: AsyncStream<StoreEvent>.Continuation
 
         func wants(_ event: StoreEvent) -> Bool {
@@ -99,7 +102,8 @@ struct WatchHub {
     /// - Parameter bufferLimit: events buffered before the subscriber is closed; `nil` is unbounded
     ///   (for in-process components that must not miss anything).
     mutating func subscribe(
-        resources: Set<GroupResource>?, namespace: String?, initial: [StoreEvent], bufferLimit: Int?
+        resources: Set<GroupResource>?, namespace: String?, initial: [StoreEvent], bufferLimit: Int?,
+        isFaultExempt: Bool = false
     ) -> (UInt64, AsyncStream<StoreEvent>, AsyncStream<StoreEvent>.Continuation) {
         nextSubscriberID += 1
         let id = nextSubscriberID
@@ -107,7 +111,8 @@ struct WatchHub {
             bufferLimit.map { .bufferingOldest(max($0, initial.count + 1)) } ?? .unbounded
         let (stream, continuation) = AsyncStream<StoreEvent>.makeStream(bufferingPolicy: policy)
         for event in initial { continuation.yield(event) }
-        subscribers[id] = Subscriber(resources: resources, namespace: namespace, continuation: continuation)
+        subscribers[id] = Subscriber(
+            resources: resources, namespace: namespace, isFaultExempt: isFaultExempt, continuation: continuation)
         return (id, stream, continuation)
     }
 
@@ -125,10 +130,12 @@ struct WatchHub {
         }
     }
 
-    /// Ends every subscriber's stream (fault injection "close all watches", or server shutdown).
-    mutating func closeAll() {
-        let all = subscribers
-        subscribers.removeAll()
-        for subscriber in all.values { subscriber.continuation.finish() }
+    /// Ends every subscriber's stream (server shutdown), or, when `sparingFaultExempt`, every one
+    /// but the fault-exempt observers (fault injection "close all watches").
+    mutating func closeAll(sparingFaultExempt: Bool = false) {
+        for (id, subscriber) in subscribers where !(sparingFaultExempt && subscriber.isFaultExempt) {
+            subscribers.removeValue(forKey: id)
+            subscriber.continuation.finish()
+        }
     }
 }

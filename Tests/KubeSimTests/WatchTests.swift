@@ -177,6 +177,26 @@ import Testing
         }
     }
 
+    @Test func closeAllWatchesSparesFaultExemptObserversButShutdownEndsThem() async throws {
+        let server = APIServer(clock: Fixtures.clock())
+        let configMaps = GroupResource(group: "", resource: "configmaps")
+        let watch = try server.store.subscribe(resources: [configMaps])
+        let observer = try server.store.subscribe(resources: [configMaps], isFaultExempt: true)
+        server.faults.closeAllWatches()
+        server.faults.compactHistory()
+        try server.store.create(configMaps, namespace: "default", object: Fixtures.configMap("after"))
+        var watched: [String] = []
+        for await event in watch.events { watched.append(event.object.name) }
+        #expect(watched.isEmpty, "the ordinary subscription ended with the fault")
+        #expect(server.store.subscriptionCount == 1)
+
+        server.store.closeAllSubscriptions()
+        var observed: [String] = []
+        for await event in observer.events { observed.append(event.object.name) }
+        #expect(observed == ["after"], "the exempt one saw the write after the fault, then ended with shutdown")
+        #expect(server.store.subscriptionCount == 0)
+    }
+
     @Test func aWatcherThatFallsBehindIsClosedWithoutBlockingWriters() async throws {
         let store = SimStore(clock: Fixtures.clock())
         let subscription = try store.subscribe(

@@ -11,35 +11,63 @@ import Testing
 // MARK: - An alert that cannot be recorded is not sent, and the plan is retried
 
 extension AlertDispatcherTests {
-    struct LedgerFailureCase: CustomTestStringConvertible, Sendable {
+    struct FaultCase: CustomTestStringConvertible, Sendable {
         let name: String
-        /// What every patch of the task answers until the faults are cleared.
+        /// The requests that fail until the faults are cleared, and with what.
+        let verb: String
+        let resource: String
         let code: Int
         var testDescription: String { name }
+
+        /// Whether it makes the receivers unreadable (else the ledger unwritable).
+        var isSecretRead: Bool { resource == "secrets" }
     }
 
-    static let ledgerFailureCases: [LedgerFailureCase] = [
-        LedgerFailureCase(name: "patch forbidden (403, not retried)", code: 403),
-        LedgerFailureCase(name: "API server unavailable (503 until the client's retries run out)", code: 503),
+    /// Every way an alert cannot be made safe to send: its ledger record cannot be written, or its
+    /// receivers' Secret cannot be read for a passing reason.
+    static let unsafeAlertCases: [FaultCase] = [
+        FaultCase(
+            name: "ledger patch forbidden (403, not retried)", verb: "patch", resource: "scheduledtasks", code: 403),
+        FaultCase(
+            name: "ledger patch: API server unavailable (503 until the client's retries run out)", verb: "patch",
+            resource: "scheduledtasks", code: 503),
+        FaultCase(
+            name: "receiver Secret: server errors (500 until the client's retries run out)", verb: "get",
+            resource: "secrets", code: 500),
+        FaultCase(
+            name: "receiver Secret: throttled (429 until the client's retries run out)", verb: "get",
+            resource: "secrets", code: 429),
     ]
 
-    /// Regression: the dispatcher used to send an alert whose ledger record it could not write,
+    /// The task `report` with its webhook receiver's Secret in place.
+    static func createTaskAndSecret(in world: ControllerWorld) throws {
+        try world.createTask(task())
+        _ = try world.store.create(secrets, namespace: "default", object: secret(["hook-url": hookURL]))
+    }
+
+    /// An executor that hands alerts to `dispatcher` and writes statuses with a writer of its own.
+    static func executor(_ world: ControllerWorld, dispatcher: AlertDispatcher) -> PlanExecutor {
+        var logger = Logger(label: "test.executor")
+        logger.logLevel = .critical
+        return PlanExecutor(
+            client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
+            statusWriter: StatusWriter(client: world.client, clock: world.clock),
+            metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
+            alertSink: dispatcher.sink)
+    }
+
+    /// Regressions: the dispatcher used to send an alert whose ledger record it could not write,
     /// and the executor went on to submit the status; a failover in that window sent it twice.
-    @Test(arguments: ledgerFailureCases)
-    func unrecordedAlertAbortsThePlanAndTheRetrySendsItOnce(_ testCase: LedgerFailureCase) async throws {
+    /// And a Secret read failing with a passing error made the receiver a `SecretUnreadable`
+    /// problem: the alert went to nobody and the status marked the failure handled, so no later
+    /// decision planned it again (the soak's "is Failed but ops got no Failed alert").
+    @Test(arguments: unsafeAlertCases)
+    func unrecordedAlertAbortsThePlanAndTheRetrySendsItOnce(_ testCase: FaultCase) async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in
-            try world.createTask(Self.task())
-            _ = try world.store.create(
-                Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
+            try Self.createTaskAndSecret(in: world)
             let transport = CountingTransport()
             let dispatcher = Self.dispatcher(world, transport: transport)
-            var logger = Logger(label: "test.executor")
-            logger.logLevel = .critical
-            let executor = PlanExecutor(
-                client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
-                statusWriter: StatusWriter(client: world.client, clock: world.clock),
-                metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
-                alertSink: dispatcher.sink)
+            let executor = Self.executor(world, dispatcher: dispatcher)
             var status = ScheduledTaskStatus()
             status.lastScheduleTime = Self.slot
             let plan = Plan(
@@ -51,7 +79,7 @@ extension AlertDispatcherTests {
                 group.addTask { await dispatcher.delivery.run() }
 
                 world.server.faults.fail(
-                    .init(verb: "patch", resource: "scheduledtasks", count: 50, code: testCase.code))
+                    .init(verb: testCase.verb, resource: testCase.resource, count: 50, code: testCase.code))
                 let task = try world.task("report")
                 let failed = try await Self.advancingClock(of: world) {
                     await executor.execute(plan, for: task, jobs: [])
@@ -59,11 +87,19 @@ extension AlertDispatcherTests {
                 world.server.faults.reset()
                 #expect(failed.needsRetry)
                 #expect(failed.failures.map(\.operation) == [.recordAlert], "\(failed.failures)")
+                let underlying = failed.failures.first?.underlying
+                let isExpected =
+                    testCase.isSecretRead
+                    ? underlying is AlertDispatcher.ReceiversUnreadableError
+                    : underlying is AlertDispatcher.LedgerWriteError
+                #expect(isExpected, "\(String(describing: underlying))")
                 #expect(!failed.statusSubmitted, "the status would mark the failure handled")
                 #expect(try world.store.list(Self.events).items.isEmpty, "the rest of the plan was dropped")
                 try await world.settle()
                 #expect(transport.count == 0, "an alert that is not recorded is not sent")
-                #expect(AlertLedger(annotations: try world.task("report").metadata.annotations).entries.isEmpty)
+                let annotations = try world.task("report").metadata.annotations ?? [:]
+                #expect(AlertLedger(annotations: annotations).entries.isEmpty)
+                #expect(annotations[ScheduledTask.alertingProblemAnnotation] == nil, "a passing error is no problem")
 
                 // The retry decides the same alert again: recorded, sent once, the status submitted.
                 let retried = await executor.execute(plan, for: try world.task("report"), jobs: [])

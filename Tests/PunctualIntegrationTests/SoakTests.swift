@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import KubeSim
 import PunctualController
 import PunctualTestSupport
 import Testing
@@ -25,6 +26,45 @@ import Testing
         #expect(report.checked.onceOnlySlots > 0)
         #expect(report.checked.alertDeliveries > 0, "failing tasks alerted: \(report.table)")
         #expect(report.realSeconds < 60)
+    }
+
+    // MARK: - The ledger records the faults it observes
+
+    /// Regression: the dropped-watches fault ended the ledger's own subscription, and a compaction
+    /// before it resumed left it unable to (`could not resume after revision ...: too old
+    /// resource version`), so the soak lost events of exactly the faults it checks.
+    @Test func ledgerSeesEveryWriteAcrossDroppedWatchesAndACompaction() async throws {
+        let server = APIServer(clock: ManualClock(start: Self.slot))
+        let ledger = SoakLedger(store: server.store)
+        let task = ScheduledTask.fixture(schedule: "* * * * *")
+        let jobs = GroupResource(group: "batch", resource: "jobs")
+        func createJob(_ minutes: Double) throws {
+            let slot = Self.slot.addingTimeInterval(minutes * 60)
+            let request = JobBuilder.Request(name: JobNaming.name(task: "report", slot: slot), slot: slot)
+            _ = try server.store.create(jobs, namespace: "default", object: JobBuilder.job(for: task, request))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await ledger.run() }
+            try createJob(0)
+            try await Self.waitReal { ledger.snapshot.jobs.count == 1 }
+            // The fault, and a compaction at once: no time for a closed subscription to resume.
+            server.faults.closeAllWatches()
+            server.faults.compactHistory()
+            try createJob(1)
+            try await Self.waitReal { ledger.snapshot.jobs.count == 2 }
+            #expect(ledger.snapshot.gap == nil)
+            #expect(ledger.subscriptions == 1, "the fault did not end the ledger's subscription")
+            group.cancelAll()
+        }
+    }
+
+    /// Polls `condition` every few milliseconds of real time, for at most five seconds.
+    static func waitReal(_ condition: @Sendable () -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while !condition() {
+            try #require(ContinuousClock.now < deadline, "the ledger did not catch up within 5 s")
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     // MARK: - The checker catches what it should

@@ -81,30 +81,40 @@ extension AlertDispatcher {
     /// The task's receivers with their Secrets read; the controller-wide defaults when it declares none.
     func receivers(of task: ScheduledTask) async -> ReceiverResolution {
         let specs = task.spec.alerting?.receivers ?? []
-        guard !specs.isEmpty else { return ReceiverResolution(receivers: await defaultReceivers()) }
+        guard !specs.isEmpty else { return await defaultReceivers() }
         var resolver = ReceiverResolver(client: client, namespace: task.metadata.namespace ?? "default")
         return await resolver.resolve(specs)
     }
 
-    private func defaultReceivers() async -> [Receiver] {
-        guard let name = configuration.defaultReceiversSecret else { return [] }
+    /// The controller-wide defaults. A defaults Secret that is missing or malformed is logged and
+    /// means no receivers; one that cannot be read for a passing reason is a transient problem.
+    private func defaultReceivers() async -> ReceiverResolution {
+        guard let name = configuration.defaultReceiversSecret else { return ReceiverResolution() }
         let namespace = configuration.controllerNamespace
         let metadata: Logger.Metadata = ["secret": "\(namespace)/\(name)", "key": "\(DefaultReceivers.key)"]
         do {
             let secret = try await client.resource(Secret.self, namespace: namespace).get(name)
             guard let text = secret.string(forKey: DefaultReceivers.key) else {
                 logger.warning("the default alert receivers Secret has no such key", metadata: metadata)
-                return []
+                return ReceiverResolution()
             }
-            return try DefaultReceivers.parse(Data(text.utf8))
+            return ReceiverResolution(receivers: try DefaultReceivers.parse(Data(text.utf8)))
         } catch let error as DefaultReceivers.FormatError {
             logger.warning("the default alert receivers are malformed: \(error)", metadata: metadata)
         } catch {
+            let detail = (error as? KubeError)?.message ?? "\(error)"
             logger.warning(
                 "cannot read the default alert receivers Secret",
-                metadata: metadata.merging(["error": "\((error as? KubeError)?.message ?? "\(error)")"]) { a, _ in a })
+                metadata: metadata.merging(["error": "\(detail)"]) { a, _ in a })
+            if (error as? KubeError)?.isRetryable ?? true {
+                return ReceiverResolution(problems: [
+                    .init(
+                        reason: "SecretUnreadable", message: "cannot read Secret \(namespace)/\(name): \(detail)",
+                        isTransient: true)
+                ])
+            }
         }
-        return []
+        return ReceiverResolution()
     }
 
     /// A Warning Event (deduplicated by the recorder) for receivers that cannot be used.

@@ -40,6 +40,9 @@ extension AlertDispatcher {
             let orphaned = state.withLock { state in ledger.pending.filter { !state.inFlight.contains($0.key) } }
             guard !orphaned.isEmpty || !ledger.firing.isEmpty else { continue }
             let resolution = await receivers(of: task)
+            // Receivers unknown for now (a Secret unreadable for a passing reason): taking them for
+            // removed would abandon the pending alerts and forget the firing ones. Next pass.
+            guard resolution.transientProblems.isEmpty else { continue }
             let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
             var abandoned: [String] = []

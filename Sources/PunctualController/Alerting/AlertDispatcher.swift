@@ -19,6 +19,9 @@ import Synchronization
 /// before recording `sent` is sent again by the next leader (after at most ``Configuration/resendInterval``).
 /// If the ledger write itself fails, nothing is sent: the sink throws, ``PlanExecutor`` drops the
 /// rest of the plan (the status write included) and the task is retried, re-planning the alert.
+/// The same happens when a receiver's Secret cannot be read for a passing reason (throttling, a
+/// server error, an outage): the receivers are not known yet, and a status marking the transition
+/// handled would lose the alert for good.
 ///
 /// Receivers that cannot be resolved (missing Secret or key) are reported with a Warning Event
 /// naming the Secret and key, and through ``ScheduledTask/alertingProblemAnnotation``, which the
@@ -113,11 +116,16 @@ public final class AlertDispatcher: Service, Sendable {
 
     /// Records and queues `planned` for every receiver of `task` that has not had it yet.
     ///
-    /// - Throws: ``LedgerWriteError`` when the record could not be written to the task; nothing
-    ///   is queued then and nothing is remembered, so a retry records and sends it.
-    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async throws(LedgerWriteError) {
+    /// - Throws: ``ReceiversUnreadableError`` when a receiver's Secret could not be read for a
+    ///   passing reason, ``LedgerWriteError`` when the record could not be written to the task;
+    ///   nothing is queued then and nothing is remembered, so a retry records and sends it.
+    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async throws {
         let alert = Alert(planned, task: task, at: clock.currentDate)
         let resolution = await receivers(of: task)
+        let transient = resolution.transientProblems
+        guard transient.isEmpty else {
+            throw ReceiversUnreadableError(task: StatusWriter.key(of: task), problems: transient)
+        }
         await report(resolution, for: task)
         // Marked in flight before they are recorded pending, so a maintenance pass in between
         // does not take them for a previous leader's. Keys already in flight (an earlier

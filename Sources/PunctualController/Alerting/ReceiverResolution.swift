@@ -11,12 +11,24 @@ public struct ReceiverResolution: Sendable, Hashable {
         /// `SecretNotFound`, `SecretKeyNotFound`, `SecretUnreadable` or `InvalidURL`.
         public var reason: String
         public var message: String
+        /// The Secret could not be read for a reason that passes (throttling, a server error, an
+        /// unreachable API server): retrying may resolve the receiver without any change.
+        public var isTransient: Bool
+
+        public init(reason: String, message: String, isTransient: Bool = false) {
+            self.reason = reason
+            self.message = message
+            self.isTransient = isTransient
+        }
 
         public var description: String { "\(reason): \(message)" }
     }
 
     public var receivers: [Receiver] = []
     public var problems: [Problem] = []
+
+    /// The problems that may pass on a retry; while there are any, the receivers are not known.
+    public var transientProblems: [Problem] { problems.filter(\.isTransient) }
 
     /// The annotation value for ``ScheduledTask/alertingProblemAnnotation`` (nil when resolved).
     public var problemSummary: String? {
@@ -133,7 +145,9 @@ struct ReceiverResolver {
             throw .init(reason: "SecretNotFound", message: "Secret \(namespace)/\(name)\(which) not found")
         case .failure(let error):
             let detail = (error as? KubeError)?.message ?? "\(error)"
-            throw .init(reason: "SecretUnreadable", message: "cannot read Secret \(namespace)/\(name): \(detail)")
+            throw .init(
+                reason: "SecretUnreadable", message: "cannot read Secret \(namespace)/\(name): \(detail)",
+                isTransient: (error as? KubeError)?.isRetryable ?? true)
         }
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// The cluster's own record of a soak: every Job ever created with its pods and its outcome, and
 /// every run entry any status of a task ever showed.
 ///
-/// It follows the simulated store directly (not over HTTP, so injected faults never touch it) from
+/// It follows the simulated store directly (not over HTTP, and with a fault-exempt subscription, so
+/// injected faults never touch it) from
 /// the first object on, and keeps what the cluster later forgets: Jobs pruned by the history
 /// limits or deleted by a policy, and run entries trimmed by `runsLimit`. The invariants are
 /// checked against this record, never against what a controller believes.
@@ -97,6 +98,7 @@ public final class SoakLedger: Sendable {
     private struct State {
         var snapshot = Snapshot()
         var isSubscribed = false
+        var subscriptions = 0
     }
 
     static let resources: Set<GroupResource> = [
@@ -117,6 +119,10 @@ public final class SoakLedger: Sendable {
     /// Whether the ledger currently follows the store (it resubscribes when its stream is closed).
     public var isSubscribed: Bool { state.withLock { $0.isSubscribed } }
 
+    /// How many subscriptions it opened: one, unless its stream was closed (only a server shutdown
+    /// closes it: injected faults do not).
+    public var subscriptions: Int { state.withLock { $0.subscriptions } }
+
     // MARK: - Following the store
 
     /// Follows the store until cancelled, resuming after every closed stream from the last
@@ -126,7 +132,9 @@ public final class SoakLedger: Sendable {
         while !Task.isCancelled {
             let subscription: StoreSubscription
             do {
-                subscription = try store.subscribe(resources: Self.resources, from: start)
+                // Fault-exempt: the dropped-watches fault must not end it, or a compaction right
+                // after could overtake its resume and lose the events in between.
+                subscription = try store.subscribe(resources: Self.resources, from: start, isFaultExempt: true)
             } catch {
                 // The history no longer reaches back (a compaction raced a closed stream): what
                 // happened in between is unknown, which fails the soak rather than hiding anything.
@@ -137,7 +145,10 @@ public final class SoakLedger: Sendable {
                 start = .initialState
                 continue
             }
-            state.withLock { $0.isSubscribed = true }
+            state.withLock {
+                $0.isSubscribed = true
+                $0.subscriptions += 1
+            }
             await withTaskCancellationHandler {
                 for await event in subscription.events { apply(event) }
             } onCancel: {
