@@ -214,7 +214,8 @@ final class NotificationMirror: Sendable {
 
             // Metadata (keys, versions, labels and the index) is kept; the data is not.
             #expect(informer.cache.objects.map(\.data) == [nil, nil])
-            #expect(informer.cache.objects(in: "app", matching: "a").compactMap(\.metadata.name) == ["listed", "watched"])
+            #expect(
+                informer.cache.objects(in: "app", matching: "a").compactMap(\.metadata.name) == ["listed", "watched"])
             #expect(handed.withLock { $0 }.count == 2)
             #expect(handed.withLock { $0.values.allSatisfy { $0 == nil } })
             task.cancel()

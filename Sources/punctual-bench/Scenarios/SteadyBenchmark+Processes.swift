@@ -92,7 +92,8 @@ extension SteadyBenchmark {
             do {
                 try await sim.installDefinitions()
                 BenchOutput.progress("steady: creating \(tasks) tasks")
-                try await sim.create(tasks: (0..<tasks).map { BenchTasks.task(BenchTasks.name($0), schedule: Self.hourlySchedule($0)) })
+                try await sim.create(
+                    tasks: (0..<tasks).map { BenchTasks.task(BenchTasks.name($0), schedule: Self.hourlySchedule($0)) })
                 let started = try ControllerProcess(
                     sim: sim, name: "steady-controller",
                     arguments: [
@@ -124,7 +125,8 @@ extension SteadyBenchmark {
         }
         let windowStart = Self.minuteBoundary(after: Date().addingTimeInterval(5))
         let windowEnd = windowStart.addingTimeInterval(Double(minutes) * 60)
-        BenchOutput.progress("steady: warm; measuring from \(KubeTime.format(windowStart)) to \(KubeTime.format(windowEnd))")
+        BenchOutput.progress(
+            "steady: warm; measuring from \(KubeTime.format(windowStart)) to \(KubeTime.format(windowEnd))")
         try await Task.sleep(for: .seconds(windowStart.timeIntervalSinceNow))
         let controllerStart = try ProcessUsage.of(pid: controller.child.processIdentifier)
         let simStart = try ProcessUsage.of(pid: sim.child.processIdentifier)
@@ -145,7 +147,8 @@ extension SteadyBenchmark {
         let requests = requestsByKind.values.reduce(0, +)
         let figures = ProcessFigures(start: controllerStart, end: controllerEnd, runs: runs.count)
         return ProcessReport(
-            tasks: tasks, minutes: minutes, windowStart: KubeTime.format(windowStart), runs: runs.count, controller: figures,
+            tasks: tasks, minutes: minutes, windowStart: KubeTime.format(windowStart), runs: runs.count,
+            controller: figures,
             simulator: ProcessFigures(start: simStart, end: simEnd, runs: runs.count),
             reconciles: Int(reconciles), reconcilesPerRun: perRun(reconciles), requests: requests,
             requestsPerRun: perRun(Double(requests)), requestsByKind: requestsByKind,
@@ -170,7 +173,8 @@ extension SteadyBenchmark {
             let items = reply.body["items"]?.arrayValue ?? []
             let remaining = Int(reply.body[path: ["metadata", "remainingItemCount"]]?.intValue ?? 0)
             let bytes = try items.map { try JSONEncoder().encode($0).count }.reduce(0, +)
-            kinds[kind] = CachedKind(objects: items.count + remaining, meanJSONBytes: items.isEmpty ? 0 : bytes / items.count)
+            kinds[kind] = CachedKind(
+                objects: items.count + remaining, meanJSONBytes: items.isEmpty ? 0 : bytes / items.count)
         }
         return kinds
     }

@@ -80,7 +80,8 @@ final class SimProcess {
     /// Creates a task and returns its uid.
     @discardableResult
     func create(task: JSONValue) async throws -> String {
-        let reply = try await create(task, at: "/apis/punctual.dev/v1alpha1/namespaces/\(Self.namespace)/scheduledtasks")
+        let reply = try await create(
+            task, at: "/apis/punctual.dev/v1alpha1/namespaces/\(Self.namespace)/scheduledtasks")
         guard let uid = reply[path: ["metadata", "uid"]]?.stringValue else {
             throw BenchProcessError("the created ScheduledTask has no uid: \(reply)")
         }
@@ -127,7 +128,9 @@ final class SimProcess {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
         while try await !condition() {
-            guard clock.now < deadline else { throw BenchProcessError("timed out after \(limit) waiting until \(what)") }
+            guard clock.now < deadline else {
+                throw BenchProcessError("timed out after \(limit) waiting until \(what)")
+            }
             try await clock.sleep(for: .milliseconds(20))
         }
     }
