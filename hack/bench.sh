@@ -26,7 +26,7 @@ git diff --quiet HEAD -- Sources Package.swift || commit+=" plus uncommitted cha
 
 hack::log "building punctual-bench (release)"
 hack::run 5400 -- swift build -c release --scratch-path "$scratch" --product punctual-bench >&2
-# failover runs `punctual sim` and `punctual controller` processes found next to punctual-bench.
+# failover and steady run `punctual sim` and `punctual controller` processes found next to punctual-bench.
 hack::run 5400 -- swift build -c release --scratch-path "$scratch" --product punctual >&2
 bench_bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/punctual-bench"
 
@@ -90,7 +90,8 @@ cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "- Machine: $(nproc) cores available ($(grep -c ^processor /proc/cpuinfo) online), ${cpu_model:-unknown CPU}, $mem_total memory"
     echo "- OS: $(uname -sr); $(swift --version 2>/dev/null | head -1)"
     echo "- The machine is shared: the load average is noted around each scenario (it includes other work)."
-    echo "- Release build; KubeSim, its Job runtime and the controller run in one process over loopback HTTP."
+    echo "- Release build; KubeSim, its Job runtime and the controller run in one process over loopback HTTP, except in"
+    echo "  failover and steady, which run \`punctual sim\` and \`punctual controller\` as separate processes."
     echo
     echo "## Tables"
     echo

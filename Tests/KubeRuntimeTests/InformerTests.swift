@@ -188,6 +188,41 @@ final class NotificationMirror: Sendable {
         }
     }
 
+    /// A transform (client-go's SetTransform) applies to listed and watched objects alike, before
+    /// the cache and the handlers see them.
+    @Test func transformTrimsListedAndWatchedObjects() async throws {
+        try await SimCluster.with { cluster in
+            try await cluster.createConfigMap("listed", labels: ["app": "a"], data: ["big": "payload"])
+            let informer = Informer(
+                client: cluster.configMaps, indexers: ["app": ObjectCache<ConfigMap>.labelIndex("app")],
+                transform: { object in
+                    var trimmed = object
+                    trimmed.data = nil
+                    return trimmed
+                }, clock: cluster.clock, backoff: Self.backoff, logger: Self.quietLogger)
+            let handed = Mutex<[String: [String: String]?]>([:])
+            informer.addHandler(
+                Informer<ConfigMap>.Handler(
+                    onAdd: { object in handed.withLock { $0[object.metadata.name ?? ""] = object.data } },
+                    onUpdate: { _, new in handed.withLock { $0[new.metadata.name ?? ""] = new.data } }))
+            let task = Task { await informer.run() }
+            #expect(await eventually { informer.hasSynced })
+            try await cluster.createConfigMap("watched", labels: ["app": "a"], data: ["big": "payload"])
+            try await cluster.updateConfigMap("listed", data: ["big": "changed"])
+            let expected = try await cluster.serverState()
+            #expect(await eventually { cacheState(informer.cache) == expected })
+
+            // Metadata (keys, versions, labels and the index) is kept; the data is not.
+            #expect(informer.cache.objects.map(\.data) == [nil, nil])
+            #expect(
+                informer.cache.objects(in: "app", matching: "a").compactMap(\.metadata.name) == ["listed", "watched"])
+            #expect(handed.withLock { $0 }.count == 2)
+            #expect(handed.withLock { $0.values.allSatisfy { $0 == nil } })
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
     @Test func malformedObjectIsSkippedWithoutPoisoningTheRest() async throws {
         try await SimCluster.with { cluster in
             try await cluster.createConfigMap("good")

@@ -20,6 +20,9 @@ import Synchronization
 /// 4. Any other failure backs off exponentially with jitter on the injected clock (0.8 s …
 ///    30 s, like the reflector), reset after a healthy period, so it never hot-loops.
 ///
+/// An optional ``Transform`` (client-go's `SetTransform`) rewrites every object before it is
+/// cached or handed to handlers, so a large cache keeps only the fields its readers use.
+///
 /// Handlers run synchronously on the informer's task, in event order; keep them short (enqueue a
 /// key). A malformed object is logged and skipped by the client; it never poisons the rest.
 /// ``hasSynced`` turns true once the first list has landed in the cache.
@@ -49,6 +52,12 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
             )
         }
     }
+
+    /// Rewrites an object before it is cached and handed to handlers, e.g. to drop fields no
+    /// reader needs. It must keep the metadata the cache keys and indexes use (namespace, name,
+    /// resourceVersion, uid, labels, ownerReferences), and must only be used for objects that are
+    /// never written back from the cache: a trimmed object sent in an update would erase fields.
+    public typealias Transform = @Sendable (Object) -> Object
 
     /// Backoff between failed lists or watches.
     public struct Backoff: Sendable {
@@ -87,6 +96,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     let labelSelector: String?
     let fieldSelector: String?
     let pageSize: Int?
+    let transform: Transform?
     let clock: any WallClock
     let backoff: Backoff
     let logger: Logger
@@ -109,6 +119,8 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     ///   - fieldSelector: server-side field filter.
     ///   - pageSize: objects per list page (client-go's reflector uses 500); `nil` lists in one.
     ///   - indexers: secondary indexes of the cache (see ``ObjectCache``).
+    ///   - transform: applied to every listed or watched object before it is cached (see
+    ///     ``Transform``); `nil` caches objects as decoded.
     ///   - clock: backoff waits on it.
     ///   - metricsFactory: where `informer_watch_restarts_total` and `informer_relists_total`
     ///     (labelled `resource`) go; defaults to the process-wide `MetricsSystem`.
@@ -118,6 +130,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         fieldSelector: String? = nil,
         pageSize: Int? = 500,
         indexers: [String: ObjectCache<Object>.IndexFunction] = [:],
+        transform: Transform? = nil,
         clock: any WallClock,
         backoff: Backoff = Backoff(),
         logger: Logger = Logger(label: "punctual.informer"),
@@ -127,6 +140,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.pageSize = pageSize
+        self.transform = transform
         self.cache = ObjectCache(indexers: indexers)
         self.clock = clock
         self.backoff = backoff
@@ -243,7 +257,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         relists.increment()
         let list = try await client.list(
             options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize))
-        let delta = cache.replace(with: list.items)
+        let delta = cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
         let handlers = handlers.withLock { $0 }
         for handler in handlers {
             for object in delta.added { handler.onAdd(object) }
@@ -283,7 +297,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
 
     private func apply(_ event: WatchEvent<Object>) {
         let handlers = handlers.withLock { $0 }
-        switch event {
+        switch transformed(event) {
         case .added(let object), .modified(let object):
             if let old = cache.upsert(object) {
                 for handler in handlers { handler.onUpdate(old, object) }
@@ -297,6 +311,16 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
             for handler in handlers { handler.onDelete(object) }
         case .bookmark:
             break
+        }
+    }
+
+    private func transformed(_ event: WatchEvent<Object>) -> WatchEvent<Object> {
+        guard let transform else { return event }
+        switch event {
+        case .added(let object): return .added(transform(object))
+        case .modified(let object): return .modified(transform(object))
+        case .deleted(let object): return .deleted(transform(object))
+        case .bookmark: return event
         }
     }
 

@@ -10,7 +10,8 @@ import Synchronization
 /// loop, as one `Service`.
 ///
 /// - Informers follow ScheduledTasks and the Jobs and Pods labelled `punctual.dev/task` (indexed
-///   by task) in the watched namespaces. Their handlers only enqueue the task's key; a reconcile
+///   by task) in the watched namespaces; Jobs and Pods are cached trimmed to the fields decisions
+///   read (``CacheTrimming``). Their handlers only enqueue the task's key; a reconcile
 ///   re-reads everything from the caches (level-triggered).
 /// - The queue is stingy (one reconcile per key at a time), ordered by the task's tier rank, and
 ///   a key comes back at exactly the plan's `requeueAt`: tasks are never polled.
@@ -114,12 +115,12 @@ public final class ScheduledTaskController: Service {
         jobs = namespaces.map {
             Informer(
                 client: client.resource(Job.self, namespace: $0), labelSelector: selector, indexers: byTask,
-                clock: clock, logger: logger)
+                transform: CacheTrimming.job, clock: clock, logger: logger)
         }
         pods = namespaces.map {
             Informer(
                 client: client.resource(Pod.self, namespace: $0), labelSelector: selector, indexers: podsByTask,
-                clock: clock, logger: logger)
+                transform: CacheTrimming.pod, clock: clock, logger: logger)
         }
         connectHandlers()
     }

@@ -78,11 +78,11 @@ struct FailoverBenchmark: AsyncParsableCommand {
             electionArguments: [
                 "--lease-duration", leaseDuration, "--renew-deadline", renewDeadline, "--retry-period", retryPeriod,
             ])
-        if keepLogs { log("logs in \(cluster.directory.path)") }
+        if keepLogs { log("logs in \(cluster.sim.directory.path)") }
         let arrivals = JobArrivals()
-        let api = cluster.api
+        let api = cluster.sim.api
         let outcome: Result<FailoverReport, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await arrivals.follow(api, namespace: FailoverCluster.namespace) }
+            group.addTask { await arrivals.follow(api, namespace: SimProcess.namespace) }
             defer { group.cancelAll() }
             do {
                 return .success(try await measure(cluster, arrivals: arrivals))
@@ -104,15 +104,15 @@ struct FailoverBenchmark: AsyncParsableCommand {
     // MARK: - Measuring
 
     private func measure(_ cluster: FailoverCluster, arrivals: JobArrivals) async throws -> FailoverReport {
-        try await cluster.installDefinitions()
+        try await cluster.sim.installDefinitions()
         var offsets: [String: TimeInterval] = [:]
         for index in 0..<tasks {
             let name = String(format: "failover-%04d", index)
-            let uid = try await cluster.create(task: Self.task(name))
+            let uid = try await cluster.sim.create(task: Self.task(name))
             offsets[name] = Jitter.offset(seed: uid, jitterSeconds: 60)
         }
         let created = Date()
-        for slot in FailoverCluster.slots { try cluster.startController(slot) }
+        for slot in FailoverCluster.slots { try await cluster.startController(slot) }
         let began = Date()
         var results: [Round] = []
         var failedRounds = 0
@@ -150,7 +150,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         created: Date
     ) async throws -> Round {
         var leader = ""
-        try await cluster.poll("a steady leader and a ready standby", within: .seconds(120)) {
+        try await cluster.sim.poll("a steady leader and a ready standby", within: .seconds(120)) {
             guard let holder = try await cluster.leaseHolder(), Date().timeIntervalSince(holder.acquired) > 3 else {
                 return false
             }
@@ -163,21 +163,21 @@ struct FailoverBenchmark: AsyncParsableCommand {
         // Land anywhere between two due Jobs rather than right after a poll.
         try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1_000)))
         let signalled = Date()
-        cluster.controllers[leader]?.send(kind.signal)
+        cluster.controllers[leader]?.child.send(kind.signal)
         var acquired = signalled
-        try await cluster.poll("the standby took over", within: .seconds(120)) {
+        try await cluster.sim.poll("the standby took over", within: .seconds(120)) {
             guard let holder = try await cluster.leaseHolder(), holder.slot != leader else { return false }
             acquired = holder.acquired
             return true
         }
         let next = Self.nextDue(after: signalled, offsets: offsets, created: created)
         var seen: Date?
-        try await cluster.poll("the next due Job \(next.job) appeared", within: .seconds(120)) {
+        try await cluster.sim.poll("the next due Job \(next.job) appeared", within: .seconds(120)) {
             seen = arrivals.arrival(of: next.job)
             return seen != nil
         }
-        _ = await cluster.controllers[leader]?.waitForExit(within: .seconds(30))
-        try cluster.startController(leader)
+        _ = await cluster.controllers[leader]?.child.waitForExit(within: .seconds(30))
+        try await cluster.startController(leader)
         return Round(
             kind: kind, takeoverSeconds: acquired.timeIntervalSince(signalled),
             nextJobSeconds: max(0, (seen ?? next.due).timeIntervalSince(next.due)), job: next.job)
@@ -188,14 +188,14 @@ struct FailoverBenchmark: AsyncParsableCommand {
         _ cluster: FailoverCluster, offsets: [String: TimeInterval], from: Date, to: Date
     ) async throws -> (duplicates: Int, lost: [String], checked: Int) {
         var perSlot: [String: Int] = [:]
-        for job in try await cluster.jobs() {
+        for job in try await cluster.sim.jobs() {
             guard let task = job.metadata.labels?[ScheduledTask.taskLabel],
                 let slot = job.metadata.annotations?[ScheduledTask.scheduledTimeAnnotation]
             else { continue }
             perSlot["\(task) \(slot)", default: 0] += 1
         }
         let duplicates = perSlot.values.map { $0 - 1 }.reduce(0, +)
-        let recorded = try await cluster.recordedRuns()
+        let recorded = try await cluster.sim.recordedRuns()
         var lost: [String] = []
         var checked = 0
         let first = (from.timeIntervalSince1970 / 60).rounded(.up) * 60
@@ -239,7 +239,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
     private static func task(_ name: String) -> JSONValue {
         [
             "apiVersion": "punctual.dev/v1alpha1", "kind": "ScheduledTask",
-            "metadata": ["name": .string(name), "namespace": .string(FailoverCluster.namespace)],
+            "metadata": ["name": .string(name), "namespace": .string(SimProcess.namespace)],
             "spec": [
                 "schedule": "* * * * *", "guarantee": "OnceOnly", "jitterSeconds": 60, "catchUpWindowSeconds": 600,
                 "history": ["successfulJobsLimit": 10_000, "failedJobsLimit": 10_000],

@@ -10,10 +10,13 @@ struct SteadyBenchmark: AsyncParsableCommand {
         abstract: "CPU seconds per 1,000 runs, peak memory and reconciles per run, N tasks on mixed schedules.",
         discussion: """
             Tasks run every 1, 2, 5 or 10 minutes (10, 20, 30 and 40 % of them), at staggered minutes, \
-            with the simulated runtime running each Job for 5 s. The controller, KubeSim and the runtime \
-            share this process, so CPU and memory figures are those of all three; the resident set \
-            before the controller starts (KubeSim holding the tasks) is reported beside the peak. \
-            Target: peak resident set ≤ 100 MB.
+            with the simulated runtime running each Job for 5 s. By default `punctual controller` runs \
+            against a `punctual sim` process (both next to this executable) on the system clock, and \
+            the controller's peak resident set (VmHWM) and CPU (utime + stime) are read from \
+            /proc/<pid>, its reconciles and requests from its /metrics; the simulator's figures are \
+            reported beside them. With --in-process, KubeSim, the runtime and the controller share \
+            this process on a simulated clock (--speed), and CPU and memory are those of all three. \
+            Target: the controller's peak resident set ≤ 100 MB.
             """
     )
 
@@ -23,8 +26,14 @@ struct SteadyBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated minutes to run.")
     var minutes: Int = 10
 
-    @Option(help: "Simulated seconds per real second.")
+    @Option(help: "Simulated seconds per real second (--in-process only).")
     var speed: Double = 1
+
+    @Flag(help: "Run KubeSim, its Job runtime and the controller in this process (figures of all three).")
+    var inProcess = false
+
+    @Flag(help: "Keep the processes' logs (their directory is printed).")
+    var keepLogs = false
 
     @OptionGroup var controllerOptions: ControllerOptions
 
@@ -32,10 +41,12 @@ struct SteadyBenchmark: AsyncParsableCommand {
         guard tasks >= 1, tasks <= 99_999 else { throw ValidationError("--tasks must be between 1 and 99999") }
         guard (1...59).contains(minutes) else { throw ValidationError("--minutes must be in 1...59") }
         guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be in (0, 100]") }
+        guard inProcess || speed == 1 else { throw ValidationError("--speed needs --in-process") }
     }
 
     struct Report: Codable {
         var scenario = "steady"
+        var mode = "in-process"
         var activeProcessorCount = ProcessInfo.processInfo.activeProcessorCount
         var tasks: Int
         var minutes: Int
@@ -68,6 +79,15 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if inProcess {
+            try await runInProcess()
+        } else {
+            try await runProcesses()
+        }
+    }
+
+    /// KubeSim, the runtime and the controller in this process on a simulated clock.
+    private func runInProcess() async throws {
         let scene = (0..<tasks).map { BenchTasks.task(BenchTasks.name($0), schedule: Self.schedule($0)) }
         let limit = controllerOptions.limit
         let windowEnd = BenchTasks.slot.addingTimeInterval(Double(minutes) * 60)
@@ -116,10 +136,12 @@ struct SteadyBenchmark: AsyncParsableCommand {
             ["skew p50 / p99 s", BenchOutput.seconds(report.skew.p50) + " / " + BenchOutput.seconds(report.skew.p99)],
         ]
         try BenchOutput.emit(
-            title: "steady: \(tasks) tasks on mixed schedules, \(minutes) simulated minutes at \(speed)× real time",
+            title: "steady --in-process: \(tasks) tasks on mixed schedules, \(minutes) simulated minutes at "
+                + "\(speed)× real time",
             table: BenchOutput.table(header: ["figure", "value"], rows: rows),
             notes: [
-                "KubeSim, the Job runtime and the controller share this process: CPU and peak RSS include all three",
+                "KubeSim, the Job runtime and the controller share this process: CPU and peak RSS are of all three, "
+                    + "not of the controller alone",
                 "reconciles: calls of the decision function; target ≤ 100 MB peak RSS",
             ],
             report: report)

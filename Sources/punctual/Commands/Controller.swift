@@ -95,7 +95,9 @@ extension Punctual {
             } catch {
                 throw CommandLineError("cannot configure the API client: \(error)")
             }
-            let client = try await KubeClient.connect(configuration: configuration, clock: clock, logger: logger)
+            // rest_client_requests_total and rest_client_request_duration_seconds on /metrics.
+            let client = try await KubeClient.connect(
+                configuration: configuration, clock: clock, logger: logger, observer: KubeClientMetrics())
             let identity = LeaderElectionIdentity.make()
             let elector = try election.configuration(identity: identity, defaultNamespace: configuration.namespace)
                 .map { config in

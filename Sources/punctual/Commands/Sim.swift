@@ -42,6 +42,16 @@ extension Punctual {
 
         @OptionGroup var time: ClockOptions
 
+        @Option(
+            help: """
+                Watch events the server keeps for watchers resuming from a resourceVersion; older ones \
+                answer 410 Gone and the client relists.
+                """)
+        var watchHistory: Int = 10_000
+
+        @Option(help: "Events buffered per watch before a watcher that does not keep up is disconnected.")
+        var watchBuffer: Int = 10_000
+
         @Option(help: "Simulate this many nodes (sim-node-1 …); 0 leaves Pods unconstrained by capacity.")
         var nodes: Int = 0
 
@@ -65,6 +75,9 @@ extension Punctual {
             } catch {
                 throw ValidationError(error.message)
             }
+            guard watchHistory >= 1, watchBuffer >= 1 else {
+                throw ValidationError("--watch-history and --watch-buffer must be at least 1")
+            }
             guard nodes >= 0 else { throw ValidationError("--nodes must not be negative, got \(nodes)") }
             guard nodePods > 0 else { throw ValidationError("--node-pods must be positive, got \(nodePods)") }
             for (flag, text) in [("--node-cpu", nodeCPU), ("--node-memory", nodeMemory)] {
@@ -84,10 +97,11 @@ extension Punctual {
                 APIServer.TLSFiles(certificatePath: $0, privateKeyPath: $1, clientCAPath: clientCA)
             }
             let clock = try time.clock(startedAt: Date())
-            let store = SimStore(clock: clock, admission: [Admission()])
+            let store = SimStore(clock: clock, historyLimit: watchHistory, admission: [Admission()])
             let server = APIServer(
                 store: store,
-                configuration: APIServer.Configuration(host: host, port: port, bearerToken: token, tls: tls),
+                configuration: APIServer.Configuration(
+                    host: host, port: port, bearerToken: token, tls: tls, watchBufferLimit: watchBuffer),
                 logger: logger)
             let listening = ClosureService {
                 try await server.serve { url in

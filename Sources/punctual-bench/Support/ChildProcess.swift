@@ -6,9 +6,9 @@ import Foundation
     import Darwin
 #endif
 
-/// A long-running child process of the failover benchmark (the simulator or a controller), its
+/// A long-running child process of a benchmark (`punctual sim` or `punctual controller`), its
 /// standard output and error in a log file so it can never block on a full pipe.
-final class FailoverChild {
+final class ChildProcess {
     let name: String
     let logURL: URL
     private let process = Process()
@@ -18,7 +18,7 @@ final class FailoverChild {
         self.name = name
         logURL = directory.appendingPathComponent("\(name).log")
         guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
-            throw FailoverError("cannot create \(logURL.path)")
+            throw BenchProcessError("cannot create \(logURL.path)")
         }
         let log = try FileHandle(forWritingTo: logURL)
         log.seekToEndOfFile()
@@ -31,11 +31,14 @@ final class FailoverChild {
         do {
             try process.run()
         } catch {
-            throw FailoverError("cannot start \(name) (\(executable.path)): \(error)")
+            throw BenchProcessError("cannot start \(name) (\(executable.path)): \(error)")
         }
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// The process id, for reading its figures under `/proc/<pid>`.
+    var processIdentifier: Int32 { process.processIdentifier }
 
     /// Everything the process printed so far.
     var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
@@ -72,7 +75,7 @@ final class FailoverChild {
         #else
             let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard descriptor >= 0 else { throw FailoverError("socket() failed: errno \(errno)") }
+        guard descriptor >= 0 else { throw BenchProcessError("socket() failed: errno \(errno)") }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -82,20 +85,13 @@ final class FailoverChild {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
         }
-        guard bound == 0 else { throw FailoverError("bind(127.0.0.1:0) failed: errno \(errno)") }
+        guard bound == 0 else { throw BenchProcessError("bind(127.0.0.1:0) failed: errno \(errno)") }
         var actual = sockaddr_in()
         var actualLength = length
         let named = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &actualLength) }
         }
-        guard named == 0 else { throw FailoverError("getsockname() failed: errno \(errno)") }
+        guard named == 0 else { throw BenchProcessError("getsockname() failed: errno \(errno)") }
         return Int(UInt16(bigEndian: actual.sin_port))
     }
-}
-
-/// Why the failover benchmark could not run, with what went wrong.
-struct FailoverError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) { self.description = description }
 }
