@@ -178,20 +178,7 @@ final class ControllerWorld: Sendable {
     /// runtime catch up with a step (a lease renewal lands, a status is written) before the next
     /// one, instead of virtual time running ahead of them.
     func settle() async throws {
-        let realClock = ContinuousClock()
-        let limit = realClock.now.advanced(by: .seconds(2))
-        var revision = store.currentResourceVersion
-        var quietSince = realClock.now
-        while realClock.now < limit {
-            try await realClock.sleep(for: .milliseconds(3))
-            let current = store.currentResourceVersion
-            if current != revision {
-                revision = current
-                quietSince = realClock.now
-            } else if quietSince.duration(to: realClock.now) >= .milliseconds(15) {
-                return
-            }
-        }
+        _ = try await store.waitUntilQuiet(for: .milliseconds(15), atMost: .seconds(2))
     }
 
     /// Waits (real time, bounded) until `condition` holds.

@@ -219,23 +219,10 @@ final class SoakWorld {
     /// Waits (real time) until the store has seen no write for ``SoakConfiguration/settle``, at
     /// most ``settleLimit``: the controllers and the runtime have reacted to the last step.
     private func settle() async {
-        let realClock = ContinuousClock()
-        let limit = realClock.now.advanced(by: Self.settleLimit)
-        var revision = store.currentResourceVersion
-        var quietSince = realClock.now
-        while realClock.now < limit {
-            do {
-                try await realClock.sleep(for: .milliseconds(3))
-            } catch {
-                return
-            }
-            let current = store.currentResourceVersion
-            if current != revision {
-                revision = current
-                quietSince = realClock.now
-            } else if quietSince.duration(to: realClock.now) >= configuration.settle {
-                return
-            }
+        do {
+            if try await store.waitUntilQuiet(for: configuration.settle, atMost: Self.settleLimit) { return }
+        } catch {
+            return
         }
         settleLimitHits += 1
         await describeWrites()
