@@ -28,9 +28,12 @@ extension AlertDispatcher {
         }
     }
 
-    /// One pass over `tasks`: sends pending alerts nobody delivers (recorded by a previous
-    /// leader), re-posts firing Alertmanager alerts of tasks still failing, and resolves those
-    /// of tasks that are not (also when the task does not plan Recovered alerts).
+    /// One pass over `tasks` (as the cache shows them: their stored status): sends pending
+    /// alerts nobody delivers (recorded by a previous leader, or by this one when its status
+    /// write was given up) whose outcome the stored status records, finishes those whose run it
+    /// records otherwise (`failed`, with the reason), and keeps the others pending; re-posts firing
+    /// Alertmanager alerts of tasks still failing, and resolves those of tasks that are not (also
+    /// when the task does not plan Recovered alerts).
     func maintain(_ tasks: [ScheduledTask]) async {
         // Forget the ledgers of deleted tasks (the ledger went with the task).
         let present = Set(tasks.map(StatusWriter.key(of:)))
@@ -45,11 +48,18 @@ extension AlertDispatcher {
             guard resolution.transientProblems.isEmpty else { continue }
             let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-            var abandoned: [String] = []
+            var abandoned: [(key: String, reason: String?)] = []
             for entry in orphaned {
                 guard let receiver = byName[entry.receiver], let alert = entry.alert else {
                     // The receiver was removed from the spec (or its Secret is gone): nobody to tell.
-                    abandoned.append(entry.key)
+                    abandoned.append((entry.key, nil))
+                    continue
+                }
+                switch RecordedOutcome.of(alert, in: task.status) {
+                case .recorded: break
+                case .undecided: continue
+                case .contradicted(let how):
+                    abandoned.append((entry.key, "not sent: \(how)"))
                     continue
                 }
                 let isNew = state.withLock { $0.inFlight.insert(entry.key).inserted }
@@ -73,7 +83,7 @@ extension AlertDispatcher {
             }
             guard !abandoned.isEmpty || !resolved.isEmpty else { continue }
             try? await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
-                for key in abandoned { ledger.finish(key, as: .failed) }
+                for (key, reason) in abandoned { ledger.finish(key, as: .failed, reason: reason) }
                 for receiver in resolved { _ = ledger.resolveAll(receiver: receiver) }
             }
         }

@@ -28,6 +28,9 @@ public struct AlertLedger: Codable, Sendable, Hashable {
         public var state: State
         /// The alert, only while pending (what a new leader needs to send it).
         public var alert: Alert?
+        /// Why a `failed` entry was not sent, when it never was (e.g. the stored status records
+        /// the run otherwise); absent for deliveries that failed.
+        public var reason: String?
     }
 
     public struct Firing: Codable, Sendable, Hashable {
@@ -49,17 +52,22 @@ public struct AlertLedger: Codable, Sendable, Hashable {
     /// Whether an alert was already recorded (pending, sent or failed) for this receiver.
     public func contains(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
+    /// The entry recorded under `key`, if any.
+    public func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
+
     /// Records an alert as pending for `receiver`.
     public mutating func recordPending(_ alert: Alert, receiver: String) {
         entries.append(
             Entry(key: Self.key(alert, receiver: receiver), receiver: receiver, state: .pending, alert: alert))
     }
 
-    /// Marks an entry finished and drops the oldest finished entries beyond the cap.
-    public mutating func finish(_ key: String, as state: State) {
+    /// Marks an entry finished (`reason`: why it was not sent, if it was not tried) and drops the
+    /// oldest finished entries beyond the cap.
+    public mutating func finish(_ key: String, as state: State, reason: String? = nil) {
         guard let index = entries.firstIndex(where: { $0.key == key }) else { return }
         entries[index].state = state
         entries[index].alert = nil
+        entries[index].reason = reason
         let finished = entries.indices.filter { entries[$0].state != .pending }
         let excess = finished.count - Self.finishedEntriesKept
         if excess > 0 {
