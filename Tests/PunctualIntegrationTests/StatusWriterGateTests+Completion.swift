@@ -108,7 +108,7 @@ extension StatusWriterGateTests {
         }
     }
 
-    @Test func aWriterStoppedBeforeItsWriteAbandonsTheSubmission() async throws {
+    @Test func aWriterStoppedBeforeItsWriteAbandonsItsSubmissionsAndLaterOnes() async throws {
         try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world async throws in
             try world.createTask(minutelyTask("exec"))
             let gateClock = ManualClock(start: Self.slot.addingTimeInterval(1))
@@ -128,6 +128,10 @@ extension StatusWriterGateTests {
             }
             gate.leave()
             #expect(log.all == ["abandoned 1"])
+            // A reconcile that ends after the leading scope submits to a stopped writer.
+            writer.submit(.init(task: task, status: status), completion: log.completion("2"))
+            #expect(log.all == ["abandoned 1", "abandoned 2"])
+            try await world.settle()
             #expect(try world.task("exec").status?.lastScheduleTime == nil, "nothing was written")
         }
     }

@@ -6,10 +6,12 @@ import Foundation
 /// (task, slot, attempt, kind, receiver) across leader failovers.
 ///
 /// An entry is written `pending` (with the alert, so a new leader can send it) before the
-/// status that marks its transition as handled is submitted; it becomes `sent` or `failed` when
-/// the delivery ends. A new leader that decides the same transition again (because the status
-/// write was lost) finds the entry and does not send twice; one that finds a `pending` entry
-/// nobody is delivering sends it. The remaining window is at-least-once: a delivery that
+/// status that marks its transition as handled is submitted, and sent once that status is
+/// stored; it becomes `sent` or `failed` when the delivery ends. A new leader that decides the
+/// same transition again (because the status write was lost) finds the entry and does not send
+/// twice; one that finds a `pending` entry nobody is delivering sends it when the stored status
+/// records its outcome, and finishes it `failed` with a ``Entry/reason`` when status records the
+/// run otherwise (``RecordedOutcome``). The remaining window is at-least-once: a delivery that
 /// succeeded but whose `sent` mark was lost with the leader is sent again by the next one.
 ///
 /// `firing` lists the alerts posted to Alertmanager receivers that are still firing: they are

@@ -85,6 +85,8 @@ public final class StatusWriter: Sendable {
     private let queue: WorkQueue<String>
     private let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
+    /// Whether ``run(workers:)`` has returned (and not started again): nothing will be written.
+    private let hasStopped = Mutex(false)
     private let onWritten: @Sendable (String) -> Void
     private let gate: ForegroundGate?
 
@@ -133,6 +135,8 @@ public final class StatusWriter: Sendable {
             return replaced
         }
         for waiter in replaced { waiter.completion.abandoned() }
+        // Submitted after the writers stopped (a reconcile that ended with the leading scope).
+        if completion != nil, hasStopped.withLock({ $0 }) { abandonWaiters(of: key) }
         queue.add(key)
     }
 
@@ -193,9 +197,11 @@ public final class StatusWriter: Sendable {
     /// Completions still waiting when it returns are abandoned: this writer stores nothing more
     /// for them (a new leader decides and writes again).
     public func run(workers: Int = 2) async {
+        hasStopped.withLock { $0 = false }
         await queue.runWorkers(workers) { key in
             await self.flush(key)
         }
+        hasStopped.withLock { $0 = true }
         abandonAllWaiters()
     }
 
@@ -274,8 +280,9 @@ public final class StatusWriter: Sendable {
                 return (true, covered)
             }
             entry.isWritten = true
-            entry.writtenVersion = version
-            if version == nil {
+            // Nothing to write keeps the version of an earlier write the cache has yet to show.
+            entry.writtenVersion = version ?? entry.writtenVersion
+            if entry.writtenVersion == nil {
                 entries.removeValue(forKey: key)
             } else {
                 entries[key] = entry
