@@ -83,7 +83,7 @@ extension AlertDispatcherTests {
                 try await world.settle()
                 #expect(transport.count == 0, "not sent before B's status is stored")
 
-                await held.release()
+                await held.stored()
                 try await world.eventually("the alert is delivered and recorded sent") {
                     let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)
                     return transport.count == 1 && ledger.entries.map(\.state) == [.sent]

@@ -138,7 +138,7 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
                 // Released at once: the status that records the failure counts as stored here.
-                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).release()
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).stored()
                 if testCase.problem == nil {
                     try await world.eventually("the alert is delivered") { transport.count == 1 }
                 }
@@ -182,7 +182,7 @@ import Testing
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
-                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).release()
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).stored()
                 try await world.eventually("the alert is delivered") { transport.count == 1 }
                 group.cancelAll()
             }

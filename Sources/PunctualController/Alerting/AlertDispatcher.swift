@@ -180,12 +180,12 @@ public final class AlertDispatcher: Service, Sendable {
         guard !deliveries.isEmpty else { return .nothing }
         let toSend = deliveries
         return PlanExecutor.HeldAlerts(
-            release: { [self] in
+            stored: { [self] in
                 for (delivery, key) in toSend {
                     await submit(key.map { tracked(delivery, key: $0, task: task) } ?? delivery)
                 }
             },
-            abandon: { [self] in
+            abandoned: { [self] in
                 // Left pending in the ledger; the maintenance pass decides from the stored status.
                 // (An Alertmanager resolve held here is dropped: its alert expires after the TTL.)
                 state.withLock { $0.inFlight.subtract(held) }

@@ -49,29 +49,10 @@ public struct PlanExecutor: Sendable {
     /// the status that records its outcome.
     public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async throws -> HeldAlerts
 
-    /// The deliveries of a recorded alert, held until the status of their plan is stored.
-    /// Exactly one of the two is called, once.
-    public struct HeldAlerts: Sendable {
-        /// Sends them: the plan's status is stored.
-        public var release: @Sendable () async -> Void
-        /// Gives them up in this process: the plan's status will not be stored by it.
-        public var abandon: @Sendable () -> Void
-
-        public init(release: @escaping @Sendable () async -> Void, abandon: @escaping @Sendable () -> Void) {
-            self.release = release
-            self.abandon = abandon
-        }
-
-        /// Nothing held (a sink that only logs).
-        public static let nothing = HeldAlerts(release: {}, abandon: {})
-
-        /// All of `held`, released or abandoned together.
-        init(all held: [HeldAlerts]) {
-            self.init(
-                release: { for alerts in held { await alerts.release() } },
-                abandon: { for alerts in held { alerts.abandon() } })
-        }
-    }
+    /// The deliveries of a recorded alert, held until the status of their plan is stored:
+    /// `stored` sends them, `abandoned` gives them up in this process (the status will not be
+    /// stored by it). Exactly one of the two is called, once.
+    public typealias HeldAlerts = StatusWriter.Completion
 
     /// What happened to one plan.
     public struct Report: Sendable {
@@ -178,7 +159,7 @@ public struct PlanExecutor: Sendable {
                 do {
                     held.append(try await alertSink(alert, task))
                 } catch {
-                    HeldAlerts(all: held).abandon()
+                    HeldAlerts(all: held).abandoned()
                     logger.warning(
                         "cannot record an alert; the plan is retried",
                         metadata: ["task": "\(key)", "kind": "\(alert.kind.rawValue)", "error": "\(error)"])
@@ -209,10 +190,8 @@ public struct PlanExecutor: Sendable {
 
     /// Hands `status` to the writer; `held` deliveries go out once it is stored.
     private func submit(_ status: ScheduledTaskStatus, for task: ScheduledTask, releasing held: [HeldAlerts]) {
-        let alerts = HeldAlerts(all: held)
         statusWriter.submit(
-            StatusWriter.Submission(task: task, status: status),
-            completion: held.isEmpty ? nil : StatusWriter.Completion(stored: alerts.release, abandoned: alerts.abandon))
+            StatusWriter.Submission(task: task, status: status), completion: held.isEmpty ? nil : HeldAlerts(all: held))
     }
 
     // MARK: - Jobs
@@ -391,5 +370,19 @@ public struct PlanExecutor: Sendable {
             attempt = run.attempt
             job = run.job
         }
+    }
+}
+
+// MARK: - Held alerts
+
+extension PlanExecutor.HeldAlerts {
+    /// Nothing held (a sink that only logs).
+    public static let nothing = Self(stored: {}, abandoned: {})
+
+    /// All of `held`, stored or abandoned together.
+    init(all held: [Self]) {
+        self.init(
+            stored: { for alerts in held { await alerts.stored() } },
+            abandoned: { for alerts in held { alerts.abandoned() } })
     }
 }

@@ -76,7 +76,7 @@ struct DemoRunner: Service {
         // Shown when it would be sent: once the status recording its outcome is stored.
         let alertSink: PlanExecutor.AlertSink = { alert, task in
             let event = EventDerivation.alerted(alert, task: task, now: clock.currentDate)
-            return PlanExecutor.HeldAlerts(release: { input.yield(.event(event)) }, abandon: {})
+            return PlanExecutor.HeldAlerts(stored: { input.yield(.event(event)) }, abandoned: {})
         }
         let replicas: [ControllerReplica]
         do {
