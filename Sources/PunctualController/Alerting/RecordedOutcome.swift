@@ -12,7 +12,8 @@ import Foundation
 public enum RecordedOutcome: Sendable, Hashable {
     /// The stored status records the alerted outcome: send it.
     case recorded
-    /// The run is not decided yet (active, retried, or not in status yet): keep it pending.
+    /// The run is not decided yet (active, queued, waiting for a retry, or not in status yet):
+    /// keep it pending.
     case undecided
     /// The stored status records the run otherwise; the associated text says how (for the ledger).
     case contradicted(String)
@@ -22,8 +23,8 @@ public enum RecordedOutcome: Sendable, Hashable {
     /// Outcomes: a run of that slot and attempt in the alert's phase (Failed, DeadlineExceeded,
     /// Missed, Skipped; Succeeded for Recovered), with reason `RetriesExhausted` for
     /// RetriesExhausted; for LongRunning, the active run's `longRunningReported`. A slot that is
-    /// neither in `runs`, `active` nor `retries` although `lastScheduleTime` moved past it is
-    /// contradicted too (passed over, or its record trimmed from the history long ago).
+    /// neither in `runs`, `active`, `queued` nor `retries` although `lastScheduleTime` moved past
+    /// it is contradicted too (passed over, or its record trimmed from the history long ago).
     public static func of(_ alert: Alert, in status: ScheduledTaskStatus?) -> RecordedOutcome {
         of(alert.kind, slot: alert.scheduledTime, attempt: alert.attempt, in: status)
     }
@@ -44,9 +45,9 @@ public enum RecordedOutcome: Sendable, Hashable {
             if active != nil { return .undecided }
         }
         guard let run = status.runs?.last(where: { isRun($0.scheduledTime, $0.attempt) }) else {
-            if active != nil || status.retries?.contains(where: { isRun($0.scheduledTime, $0.attempt) }) == true {
-                return .undecided
-            }
+            let isRetrying = status.retries?.contains { isRun($0.scheduledTime, $0.attempt) } == true
+            let isQueued = attempt == 1 && status.queued?.contains(slot) == true
+            if active != nil || isRetrying || isQueued { return .undecided }
             if let last = status.lastScheduleTime, last > slot {
                 return .contradicted("status records no run of this slot and attempt")
             }
