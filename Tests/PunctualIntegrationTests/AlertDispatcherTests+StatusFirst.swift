@@ -64,6 +64,43 @@ extension AlertDispatcherTests {
         }
     }
 
+    @Test("an Alertmanager alert not sent yet is not re-posted as firing, and is dropped when status says otherwise")
+    func firingAlertWaitsForItsStatus() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try world.createTask(Self.task(receivers: [["name": "am", "alertmanager": ["url": "https://am.example"]]]))
+            let transport = CountingTransport()
+            // A leader records the Failed alert (pending, and firing at Alertmanager) and dies.
+            try await Self.dispatcher(world, transport: transport).dispatch(Self.failed, for: try world.task("report"))
+            let recorded = AlertLedger(annotations: try world.task("report").metadata.annotations)
+            #expect(recorded.firing.count == 1)
+
+            let successor = Self.dispatcher(world, transport: transport)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await successor.delivery.run() }
+                // The task is failing (an earlier run), this run is undecided: nothing is posted.
+                try await Self.storeRun(nil, consecutiveFailures: 1, in: world)
+                await successor.maintain([try world.task("report")])
+                try await world.settle()
+                #expect(transport.count == 0, "an alert whose outcome no status records is not re-posted")
+                #expect(AlertLedger(annotations: try world.task("report").metadata.annotations) == recorded)
+
+                // The next leader recorded the run otherwise: finished unsent, and no longer firing.
+                try await Self.storeRun(.missed, reason: "StartingDeadlineExceeded", consecutiveFailures: 1, in: world)
+                await successor.maintain([try world.task("report")])
+                try await world.eventually("the entry is finished unsent") {
+                    AlertLedger(annotations: try world.task("report").metadata.annotations).pending.isEmpty
+                }
+                await successor.maintain([try world.task("report")])
+                try await world.settle()
+                group.cancelAll()
+            }
+            #expect(transport.count == 0)
+            let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)
+            #expect(ledger.entries.map(\.state) == [.failed])
+            #expect(ledger.firing.isEmpty)
+        }
+    }
+
     @Test("a leader deciding again a transition recorded pending sends it once its own status is stored")
     func reDecidedPendingAlertGoesOutWithTheStatus() async throws {
         try await ControllerWorld.with(start: Self.start) { world async throws in

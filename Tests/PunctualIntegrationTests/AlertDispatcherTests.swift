@@ -219,15 +219,19 @@ import Testing
 
 extension AlertDispatcherTests {
     /// Stores a status recording the run of ``failed``'s slot and attempt in `phase` (what a
-    /// leader's status write leaves), as `active` too when it is not finished.
+    /// leader's status write leaves), as `active` too when it is not finished; no run when `nil`.
     static func storeRun(
-        _ phase: ScheduledTaskStatus.Run.Phase, reason: String? = nil, in world: ControllerWorld
+        _ phase: ScheduledTaskStatus.Run.Phase?, reason: String? = nil, consecutiveFailures: Int? = nil,
+        in world: ControllerWorld
     ) async throws {
         var status = ScheduledTaskStatus()
         status.lastScheduleTime = slot
-        status.runs = [.init(scheduledTime: slot, attempt: 1, job: failed.job, phase: phase, reason: reason)]
-        if !phase.isFinished {
-            status.active = [.init(name: failed.job ?? "", scheduledTime: slot, attempt: 1)]
+        status.consecutiveFailures = consecutiveFailures
+        if let phase {
+            status.runs = [.init(scheduledTime: slot, attempt: 1, job: failed.job, phase: phase, reason: reason)]
+            if !phase.isFinished {
+                status.active = [.init(name: failed.job ?? "", scheduledTime: slot, attempt: 1)]
+            }
         }
         let tasks = world.client.resource(ScheduledTask.self, namespace: "default")
         _ = try await tasks.patch(

@@ -49,10 +49,13 @@ extension AlertDispatcher {
             let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
             var abandoned: [(key: String, reason: String?)] = []
+            // Firing alerts no longer tracked: resolved, unsent, or their receiver gone.
+            var stopped: [String] = []
             for entry in orphaned {
                 guard let receiver = byName[entry.receiver], let alert = entry.alert else {
                     // The receiver was removed from the spec (or its Secret is gone): nobody to tell.
                     abandoned.append((entry.key, nil))
+                    stopped.append(entry.key)
                     continue
                 }
                 switch RecordedOutcome.of(alert, in: task.status) {
@@ -60,6 +63,7 @@ extension AlertDispatcher {
                 case .undecided: continue
                 case .contradicted(let how):
                     abandoned.append((entry.key, "not sent: \(how)"))
+                    stopped.append(entry.key)
                     continue
                 }
                 let isNew = state.withLock { $0.inFlight.insert(entry.key).inserted }
@@ -68,23 +72,25 @@ extension AlertDispatcher {
             }
 
             let isFailing = (task.status?.consecutiveFailures ?? 0) > 0
-            var resolved: Set<String> = []
             for firing in ledger.firing {
+                let key = AlertLedger.key(firing.alert, receiver: firing.receiver)
+                // Not sent yet: it fires once its status is stored (or is dropped, above, if never).
+                guard ledger.entry(key)?.state != .pending else { continue }
                 guard let receiver = byName[firing.receiver] else {
-                    resolved.insert(firing.receiver)
+                    stopped.append(key)
                     continue
                 }
                 if isFailing {
                     await submit(Delivery(receiver: receiver, content: .alert(firing.alert)))
                 } else {
                     await submit(Delivery(receiver: receiver, content: .resolve(firing.alert)))
-                    resolved.insert(firing.receiver)
+                    stopped.append(key)
                 }
             }
-            guard !abandoned.isEmpty || !resolved.isEmpty else { continue }
+            guard !abandoned.isEmpty || !stopped.isEmpty else { continue }
             try? await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
                 for (key, reason) in abandoned { ledger.finish(key, as: .failed, reason: reason) }
-                for receiver in resolved { _ = ledger.resolveAll(receiver: receiver) }
+                for key in stopped { ledger.stopFiring(key) }
             }
         }
     }

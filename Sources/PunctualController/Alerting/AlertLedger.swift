@@ -87,6 +87,11 @@ public struct AlertLedger: Codable, Sendable, Hashable {
         firing.append(Firing(receiver: receiver, alert: alert))
     }
 
+    /// Stops tracking the firing alert recorded under `key` (``key(_:receiver:)``).
+    public mutating func stopFiring(_ key: String) {
+        firing.removeAll { Self.key($0.alert, receiver: $0.receiver) == key }
+    }
+
     /// Removes and returns the firing alerts of `receiver`.
     public mutating func resolveAll(receiver: String) -> [Alert] {
         let resolved = firing.filter { $0.receiver == receiver }.map(\.alert)
