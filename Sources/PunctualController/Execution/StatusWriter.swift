@@ -147,22 +147,24 @@ public final class StatusWriter: Sendable {
     /// written version (or a later one).
     public func overlay(for cached: ScheduledTask) -> ScheduledTaskStatus? {
         let key = Self.key(of: cached)
-        return entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
+        let (overlay, replaced): (ScheduledTaskStatus?, [Waiter]) = entries.withLock { entries in
+            guard let entry = entries[key] else { return (nil, []) }
             guard entry.uid == cached.metadata.uid else {
+                // A new task of the same name: what waited for the old one's write never will.
                 entries.removeValue(forKey: key)
-                for waiter in entry.waiters { waiter.completion.abandoned() }
-                return nil
+                return (nil, entry.waiters)
             }
             if entry.isWritten,
                 let written = entry.writtenVersion,
                 Self.isVersion(cached.metadata.resourceVersion, atLeast: written)
             {
                 entries.removeValue(forKey: key)
-                return nil
+                return (nil, [])
             }
-            return entry.desired
+            return (entry.desired, [])
         }
+        for waiter in replaced { waiter.completion.abandoned() }
+        return overlay
     }
 
     /// Forgets a deleted task; completions waiting for its write are abandoned.
