@@ -4,15 +4,17 @@ import PunctualController
 import PunctualTestSupport
 import Testing
 
-/// What the next leader decides about a run whose alert already went out, when the status that
-/// recorded the alerted outcome was lost with the leader that decided it.
+/// What becomes of a run's alert when the status that recorded the alerted outcome was lost with
+/// the leader that decided it.
 ///
-/// The executor sends a plan's alerts (recorded pending in the task's ledger first) before the
-/// status write, so leader A can alert and die with its status unwritten. Leader B decides from
-/// the stored status and the world it observes. When that world moved on, B records another
-/// outcome, and A's alert describes one that status never records. The rows marked as a known
-/// issue pin that open hole (docs/soak.md, "Alerts sent before their status is stored"): they
-/// fail as soon as it is closed, so the mark cannot outlive the fix.
+/// Leader A records the alert pending in the task's ledger before its status write, and holds
+/// the delivery until that status is stored; A dies with its status unwritten. Leader B decides
+/// from the stored status and the world it observes, and stores its own status. A's pending alert
+/// goes out only when that stored status records its outcome: B decided the same alert (released
+/// with B's status) or the maintenance pass finds it recorded (``RecordedOutcome``). When the world
+/// moved on and B records another outcome, the alert is never sent (finished unsent once the run
+/// is decided otherwise). Before, A sent it at once and these rows described an outcome no status
+/// records (docs/soak.md, "Alerts sent before their status is stored").
 @Suite("Decision: an alert whose status write was lost")
 struct DecisionAlertFailoverTests {
     /// OnceMost under Forbid, a 30 s starting deadline, alerting on Failed and Missed.
@@ -33,22 +35,26 @@ struct DecisionAlertFailoverTests {
         var jobs: [Job]
         var pods: [Pod]
         var now: Date
-        /// Whether B records the outcome A alerted; false rows are the open hole.
+        /// Whether B records the outcome A alerted.
         var recordsTheAlertedOutcome: Bool
+        /// What the maintenance pass makes of A's pending alert once B's status is stored.
+        var verdict: RecordedOutcome
         var testDescription: String { name }
     }
 
     static let cases: [Case] = [
         Case(
             name: "A died before its delete; the pod is still Pending → B decides the same Missed (ledger dedup)",
-            jobs: [job], pods: [Pod.fixture(for: job)], now: slot.plus(seconds: 40), recordsTheAlertedOutcome: true),
+            jobs: [job], pods: [Pod.fixture(for: job)], now: slot.plus(seconds: 40), recordsTheAlertedOutcome: true,
+            verdict: .recorded),
         Case(
-            name: "A's delete went through, its status did not → B records Failed JobDeleted, not Missed",
-            jobs: [], pods: [], now: slot.plus(seconds: 61), recordsTheAlertedOutcome: false),
+            name: "A's delete went through, its status did not → B records Failed JobDeleted; Missed never sent",
+            jobs: [], pods: [], now: slot.plus(seconds: 61), recordsTheAlertedOutcome: false,
+            verdict: .contradicted("status records the run Failed (JobDeleted)")),
         Case(
-            name: "A's cache was behind: the pod started before the deadline → B records Running, never Missed",
+            name: "A's cache was behind: the pod started before the deadline → B records Running; Missed kept unsent",
             jobs: [job], pods: [Pod.fixture(for: job).running(since: slot.plus(seconds: 29))],
-            now: slot.plus(seconds: 40), recordsTheAlertedOutcome: false),
+            now: slot.plus(seconds: 40), recordsTheAlertedOutcome: false, verdict: .undecided),
     ]
 
     @Test func leaderAAlertsMissedBeforeItsStatusIsStored() {
@@ -59,12 +65,13 @@ struct DecisionAlertFailoverTests {
             default: nil
             }
         }
-        #expect(kinds == ["alert Missed", "status"], "the alert is dispatched before the status is submitted")
+        #expect(kinds == ["alert Missed", "status"], "the alert is recorded before the status is submitted")
         #expect(Self.decisionA.status.runs?.last?.phase == .missed)
+        #expect(RecordedOutcome.of(Self.decisionA.alerts[0], in: Self.decisionA.status) == .recorded)
     }
 
     @Test(arguments: cases)
-    func nextLeaderRecordsTheAlertedOutcome(_ testCase: Case) throws {
+    func alertedOutcomeIsSentOnlyWhenTheStoredStatusRecordsIt(_ testCase: Case) throws {
         let alerted = try #require(Self.decisionA.alerts.first)
         let decisionB = Decision.plan(
             for: Observation(task: Self.stored, jobs: testCase.jobs, pods: testCase.pods, now: testCase.now))
@@ -72,13 +79,38 @@ struct DecisionAlertFailoverTests {
             $0.scheduledTime == alerted.scheduledTime && $0.attempt == alerted.attempt && $0.phase == .missed
         }
         let summary = (decisionB.status.runs ?? []).map { "\($0.phase.rawValue) \($0.reason ?? "-")" }
-        if testCase.recordsTheAlertedOutcome {
-            #expect(recorded, "\(summary)")
-            #expect(decisionB.alerts.map(\.kind) == [alerted.kind], "the same alert: the ledger deduplicates it")
-        } else {
-            withKnownIssue("an alert sent before its status is stored can describe an outcome never recorded") {
-                #expect(recorded, "B's status: \(summary)")
-            }
+        #expect(recorded == testCase.recordsTheAlertedOutcome, "B's status: \(summary)")
+
+        // A's delivery was held for A's status and abandoned with it. It goes out when B decides
+        // the same alert (released after B's status write) or when the maintenance pass finds
+        // its outcome in B's stored status.
+        let reDecided = decisionB.alerts.contains {
+            $0.kind == alerted.kind && $0.scheduledTime == alerted.scheduledTime && $0.attempt == alerted.attempt
         }
+        let verdict = RecordedOutcome.of(alerted, in: decisionB.status)
+        #expect(verdict == testCase.verdict)
+        let delivered = reDecided || verdict == .recorded
+        #expect(delivered == recorded, "an alert goes out if and only if a stored status records its outcome")
+    }
+
+    @Test func anUndecidedRunIsFinishedUnsentOnceRecordedOtherwise() throws {
+        let alerted = try #require(Self.decisionA.alerts.first)
+        // B saw the pod start before the deadline; C sees the run succeed.
+        let running = Pod.fixture(for: Self.job).running(since: Self.slot.plus(seconds: 29))
+        let decisionB = Decision.plan(
+            for: Observation(task: Self.stored, jobs: [Self.job], pods: [running], now: Self.slot.plus(seconds: 40)))
+        var afterB = Self.stored
+        afterB.status = decisionB.status
+        let finished = Self.slot.plus(seconds: 50)
+        let succeeded = Pod.fixture(for: Self.job).terminated(
+            exitCode: 0, started: Self.slot.plus(seconds: 29), finished: finished)
+        let decisionC = Decision.plan(
+            for: Observation(
+                task: afterB, jobs: [Self.job.succeeded(at: finished)], pods: [succeeded],
+                now: Self.slot.plus(seconds: 55)))
+        let summary = (decisionC.status.runs ?? []).map { "\($0.phase.rawValue) \($0.reason ?? "-")" }
+        #expect(
+            RecordedOutcome.of(alerted, in: decisionC.status) == .contradicted("status records the run Succeeded (Completed)"),
+            "C's status: \(summary)")
     }
 }

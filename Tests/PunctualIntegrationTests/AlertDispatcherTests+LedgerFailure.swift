@@ -45,13 +45,14 @@ extension AlertDispatcherTests {
         _ = try world.store.create(secrets, namespace: "default", object: secret(["hook-url": hookURL]))
     }
 
-    /// An executor that hands alerts to `dispatcher` and writes statuses with a writer of its own.
-    static func executor(_ world: ControllerWorld, dispatcher: AlertDispatcher) -> PlanExecutor {
+    /// An executor that hands alerts to `dispatcher` and writes statuses with `writer` (run it:
+    /// the alerts go out once their status is stored).
+    static func executor(_ world: ControllerWorld, dispatcher: AlertDispatcher, writer: StatusWriter) -> PlanExecutor {
         var logger = Logger(label: "test.executor")
         logger.logLevel = .critical
         return PlanExecutor(
             client: world.client, events: EventRecorder(client: world.client, clock: world.clock),
-            statusWriter: StatusWriter(client: world.client, clock: world.clock),
+            statusWriter: writer,
             metrics: ControllerMetrics(factory: TestMetrics()), clock: world.clock, logger: logger,
             alertSink: dispatcher.sink)
     }
@@ -67,16 +68,19 @@ extension AlertDispatcherTests {
             try Self.createTaskAndSecret(in: world)
             let transport = CountingTransport()
             let dispatcher = Self.dispatcher(world, transport: transport)
-            let executor = Self.executor(world, dispatcher: dispatcher)
+            let writer = StatusWriter(client: world.client, clock: world.clock)
+            let executor = Self.executor(world, dispatcher: dispatcher, writer: writer)
             var status = ScheduledTaskStatus()
             status.lastScheduleTime = Self.slot
+            status.runs = [.init(scheduledTime: Self.slot, attempt: 1, job: Self.failed.job, phase: .failed)]
             let plan = Plan(
                 actions: [
-                    .updateStatus(status), .alert(Self.failed),
+                    .alert(Self.failed), .updateStatus(status),
                     .emitEvent(PlannedEvent(type: .warning, reason: "Failed", message: "exit code 1")),
                 ], status: status, requeueAt: nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
+                group.addTask { await writer.run(workers: 1) }
 
                 world.server.faults.fail(
                     .init(verb: testCase.verb, resource: testCase.resource, count: 50, code: testCase.code))

@@ -33,6 +33,8 @@ extension AlertDispatcherTests {
                 let kept = AlertLedger(annotations: try world.task("report").metadata.annotations)
                 #expect(kept.entries.map(\.state) == [.pending], "not abandoned: the receiver still exists")
 
+                // Sent once the stored status records the failure it describes.
+                try await Self.storeRun(.failed, in: world)
                 await successor.maintain([try world.task("report")])
                 try await world.eventually("the pending alert is delivered and recorded sent") {
                     let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)

@@ -62,20 +62,24 @@ import Testing
                 Self.secrets, namespace: "default", object: Self.secret(["hook-url": Self.hookURL]))
             let transport = CountingTransport()
 
-            // Leader A records the alert (pending) and dies before delivering it: its delivery never runs.
+            // Leader A records the alert (pending) and dies before its status is stored: the
+            // delivery it held is never released.
             let leaderA = Self.dispatcher(world, transport: transport)
             try await leaderA.dispatch(Self.failed, for: try world.task("report"))
             let recorded = AlertLedger(annotations: try world.task("report").metadata.annotations)
             #expect(recorded.pending.map(\.receiver) == ["ops"])
             #expect(transport.count == 0)
 
-            // Leader B decides the same transition again (A's status write was lost): no new record.
             let leaderB = Self.dispatcher(world, transport: transport)
-            try await leaderB.dispatch(Self.failed, for: try world.task("report"))
-            #expect(AlertLedger(annotations: try world.task("report").metadata.annotations) == recorded)
-            // Its maintenance pass finds A's pending alert and sends it, once.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await leaderB.delivery.run() }
+                // Leader B's maintenance pass: the stored status does not record the run yet.
+                await leaderB.maintain([try world.task("report")])
+                try await world.settle()
+                #expect(transport.count == 0, "the run is undecided: the alert waits")
+                #expect(AlertLedger(annotations: try world.task("report").metadata.annotations) == recorded)
+                // B's status recording the failure is stored: the next pass sends A's alert, once.
+                try await Self.storeRun(.failed, in: world)
                 await leaderB.maintain([try world.task("report")])
                 await leaderB.maintain([try world.task("report")])
                 try await world.eventually("the alert is delivered and recorded sent") {
@@ -133,7 +137,8 @@ import Testing
             let dispatcher = Self.dispatcher(world, transport: transport)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
-                try await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+                // Released at once: the status that records the failure counts as stored here.
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).stored()
                 if testCase.problem == nil {
                     try await world.eventually("the alert is delivered") { transport.count == 1 }
                 }
@@ -177,7 +182,7 @@ import Testing
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await dispatcher.delivery.run() }
-                try await dispatcher.dispatch(Self.failed, for: try world.task("report"))
+                try await dispatcher.dispatch(Self.failed, for: try world.task("report")).stored()
                 try await world.eventually("the alert is delivered") { transport.count == 1 }
                 group.cancelAll()
             }
@@ -207,6 +212,30 @@ import Testing
             try await dispatcher.dispatch(later, for: try world.task("report"))
             #expect(try world.task("report").metadata.annotations?[ScheduledTask.alertingProblemAnnotation] == nil)
         }
+    }
+}
+
+// MARK: - Stored statuses
+
+extension AlertDispatcherTests {
+    /// Stores a status recording the run of ``failed``'s slot and attempt in `phase` (what a
+    /// leader's status write leaves), as `active` too when it is not finished; no run when `nil`.
+    static func storeRun(
+        _ phase: ScheduledTaskStatus.Run.Phase?, reason: String? = nil, consecutiveFailures: Int? = nil,
+        in world: ControllerWorld
+    ) async throws {
+        var status = ScheduledTaskStatus()
+        status.lastScheduleTime = slot
+        status.consecutiveFailures = consecutiveFailures
+        if let phase {
+            status.runs = [.init(scheduledTime: slot, attempt: 1, job: failed.job, phase: phase, reason: reason)]
+            if !phase.isFinished {
+                status.active = [.init(name: failed.job ?? "", scheduledTime: slot, attempt: 1)]
+            }
+        }
+        let tasks = world.client.resource(ScheduledTask.self, namespace: "default")
+        _ = try await tasks.patch(
+            "report", patch: .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
     }
 }
 

@@ -48,7 +48,7 @@ import Testing
         func written() throws -> ScheduledTaskStatus? { try world.task("exec").status }
     }
 
-    private func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
+    func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
         try await ControllerWorld.with(start: Self.slot.addingTimeInterval(1)) { world async throws in
             try world.createTask(minutelyTask("exec"))
             let gateClock = ManualClock(start: Self.slot.addingTimeInterval(1))

@@ -28,9 +28,12 @@ extension AlertDispatcher {
         }
     }
 
-    /// One pass over `tasks`: sends pending alerts nobody delivers (recorded by a previous
-    /// leader), re-posts firing Alertmanager alerts of tasks still failing, and resolves those
-    /// of tasks that are not (also when the task does not plan Recovered alerts).
+    /// One pass over `tasks` (as the cache shows them: their stored status): sends pending
+    /// alerts nobody delivers (recorded by a previous leader, or by this one when its status
+    /// write was given up) whose outcome the stored status records, finishes those whose run it
+    /// records otherwise (`failed`, with the reason), and keeps the others pending; re-posts firing
+    /// Alertmanager alerts of tasks still failing, and resolves those of tasks that are not (also
+    /// when the task does not plan Recovered alerts).
     func maintain(_ tasks: [ScheduledTask]) async {
         // Forget the ledgers of deleted tasks (the ledger went with the task).
         let present = Set(tasks.map(StatusWriter.key(of:)))
@@ -45,11 +48,22 @@ extension AlertDispatcher {
             guard resolution.transientProblems.isEmpty else { continue }
             let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-            var abandoned: [String] = []
+            var abandoned: [(key: String, reason: String?)] = []
+            // Firing alerts no longer tracked: resolved, unsent, or their receiver gone.
+            var stopped: [String] = []
             for entry in orphaned {
                 guard let receiver = byName[entry.receiver], let alert = entry.alert else {
                     // The receiver was removed from the spec (or its Secret is gone): nobody to tell.
-                    abandoned.append(entry.key)
+                    abandoned.append((entry.key, nil))
+                    stopped.append(entry.key)
+                    continue
+                }
+                switch RecordedOutcome.of(alert, in: task.status) {
+                case .recorded: break
+                case .undecided: continue
+                case .contradicted(let how):
+                    abandoned.append((entry.key, "not sent: \(how)"))
+                    stopped.append(entry.key)
                     continue
                 }
                 let isNew = state.withLock { $0.inFlight.insert(entry.key).inserted }
@@ -58,23 +72,25 @@ extension AlertDispatcher {
             }
 
             let isFailing = (task.status?.consecutiveFailures ?? 0) > 0
-            var resolved: Set<String> = []
             for firing in ledger.firing {
+                let key = AlertLedger.key(firing.alert, receiver: firing.receiver)
+                // Not sent yet: it fires once its status is stored (or is dropped, above, if never).
+                guard ledger.entry(key)?.state != .pending else { continue }
                 guard let receiver = byName[firing.receiver] else {
-                    resolved.insert(firing.receiver)
+                    stopped.append(key)
                     continue
                 }
                 if isFailing {
                     await submit(Delivery(receiver: receiver, content: .alert(firing.alert)))
                 } else {
                     await submit(Delivery(receiver: receiver, content: .resolve(firing.alert)))
-                    resolved.insert(firing.receiver)
+                    stopped.append(key)
                 }
             }
-            guard !abandoned.isEmpty || !resolved.isEmpty else { continue }
+            guard !abandoned.isEmpty || !stopped.isEmpty else { continue }
             try? await withLedger(of: task, problem: nil, keepProblem: true) { ledger in
-                for key in abandoned { ledger.finish(key, as: .failed) }
-                for receiver in resolved { _ = ledger.resolveAll(receiver: receiver) }
+                for (key, reason) in abandoned { ledger.finish(key, as: .failed, reason: reason) }
+                for key in stopped { ledger.stopFiring(key) }
             }
         }
     }

@@ -10,9 +10,10 @@ import Synchronization
 /// For each planned alert it resolves the task's receivers (Secrets from the task's own
 /// namespace; the controller-wide defaults for tasks that declare none), records the alert in
 /// the task's ``AlertLedger`` — before the status that marks the transition handled is
-/// submitted, since plans dispatch alerts first — and queues one delivery per receiver with
+/// submitted, since plans dispatch alerts first — and returns one delivery per receiver, held
+/// until the plan's status is stored (``PlanExecutor/HeldAlerts``); released, they are queued with
 /// ``AlertDelivery``, which never blocks the reconcile. Delivery outcomes are written back to
-/// the ledger.
+/// the ledger. An alert is thus only sent once a stored status records its outcome.
 ///
 /// Guarantee: one alert per (task, slot, attempt, kind, receiver), also across leader
 /// failovers, with one at-least-once window: a delivery that succeeded while the leader died
@@ -29,9 +30,10 @@ import Synchronization
 /// annotations or status.
 ///
 /// As a `Service` it runs the deliveries and, every ``Configuration/resendInterval`` while
-/// this replica leads, the maintenance pass: pending alerts nobody delivers are sent (a
-/// previous leader's), Alertmanager alerts still firing are re-posted while their task keeps
-/// failing and resolved once it does not.
+/// this replica leads, the maintenance pass: pending alerts nobody delivers (a previous leader's,
+/// or this one's whose status write was given up) are sent when the stored status records their
+/// outcome and finished unsent when it records the run otherwise; Alertmanager alerts still firing
+/// are re-posted while their task keeps failing and resolved once it does not.
 public final class AlertDispatcher: Service, Sendable {
     public struct Configuration: Sendable {
         /// The controller's namespace, where the defaults Secret lives.
@@ -114,12 +116,20 @@ public final class AlertDispatcher: Service, Sendable {
 
     // MARK: - Dispatching
 
-    /// Records and queues `planned` for every receiver of `task` that has not had it yet.
+    /// Records `planned` for every receiver of `task` that has not had it yet, and returns its
+    /// deliveries, to be released once the status recording the outcome is stored.
     ///
+    /// Receivers whose entry is already `pending` and that nobody in this process delivers (a
+    /// previous leader decided the same transition, or this one gave up its status write) are
+    /// among the deliveries too: this decision's status records the outcome again.
+    ///
+    /// - Returns: the deliveries; released, they are queued; abandoned, their entries stay
+    ///   pending for the maintenance pass.
     /// - Throws: ``ReceiversUnreadableError`` when a receiver's Secret could not be read for a
     ///   passing reason, ``LedgerWriteError`` when the record could not be written to the task;
-    ///   nothing is queued then and nothing is remembered, so a retry records and sends it.
-    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async throws {
+    ///   nothing is held then and nothing is remembered, so a retry records and sends it.
+    @discardableResult
+    public func dispatch(_ planned: PlannedAlert, for task: ScheduledTask) async throws -> PlanExecutor.HeldAlerts {
         let alert = Alert(planned, task: task, at: clock.currentDate)
         let resolution = await receivers(of: task)
         let transient = resolution.transientProblems
@@ -128,14 +138,22 @@ public final class AlertDispatcher: Service, Sendable {
         }
         await report(resolution, for: task)
         // Marked in flight before they are recorded pending, so a maintenance pass in between
-        // does not take them for a previous leader's. Keys already in flight (an earlier
-        // dispatch's delivery) stay so whatever happens here.
+        // does not take them for a previous leader's; they stay so while held. Keys already in
+        // flight (an earlier dispatch's delivery) stay so whatever happens here.
         let keys = resolution.receivers.map { AlertLedger.key(alert, receiver: $0.name) }
         let marked = state.withLock { state in keys.filter { state.inFlight.insert($0).inserted } }
         var deliveries: [(delivery: Delivery, key: String?)] = []
         do {
             try await withLedger(of: task, problem: resolution.problemSummary, undoingOnFailure: true) { ledger in
-                for (receiver, key) in zip(resolution.receivers, keys) where !ledger.contains(key) {
+                for (receiver, key) in zip(resolution.receivers, keys) {
+                    if let entry = ledger.entry(key) {
+                        // Recorded pending and delivered by nobody here: it goes out with this status.
+                        if entry.state == .pending, marked.contains(key) {
+                            deliveries.append(
+                                (Delivery(receiver: receiver, content: .alert(entry.alert ?? alert)), key))
+                        }
+                        continue
+                    }
                     if case .alertmanager = receiver.destination, !alert.kind.isProblem {
                         // Recovery resolves what fired here; resolving twice is harmless, so it is
                         // recorded done at once.
@@ -157,11 +175,21 @@ public final class AlertDispatcher: Service, Sendable {
             state.withLock { $0.inFlight.subtract(marked) }
             throw error
         }
-        let queued = Set(deliveries.compactMap(\.key))
-        state.withLock { $0.inFlight.subtract(marked.filter { !queued.contains($0) }) }
-        for (delivery, key) in deliveries {
-            await submit(key.map { tracked(delivery, key: $0, task: task) } ?? delivery)
-        }
+        let held = Set(deliveries.compactMap(\.key))
+        state.withLock { $0.inFlight.subtract(marked.filter { !held.contains($0) }) }
+        guard !deliveries.isEmpty else { return .nothing }
+        let toSend = deliveries
+        return PlanExecutor.HeldAlerts(
+            stored: { [self] in
+                for (delivery, key) in toSend {
+                    await submit(key.map { tracked(delivery, key: $0, task: task) } ?? delivery)
+                }
+            },
+            abandoned: { [self] in
+                // Left pending in the ledger; the maintenance pass decides from the stored status.
+                // (An Alertmanager resolve held here is dropped: its alert expires after the TTL.)
+                state.withLock { $0.inFlight.subtract(held) }
+            })
     }
 
     /// A delivery whose outcome is written to the task's ledger (its key must be in flight).

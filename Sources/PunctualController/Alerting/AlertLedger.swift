@@ -6,10 +6,12 @@ import Foundation
 /// (task, slot, attempt, kind, receiver) across leader failovers.
 ///
 /// An entry is written `pending` (with the alert, so a new leader can send it) before the
-/// status that marks its transition as handled is submitted; it becomes `sent` or `failed` when
-/// the delivery ends. A new leader that decides the same transition again (because the status
-/// write was lost) finds the entry and does not send twice; one that finds a `pending` entry
-/// nobody is delivering sends it. The remaining window is at-least-once: a delivery that
+/// status that marks its transition as handled is submitted, and sent once that status is
+/// stored; it becomes `sent` or `failed` when the delivery ends. A new leader that decides the
+/// same transition again (because the status write was lost) finds the entry and does not send
+/// twice; one that finds a `pending` entry nobody is delivering sends it when the stored status
+/// records its outcome, and finishes it `failed` with a ``Entry/reason`` when status records the
+/// run otherwise (``RecordedOutcome``). The remaining window is at-least-once: a delivery that
 /// succeeded but whose `sent` mark was lost with the leader is sent again by the next one.
 ///
 /// `firing` lists the alerts posted to Alertmanager receivers that are still firing: they are
@@ -28,6 +30,9 @@ public struct AlertLedger: Codable, Sendable, Hashable {
         public var state: State
         /// The alert, only while pending (what a new leader needs to send it).
         public var alert: Alert?
+        /// Why a `failed` entry was not sent, when it never was (e.g. the stored status records
+        /// the run otherwise); absent for deliveries that failed.
+        public var reason: String?
     }
 
     public struct Firing: Codable, Sendable, Hashable {
@@ -49,17 +54,22 @@ public struct AlertLedger: Codable, Sendable, Hashable {
     /// Whether an alert was already recorded (pending, sent or failed) for this receiver.
     public func contains(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
+    /// The entry recorded under `key`, if any.
+    public func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
+
     /// Records an alert as pending for `receiver`.
     public mutating func recordPending(_ alert: Alert, receiver: String) {
         entries.append(
             Entry(key: Self.key(alert, receiver: receiver), receiver: receiver, state: .pending, alert: alert))
     }
 
-    /// Marks an entry finished and drops the oldest finished entries beyond the cap.
-    public mutating func finish(_ key: String, as state: State) {
+    /// Marks an entry finished (`reason`: why it was not sent, if it was not tried) and drops the
+    /// oldest finished entries beyond the cap.
+    public mutating func finish(_ key: String, as state: State, reason: String? = nil) {
         guard let index = entries.firstIndex(where: { $0.key == key }) else { return }
         entries[index].state = state
         entries[index].alert = nil
+        entries[index].reason = reason
         let finished = entries.indices.filter { entries[$0].state != .pending }
         let excess = finished.count - Self.finishedEntriesKept
         if excess > 0 {
@@ -75,6 +85,11 @@ public struct AlertLedger: Codable, Sendable, Hashable {
     public mutating func fire(_ alert: Alert, receiver: String) {
         firing.removeAll { $0.receiver == receiver && $0.alert.kind == alert.kind }
         firing.append(Firing(receiver: receiver, alert: alert))
+    }
+
+    /// Stops tracking the firing alert recorded under `key` (``key(_:receiver:)``).
+    public mutating func stopFiring(_ key: String) {
+        firing.removeAll { Self.key($0.alert, receiver: $0.receiver) == key }
     }
 
     /// Removes and returns the firing alerts of `receiver`.

@@ -21,6 +21,13 @@ import Synchronization
 /// are in progress, bounded) and only then reads what to write, so the statuses a burst of
 /// decisions produces for one task (the new run `Pending`, then its Job seen without Pods) are
 /// folded into one patch.
+///
+/// A submission may carry a ``Completion``: it is told once a patch that includes the submission
+/// succeeded (each submission gets the task's next generation number; a patch reports the highest
+/// one it covered, so submissions coalesced into one write are all completed by it), or that this
+/// writer will not store it (the write was refused, the task is gone, or the writer stopped —
+/// leadership lost or shutdown). The alert deliveries of a plan wait for it, so an alert never
+/// goes out ahead of the status that records its outcome.
 public final class StatusWriter: Sendable {
     /// A status to write for one task.
     public struct Submission: Sendable {
@@ -35,6 +42,28 @@ public final class StatusWriter: Sendable {
         }
     }
 
+    /// What to do once a submission is stored, or once this writer gives up on storing it.
+    /// Exactly one of the two is called, once.
+    public struct Completion: Sendable {
+        /// Called after a successful patch that includes the submission (or when the server
+        /// already held it).
+        public var stored: @Sendable () async -> Void
+        /// Called when this writer will not store the submission: refused, task gone or
+        /// replaced, or the writer stopped.
+        public var abandoned: @Sendable () -> Void
+
+        public init(stored: @escaping @Sendable () async -> Void, abandoned: @escaping @Sendable () -> Void) {
+            self.stored = stored
+            self.abandoned = abandoned
+        }
+    }
+
+    /// A completion waiting for the write of its submission's generation.
+    private struct Waiter {
+        var generation: UInt64
+        var completion: Completion
+    }
+
     private struct Entry {
         /// The status the server is known to hold (what the patch is computed against).
         var confirmed: ScheduledTaskStatus?
@@ -46,12 +75,18 @@ public final class StatusWriter: Sendable {
         var isWritten = false
         /// The resourceVersion the server answered to the last write.
         var writtenVersion: String?
+        /// The number of the newest submission (`desired`); counts up per task while the entry lives.
+        var generation: UInt64 = 1
+        /// Completions of submissions not yet covered by a write.
+        var waiters: [Waiter] = []
     }
 
     private let client: KubeClient
     private let queue: WorkQueue<String>
     private let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
+    /// Whether ``run(workers:)`` has returned (and not started again): nothing will be written.
+    private let hasStopped = Mutex(false)
     private let onWritten: @Sendable (String) -> Void
     private let gate: ForegroundGate?
 
@@ -76,18 +111,32 @@ public final class StatusWriter: Sendable {
     // MARK: - Submitting
 
     /// Records the status decided for a task; the write follows, coalesced with later ones.
-    public func submit(_ submission: Submission) {
+    ///
+    /// - Parameter completion: told when a write including this submission succeeded, or that
+    ///   none will (see ``Completion``).
+    public func submit(_ submission: Submission, completion: Completion? = nil) {
         let key = Self.key(of: submission.task)
-        entries.withLock { entries in
-            if var entry = entries[key], entry.uid == submission.task.metadata.uid {
+        let replaced: [Waiter] = entries.withLock { entries in
+            var replaced: [Waiter] = []
+            var entry: Entry
+            if let existing = entries[key], existing.uid == submission.task.metadata.uid {
+                entry = existing
                 entry.desired = submission.status
                 entry.isWritten = false
-                entries[key] = entry
+                entry.generation += 1
             } else {
-                entries[key] = Entry(
+                // A new task of the same name: what was waiting for the old one's write never will.
+                replaced = entries[key]?.waiters ?? []
+                entry = Entry(
                     confirmed: submission.task.status, desired: submission.status, uid: submission.task.metadata.uid)
             }
+            if let completion { entry.waiters.append(Waiter(generation: entry.generation, completion: completion)) }
+            entries[key] = entry
+            return replaced
         }
+        for waiter in replaced { waiter.completion.abandoned() }
+        // Submitted after the writers stopped (a reconcile that ended with the leading scope).
+        if completion != nil, hasStopped.withLock({ $0 }) { abandonWaiters(of: key) }
         queue.add(key)
     }
 
@@ -98,26 +147,46 @@ public final class StatusWriter: Sendable {
     /// written version (or a later one).
     public func overlay(for cached: ScheduledTask) -> ScheduledTaskStatus? {
         let key = Self.key(of: cached)
-        return entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
+        let (overlay, replaced): (ScheduledTaskStatus?, [Waiter]) = entries.withLock { entries in
+            guard let entry = entries[key] else { return (nil, []) }
             guard entry.uid == cached.metadata.uid else {
+                // A new task of the same name: what waited for the old one's write never will.
                 entries.removeValue(forKey: key)
-                return nil
+                return (nil, entry.waiters)
             }
             if entry.isWritten,
                 let written = entry.writtenVersion,
                 Self.isVersion(cached.metadata.resourceVersion, atLeast: written)
             {
                 entries.removeValue(forKey: key)
-                return nil
+                return (nil, [])
             }
-            return entry.desired
+            return (entry.desired, [])
         }
+        for waiter in replaced { waiter.completion.abandoned() }
+        return overlay
     }
 
-    /// Forgets a deleted task.
+    /// Forgets a deleted task; completions waiting for its write are abandoned.
     public func forget(_ key: String) {
-        _ = entries.withLock { $0.removeValue(forKey: key) }
+        let waiters = entries.withLock { $0.removeValue(forKey: key)?.waiters ?? [] }
+        for waiter in waiters { waiter.completion.abandoned() }
+    }
+
+    /// Abandons the completions waiting for `key`'s write (the entry itself stays).
+    private func abandonWaiters(of key: String) {
+        let waiters: [Waiter] = entries.withLock { entries in
+            guard let waiters = entries[key]?.waiters, !waiters.isEmpty else { return [] }
+            entries[key]?.waiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.completion.abandoned() }
+    }
+
+    /// Abandons every waiting completion: the writer stopped, a new leader writes again.
+    private func abandonAllWaiters() {
+        let keys = entries.withLock { Array($0.keys) }
+        for key in keys { abandonWaiters(of: key) }
     }
 
     /// Whether any status is decided but not yet written.
@@ -126,10 +195,16 @@ public final class StatusWriter: Sendable {
     // MARK: - Writing
 
     /// Writes statuses with `workers` concurrent writers until cancelled or ``shutDown()``.
+    ///
+    /// Completions still waiting when it returns are abandoned: this writer stores nothing more
+    /// for them (a new leader decides and writes again).
     public func run(workers: Int = 2) async {
+        hasStopped.withLock { $0 = false }
         await queue.runWorkers(workers) { key in
             await self.flush(key)
         }
+        hasStopped.withLock { $0 = true }
+        abandonAllWaiters()
     }
 
     /// Stops the writers after the writes in flight.
@@ -143,7 +218,10 @@ public final class StatusWriter: Sendable {
         if let gate, entries.withLock({ $0[key].map { !$0.isWritten } ?? false }) {
             await gate.waitForBackgroundTurn()
             // Stopped while waiting (leadership lost or shutdown): a new leader decides and writes again.
-            if Task.isCancelled { return .done }
+            if Task.isCancelled {
+                abandonWaiters(of: key)
+                return .done
+            }
         }
         guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
         let (namespace, name) = Self.split(key)
@@ -157,17 +235,19 @@ public final class StatusWriter: Sendable {
             return .done
         }
         guard let change = base.mergePatch(to: target) else {
-            markWritten(key, status: entry.desired, version: nil)
+            await markWritten(key, status: entry.desired, generation: entry.generation, version: nil)
             return .done
         }
         do {
             let tasks = client.resource(ScheduledTask.self, namespace: namespace)
             let written = try await tasks.patch(name, patch: .merge(["status": change]), subresource: "status")
-            markWritten(key, status: entry.desired, version: written.metadata.resourceVersion)
+            await markWritten(
+                key, status: entry.desired, generation: entry.generation, version: written.metadata.resourceVersion)
             onWritten(key)
             return .done
         } catch  where error is CancellationError || Task.isCancelled {
             // Stopping (leadership lost or shutdown): a new leader decides and writes again.
+            abandonWaiters(of: key)
             return .done
         } catch {
             let failure = ExecutionError(
@@ -186,25 +266,33 @@ public final class StatusWriter: Sendable {
         }
     }
 
-    private func markWritten(_ key: String, status: ScheduledTaskStatus, version: String?) {
-        let again: Bool = entries.withLock { entries in
-            guard var entry = entries[key] else { return false }
+    /// Records that the server holds `status`, the task's submission `generation`, and completes
+    /// the submissions it covers: every one up to `generation` (later ones too when their status
+    /// is the same).
+    private func markWritten(_ key: String, status: ScheduledTaskStatus, generation: UInt64, version: String?) async {
+        let (again, covered): (Bool, [Waiter]) = entries.withLock { entries in
+            guard var entry = entries[key] else { return (false, []) }
             entry.confirmed = status
+            let isCurrent = entry.desired == status
+            let covered = entry.waiters.filter { isCurrent || $0.generation <= generation }
+            entry.waiters.removeAll { isCurrent || $0.generation <= generation }
             // A newer status submitted during the write is written next (coalesced).
-            guard entry.desired == status else {
+            guard isCurrent else {
                 entries[key] = entry
-                return true
+                return (true, covered)
             }
             entry.isWritten = true
-            entry.writtenVersion = version
-            if version == nil {
+            // Nothing to write keeps the version of an earlier write the cache has yet to show.
+            entry.writtenVersion = version ?? entry.writtenVersion
+            if entry.writtenVersion == nil {
                 entries.removeValue(forKey: key)
             } else {
                 entries[key] = entry
             }
-            return false
+            return (false, covered)
         }
         if again { queue.add(key) }
+        for waiter in covered { await waiter.completion.stored() }
     }
 
     // MARK: - Keys and versions

@@ -18,10 +18,13 @@ import Logging
 ///   describe a world where that Job exists — and the task is retried (or, for a terminal
 ///   failure, reported); the next decision plans the same create again from the cluster;
 /// - alerts come before the status write (the dispatcher records each in the task's ledger
-///   before sending it); if the sink cannot record one, the rest of the plan is dropped like
-///   after a failed Job create — the status would mark the transition handled — and the task is
-///   retried; the next decision plans the same alert again;
-/// - the status goes to the ``StatusWriter``, which coalesces it with later ones;
+///   before the status is submitted); if the sink cannot record one, the rest of the plan is
+///   dropped like after a failed Job create — the status would mark the transition handled — and
+///   the task is retried; the next decision plans the same alert again;
+/// - the status goes to the ``StatusWriter``, which coalesces it with later ones; the alerts'
+///   deliveries (``HeldAlerts``) are released once the writer stored a status including it, and
+///   abandoned when it will not (they stay pending in the ledger: the dispatcher's maintenance
+///   pass sends them if, and only if, the stored status records their outcome);
 /// - events are best-effort: failures are logged, never retried into a loop;
 /// - deletes carry the Job's uid as a precondition, so a newer Job of the same name survives;
 ///   conditional ones (Replace) also its observed resourceVersion, so a Job that finished since
@@ -41,7 +44,15 @@ public struct PlanExecutor: Sendable {
     /// ledger write failed): the executor then drops the rest of the plan, the status write
     /// included, and the task is retried, so the next decision plans the same alert again instead
     /// of a later leader sending it a second time.
-    public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async throws -> Void
+    ///
+    /// What it returns is held until the plan's status is stored: an alert never goes out ahead of
+    /// the status that records its outcome.
+    public typealias AlertSink = @Sendable (PlannedAlert, ScheduledTask) async throws -> HeldAlerts
+
+    /// The deliveries of a recorded alert, held until the status of their plan is stored:
+    /// `stored` sends them, `abandoned` gives them up in this process (the status will not be
+    /// stored by it). Exactly one of the two is called, once.
+    public typealias HeldAlerts = StatusWriter.Completion
 
     /// What happened to one plan.
     public struct Report: Sendable {
@@ -107,6 +118,7 @@ public struct PlanExecutor: Sendable {
                         "kind": "\(alert.kind.rawValue)", "slot": "\(KubeTime.format(alert.scheduledTime))",
                         "message": "\(alert.message)",
                     ])
+                return .nothing
             }
     }
 
@@ -122,6 +134,8 @@ public struct PlanExecutor: Sendable {
         let key = "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
         let started = clock.currentDate
         var lateCreates: [LateCreate] = []
+        // The deliveries of the plan's alerts, until its status is submitted.
+        var held: [HeldAlerts] = []
         for action in plan.actions {
             switch action {
             case .createJob(let creation):
@@ -135,15 +149,17 @@ public struct PlanExecutor: Sendable {
                 }
             case .updateStatus(var status):
                 for late in lateCreates { late.record(in: &status) }
-                statusWriter.submit(StatusWriter.Submission(task: task, status: status))
+                submit(status, for: task, releasing: held)
+                held = []
                 report.statusSubmitted = true
                 recordRunMetrics(from: task.status, to: status)
             case .emitEvent(let event):
                 await emit(event, about: task, key: key, report: &report)
             case .alert(let alert):
                 do {
-                    try await alertSink(alert, task)
+                    held.append(try await alertSink(alert, task))
                 } catch {
+                    HeldAlerts(all: held).abandoned()
                     logger.warning(
                         "cannot record an alert; the plan is retried",
                         metadata: ["task": "\(key)", "kind": "\(alert.kind.rawValue)", "error": "\(error)"])
@@ -163,8 +179,19 @@ public struct PlanExecutor: Sendable {
                 await delete(deletion, task: key, namespace: task.metadata.namespace, report: &report)
             }
         }
+        if !held.isEmpty {
+            // Alerts without a status change: they go out once the decided status is known stored
+            // (at once when the server holds it already).
+            submit(plan.status, for: task, releasing: held)
+        }
         await recordLateCreates(lateCreates, about: task, key: key, report: &report)
         return report
+    }
+
+    /// Hands `status` to the writer; `held` deliveries go out once it is stored.
+    private func submit(_ status: ScheduledTaskStatus, for task: ScheduledTask, releasing held: [HeldAlerts]) {
+        statusWriter.submit(
+            StatusWriter.Submission(task: task, status: status), completion: held.isEmpty ? nil : HeldAlerts(all: held))
     }
 
     // MARK: - Jobs
@@ -343,5 +370,19 @@ public struct PlanExecutor: Sendable {
             attempt = run.attempt
             job = run.job
         }
+    }
+}
+
+// MARK: - Held alerts
+
+extension PlanExecutor.HeldAlerts {
+    /// Nothing held (a sink that only logs).
+    public static let nothing = Self(stored: {}, abandoned: {})
+
+    /// All of `held`, stored or abandoned together.
+    init(all held: [Self]) {
+        self.init(
+            stored: { for alerts in held { await alerts.stored() } },
+            abandoned: { for alerts in held { alerts.abandoned() } })
     }
 }

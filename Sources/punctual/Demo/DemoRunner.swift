@@ -73,8 +73,10 @@ struct DemoRunner: Service {
         let observer = DemoObserver(
             client: observerClient, leaseNamespace: DemoCluster.controllerNamespace, leaseName: DemoCluster.leaseName,
             clock: clock, logger: logger, emit: { input.yield(.event($0)) })
+        // Shown when it would be sent: once the status recording its outcome is stored.
         let alertSink: PlanExecutor.AlertSink = { alert, task in
-            input.yield(.event(EventDerivation.alerted(alert, task: task, now: clock.currentDate)))
+            let event = EventDerivation.alerted(alert, task: task, now: clock.currentDate)
+            return PlanExecutor.HeldAlerts(stored: { input.yield(.event(event)) }, abandoned: {})
         }
         let replicas: [ControllerReplica]
         do {
