@@ -51,6 +51,13 @@ import Testing
     static func noisy(_ job: Job) -> Job {
         var job = job
         job.metadata = noisy(job.metadata)
+        if var status = job.status {
+            let criteria = Condition(
+                type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached",
+                message: "Reached expected number of succeeded pods", lastTransitionTime: now)
+            status.conditions = [criteria] + (status.conditions ?? [])
+            job.status = status
+        }
         return job
     }
 
@@ -114,7 +121,29 @@ import Testing
             let metadata = CacheTrimming.job(job).metadata
             return metadata.finalizers == nil && metadata.generateName == nil && metadata.generation == nil
         },
-        Case(name: "Job: status kept whole") { CacheTrimming.job(job).status == job.status },
+        Case(name: "Job: start, completion and counts kept") {
+            let status = CacheTrimming.job(job).status
+            return status?.startTime == now && status?.completionTime == now && status?.active == job.status?.active
+        },
+        Case(name: "Job: Complete kept without reason and message, other conditions dropped") {
+            var whole = job
+            let conditions = job.status?.conditions?.map { condition in
+                var condition = condition
+                if condition.type == "Complete" { condition.message = "Reached expected number of succeeded pods" }
+                return condition
+            }
+            whole.status?.conditions = conditions
+            let kept = CacheTrimming.job(whole).status?.conditions
+            return conditions?.count == 2 && kept?.map(\.type) == ["Complete"] && kept?.first?.message == nil
+                && kept?.first?.lastTransitionTime == now
+        },
+        Case(name: "Job: Failed kept whole") {
+            let failed = noisy(
+                Job.fixture(for: ScheduledTask.fixture(schedule: "*/5 * * * *"), slot: now).started(at: now)
+                    .failed(at: now, message: "pods failed"))
+            let kept = CacheTrimming.job(failed).status?.conditions
+            return kept?.count == 1 && kept?.first == failed.status?.conditions?.first { $0.type == "Failed" }
+        },
         Case(name: "Job: the fixture has a pod template to drop") { job.spec?.template.spec != nil },
         Case(name: "Job: spec (pod template) dropped") { CacheTrimming.job(job).spec == nil },
         Case(name: "Pod: identity, lifecycle and ownership kept") {

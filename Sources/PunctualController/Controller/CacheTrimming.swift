@@ -35,18 +35,23 @@ enum CacheTrimming {
     /// Pod annotations read: a placeholder's spec hash (pre-allocation replaces outdated ones).
     static let podAnnotations = [PlaceholderBuilder.specHashAnnotation]
 
+    /// Job conditions read: `Complete` (when it finished) and `Failed` (when, and its reason and
+    /// message for the run's status). `SuccessCriteriaMet`, `FailureTarget` and the rest are dropped.
+    static let jobConditions: Set<String> = ["Complete", "Failed"]
+
     /// Pod conditions read: whether and why the scheduler placed the Pod (`isPlaced`,
     /// `schedulingRefusal`, `waitingProblem`).
     static let podConditions: Set<String> = ["PodScheduled"]
 
     // MARK: - Transforms
 
-    /// A Job's metadata (the keys above of its labels and annotations) and status; its spec (the
-    /// pod template) is dropped.
+    /// A Job's metadata (the keys above of its labels and annotations) and its status with only
+    /// the read conditions; its spec (the pod template) is dropped.
     @Sendable static func job(_ job: Job) -> Job {
         var trimmed = job
         trimmed.metadata = metadata(job.metadata, labels: jobLabels, annotations: jobAnnotations)
         trimmed.spec = nil
+        trimmed.status = job.status.map(status)
         return trimmed
     }
 
@@ -69,15 +74,40 @@ enum CacheTrimming {
     /// The identity, lifecycle and ownership of an object, and the listed labels and annotations.
     /// `generateName`, `generation`, `finalizers`, `deletionGracePeriodSeconds` and every other
     /// label and annotation are dropped.
+    ///
+    /// Equal strings decoded from different places are separate allocations; the cached copy
+    /// shares one where it is cheap to see: an owner's `apiVersion` is the constant of its kind,
+    /// and a label naming the owner (a Pod's `job-name`) holds the owner reference's string.
     static func metadata(_ metadata: ObjectMeta, labels: [String], annotations: [String]) -> ObjectMeta {
         var kept = ObjectMeta(name: metadata.name, namespace: metadata.namespace)
         kept.uid = metadata.uid
         kept.resourceVersion = metadata.resourceVersion
         kept.creationTimestamp = metadata.creationTimestamp
         kept.deletionTimestamp = metadata.deletionTimestamp
-        kept.ownerReferences = metadata.ownerReferences
-        kept.labels = pick(labels, from: metadata.labels)
-        kept.annotations = pick(annotations, from: metadata.annotations)
+        kept.ownerReferences = metadata.ownerReferences?.map { owner in
+            var owner = owner
+            owner.apiVersion = shared(owner.apiVersion, among: ownerAPIVersions)
+            return owner
+        }
+        let owners = kept.ownerReferences?.map(\.name) ?? []
+        kept.labels = pick(labels, from: metadata.labels, sharing: owners)
+        kept.annotations = pick(annotations, from: metadata.annotations, sharing: [])
+        return kept
+    }
+
+    /// A Job's status with only the read conditions; a `Complete` condition's reason and message
+    /// (always "the Job completed") are dropped too.
+    static func status(_ status: JobStatus) -> JobStatus {
+        var kept = status
+        kept.conditions = status.conditions.map { conditions in
+            conditions.filter { jobConditions.contains($0.type) }.map { condition in
+                guard condition.type == "Complete" else { return condition }
+                var complete = condition
+                complete.reason = nil
+                complete.message = nil
+                return complete
+            }
+        }
         return kept
     }
 
@@ -98,13 +128,23 @@ enum CacheTrimming {
         }
     }
 
-    /// The entries of `dictionary` under `keys`, keyed by the constants in `keys` (shared, not
-    /// copied); nil when none is there.
-    private static func pick(_ keys: [String], from dictionary: [String: String]?) -> [String: String]? {
+    /// The `apiVersion`s of the owners of cached objects, stored once.
+    private static let ownerAPIVersions = [ScheduledTask.resourceType.apiVersion, Job.resourceType.apiVersion]
+
+    /// `value`, or the equal string of `candidates` (whose storage is then shared, not copied).
+    private static func shared(_ value: String, among candidates: [String]) -> String {
+        candidates.first { $0 == value } ?? value
+    }
+
+    /// The entries of `dictionary` under `keys`, keyed by the constants in `keys` and with values
+    /// equal to one of `sharing` replaced by it (shared, not copied); nil when none is there.
+    private static func pick(
+        _ keys: [String], from dictionary: [String: String]?, sharing: [String]
+    ) -> [String: String]? {
         guard let dictionary else { return nil }
         var picked: [String: String] = [:]
         for key in keys {
-            if let value = dictionary[key] { picked[key] = value }
+            if let value = dictionary[key] { picked[key] = shared(value, among: sharing) }
         }
         return picked.isEmpty ? nil : picked
     }
