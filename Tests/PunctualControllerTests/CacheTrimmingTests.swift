@@ -29,7 +29,8 @@ import Testing
             ],
             containerStatuses: [
                 ContainerStatus(
-                    name: "main", image: "registry.example/batch:1.2", state: ContainerState(running: .init(startedAt: now)))
+                    name: "main", image: "registry.example/batch:1.2",
+                    state: ContainerState(running: .init(startedAt: now)))
             ],
             startTime: now)
         return pod
@@ -153,7 +154,9 @@ import Testing
             var placeholder = pod
             placeholder.metadata.labels?[PlaceholderBuilder.slotLabel] = "1767232800"
             let labels = CacheTrimming.pod(placeholder).metadata.labels ?? [:]
-            return CacheTrimming.podLabels.allSatisfy { labels[$0] != nil && labels[$0] == placeholder.metadata.labels?[$0] }
+            return CacheTrimming.podLabels.allSatisfy { key in
+                labels[key] != nil && labels[key] == placeholder.metadata.labels?[key]
+            }
         },
         Case(name: "Pod: placeholder spec annotation kept") {
             CacheTrimming.pod(pod).metadata.annotations == [PlaceholderBuilder.specHashAnnotation: "hash-1"]
