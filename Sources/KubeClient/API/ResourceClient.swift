@@ -37,12 +37,25 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
     /// is consistent with, and where a following watch must start. An object that does not
     /// decode as `Object` is logged and left out; it does not fail the list.
     public func list(options: ListOptions = ListOptions()) async throws -> ObjectList<Object> {
+        try await list(options: options) { $0 }
+    }
+
+    /// Lists every object like ``list(options:)``, passing each one through `transform` as its
+    /// page arrives.
+    ///
+    /// A cache that keeps only part of each object (an informer's transform) then never holds
+    /// the whole decoded list at once: only one page of whole objects is alive at a time, which
+    /// bounds the memory of a relist of tens of thousands of objects.
+    public func list(
+        options: ListOptions = ListOptions(), transform: (Object) throws -> Object
+    ) async throws -> ObjectList<Object> {
         var options = options
         var items: [Object] = []
         var resourceVersion: String?
         repeat {
             let page = try await listPage(options: options)
-            items += page.items
+            items.reserveCapacity(items.count + page.items.count)
+            for item in page.items { items.append(try transform(item)) }
             if resourceVersion == nil { resourceVersion = page.resourceVersion }
             options.continueToken = page.continueToken
             // A continued list must not repeat the resourceVersion (the token carries it).

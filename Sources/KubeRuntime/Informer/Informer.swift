@@ -55,8 +55,9 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
 
     /// Rewrites an object before it is cached and handed to handlers, e.g. to drop fields no
     /// reader needs. It must keep the metadata the cache keys and indexes use (namespace, name,
-    /// resourceVersion, uid, labels, ownerReferences), and must only be used for objects that are
-    /// never written back from the cache: a trimmed object sent in an update would erase fields.
+    /// resourceVersion, uid, the labels the indexes read, ownerReferences), and must only be used
+    /// for objects that are never written back from the cache: a trimmed object sent in an update
+    /// would erase fields.
     public typealias Transform = @Sendable (Object) -> Object
 
     /// Backoff between failed lists or watches.
@@ -255,9 +256,11 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     /// Lists everything and replaces the cache atomically; returns the list's resourceVersion.
     private func relist() async throws -> String {
         relists.increment()
+        // Transformed page by page, so that a relist holds one page of whole objects, not all.
         let list = try await client.list(
-            options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize))
-        let delta = cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
+            options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize),
+            transform: transform ?? { $0 })
+        let delta = cache.replace(with: list.items)
         let handlers = handlers.withLock { $0 }
         for handler in handlers {
             for object in delta.added { handler.onAdd(object) }
