@@ -12,7 +12,7 @@ extension DecisionState {
     /// active: a retry created by this decision, or by one whose Job the cache has not shown yet.
     ///
     /// A Job is pruned only once a stored status records its outcome: never while deciding from
-    /// an unwritten status (the task is looked at again shortly), and never in the decision that
+    /// an unwritten status (a later decision prunes), and never in the decision that
     /// concludes it (the stored status still lists it active). Otherwise a lost status write
     /// leaves a next leader with a run whose Job is gone: it reads as vanished (JobDeleted, never
     /// retried), and a retry created meanwhile is never adopted, so its Job no status shows.
@@ -35,15 +35,10 @@ extension DecisionState {
             let oldestFirst = runs.sorted {
                 ($0.finishedAt ?? $0.slot, $0.slot, $0.attempt) < ($1.finishedAt ?? $1.slot, $1.slot, $1.attempt)
             }
-            let pruned = oldestFirst.filter(isClosed).prefix(excess)
-            guard !pruned.isEmpty else { return }
-            guard observation.isStatusStored else {
-                // The watch event of the status write may come before the writer learns that it
-                // landed: nothing else may bring this task back soon, so look again shortly.
-                due(at: now.addingTimeInterval(1))
-                return
-            }
-            for run in pruned {
+            // Deciding from an unwritten status: the next decision prunes (no requeue for it, which
+            // would turn a failing reconcile's retry into a loop while status writes fail).
+            guard observation.isStatusStored else { return }
+            for run in oldestFirst.filter(isClosed).prefix(excess) {
                 actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .historyLimit)))
             }
         }
