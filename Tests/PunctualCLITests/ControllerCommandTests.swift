@@ -36,6 +36,15 @@ import Testing
         Case(
             name: "placeholder image with a space", arguments: ["--placeholder-image", "pause 3.10"],
             message: "error: --placeholder-image must be an image reference, got \"pause 3.10\""),
+        Case(
+            name: "reconcile backoff cap of zero", arguments: ["--max-reconcile-backoff", "0"],
+            message: "error: --max-reconcile-backoff must be greater than 0, got \"0\""),
+        Case(
+            name: "negative reconcile backoff cap", arguments: ["--max-reconcile-backoff=-5"],
+            message: "error: --max-reconcile-backoff must be greater than 0, got \"-5\""),
+        Case(
+            name: "reconcile backoff cap not a duration", arguments: ["--max-reconcile-backoff", "a while"],
+            message: "error: --max-reconcile-backoff \"a while\": expected a duration"),
     ]
 
     @Test(arguments: cases)

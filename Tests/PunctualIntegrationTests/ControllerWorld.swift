@@ -72,12 +72,15 @@ final class ControllerWorld: Sendable {
     ///   between the controller's reading of its caches and its writes.
     func controller(
         elector: LeaderElector? = nil, identity: String = "test", metrics: TestMetrics = TestMetrics(),
-        workers: Int = 2, decide: @escaping ScheduledTaskController.Decide = { Decision.plan(for: $0) }
+        workers: Int = 2,
+        maxReconcileBackoff: Duration = ScheduledTaskController.Configuration.defaultMaxReconcileBackoff,
+        decide: @escaping ScheduledTaskController.Decide = { Decision.plan(for: $0) }
     ) -> ScheduledTaskController {
         var logger = Logger(label: "test.controller")
         logger.logLevel = .critical
         return ScheduledTaskController(
-            client: client, clock: clock, configuration: .init(workers: workers), elector: elector,
+            client: client, clock: clock,
+            configuration: .init(workers: workers, maxReconcileBackoff: maxReconcileBackoff), elector: elector,
             decide: decide, identity: identity, metricsFactory: metrics, logger: logger)
     }
 

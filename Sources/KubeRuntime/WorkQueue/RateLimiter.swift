@@ -128,6 +128,12 @@ public typealias DefaultControllerRateLimiter<Key: Hashable & Sendable> =
     MaxOfRateLimiter<ExponentialBackoffRateLimiter<Key>, TokenBucketRateLimiter<Key>>
 
 /// Makes the controller default rate limiter (see ``DefaultControllerRateLimiter``).
-public func defaultControllerRateLimiter<Key: Hashable & Sendable>() -> DefaultControllerRateLimiter<Key> {
-    MaxOfRateLimiter(ExponentialBackoffRateLimiter(), TokenBucketRateLimiter())
+///
+/// - Parameter maxBackoff: the longest per-key backoff; client-go's 1000 s by default. A
+///   controller whose keys have deadlines (a scheduler's next slot) caps it lower, so a key that
+///   failed through an outage is retried soon after the outage ends. The overall bucket is kept.
+public func defaultControllerRateLimiter<Key: Hashable & Sendable>(
+    maxBackoff: Duration = .seconds(1000)
+) -> DefaultControllerRateLimiter<Key> {
+    MaxOfRateLimiter(ExponentialBackoffRateLimiter(maximum: maxBackoff), TokenBucketRateLimiter())
 }

@@ -5,8 +5,10 @@ public enum ReconcileResult: Sendable, Equatable {
     /// Run again at a known instant (e.g. the next slot): failures are forgotten, the key is
     /// delayed by `after`.
     case requeue(after: Duration, priority: Int = 0)
-    /// It failed and should be retried with backoff (per-key exponential plus the bucket).
-    case retry(priority: Int = 0)
+    /// It failed and should be retried with backoff (per-key exponential plus the bucket), but
+    /// no later than `atLatest` when given (the instant a `requeue` would have asked for: a
+    /// failure must not make the key sleep past its next deadline).
+    case retry(priority: Int = 0, atLatest: Duration? = nil)
 }
 
 extension WorkQueue {
@@ -27,8 +29,9 @@ extension WorkQueue {
                         case .requeue(let delay, let priority):
                             self.forget(key)
                             self.add(key, after: delay, priority: priority)
-                        case .retry(let priority):
-                            self.addRateLimited(key, priority: priority)
+                        case .retry(let priority, let atLatest):
+                            let deadline = atLatest.map { self.clock.now.advanced(by: $0) }
+                            self.addRateLimited(key, priority: priority, deadline: deadline)
                         }
                         self.done(key)
                     }

@@ -94,12 +94,18 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Re-queues a key whose processing failed, after the delay its rate limiter decides.
-    public func addRateLimited(_ key: Key, priority: Int = 0) {
+    ///
+    /// - Parameter deadline: an instant the key must come back by whatever its backoff (the next
+    ///   time its owner has to act, e.g. a schedule's next slot): the key is due at the earlier of
+    ///   the two. A deadline that already passed is ignored, so a failing key never skips its backoff.
+    public func addRateLimited(_ key: Key, priority: Int = 0, deadline: WallInstant? = nil) {
         let due: WallInstant? = state.withLock { state in
             guard !state.isShuttingDown else { return nil }
             let now = clock.now
             metrics.retries.increment()
-            return now.advanced(by: state.limiter.when(key, now: now))
+            let backedOff = now.advanced(by: state.limiter.when(key, now: now))
+            guard let deadline, deadline > now else { return backedOff }
+            return min(backedOff, deadline)
         }
         if let due { add(key, at: due, priority: priority) }
     }

@@ -57,7 +57,7 @@ extension ScheduledTaskController {
                 await rejectTemplate(of: task, key: key, message: message)
                 return .done
             case nil:
-                return .retry(priority: priority)
+                return retry(plan, priority: priority)
             }
         }
         let report = await executor.execute(plan, for: task, jobs: jobs)
@@ -74,12 +74,22 @@ extension ScheduledTaskController {
                 return .done
             }
             logger.warning("creating a Job failed; retrying with backoff", metadata: metadata)
-            return .retry(priority: priority)
+            return retry(plan, priority: priority)
         }
-        if report.needsRetry { return .retry(priority: priority) }
+        if report.needsRetry { return retry(plan, priority: priority) }
         guard let requeueAt = plan.requeueAt else { return .done }
-        let delay = clock.now.duration(to: WallInstant(requeueAt))
-        return .requeue(after: max(.zero, delay), priority: priority)
+        return .requeue(after: delay(until: requeueAt), priority: priority)
+    }
+
+    /// A retry with backoff that still comes back by the plan's `requeueAt`: a failure (Job create,
+    /// delete, dry run) must not make the task sleep past its next slot or deadline.
+    private func retry(_ plan: Plan, priority: Int) -> ReconcileResult {
+        .retry(priority: priority, atLatest: plan.requeueAt.map(delay(until:)))
+    }
+
+    /// How long from now until `instant`, zero when it passed.
+    private func delay(until instant: Date) -> Duration {
+        max(.zero, clock.now.duration(to: WallInstant(instant)))
     }
 
     // MARK: - Template dry run

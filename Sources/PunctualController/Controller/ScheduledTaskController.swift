@@ -14,7 +14,9 @@ import Synchronization
 ///   read (``CacheTrimming``). Their handlers only enqueue the task's key; a reconcile
 ///   re-reads everything from the caches (level-triggered).
 /// - The queue is stingy (one reconcile per key at a time), ordered by the task's tier rank, and
-///   a key comes back at exactly the plan's `requeueAt`: tasks are never polled.
+///   a key comes back at exactly the plan's `requeueAt`: tasks are never polled. A failed
+///   reconcile is retried with a per-task backoff capped at `maxReconcileBackoff`, and never later
+///   than its plan's `requeueAt`.
 /// - Only the leader reconciles. Standbys keep their caches warm; a new leader enqueues every
 ///   task and rebuilds its view from the cluster, since no state lives only in memory.
 /// - An invalid task gets `InvalidSpec` and is not requeued until its spec changes; its failures
@@ -37,15 +39,24 @@ public final class ScheduledTaskController: Service {
         public var statusWriters: Int
         /// Settings passed to every decision.
         public var settings: ControllerSettings
+        /// The longest a task whose reconciles keep failing waits before the next attempt (the cap
+        /// of the work queue's per-task exponential backoff; client-go's 1000 s would leave a task
+        /// asleep for many minutes after an API outage of a few).
+        public var maxReconcileBackoff: Duration
+
+        /// The default ``maxReconcileBackoff``.
+        public static let defaultMaxReconcileBackoff: Duration = .seconds(60)
 
         public init(
             namespaces: [String] = [], workers: Int = 4, statusWriters: Int = 2,
-            settings: ControllerSettings = ControllerSettings()
+            settings: ControllerSettings = ControllerSettings(),
+            maxReconcileBackoff: Duration = Configuration.defaultMaxReconcileBackoff
         ) {
             self.namespaces = namespaces
             self.workers = workers
             self.statusWriters = statusWriters
             self.settings = settings
+            self.maxReconcileBackoff = maxReconcileBackoff
         }
     }
 
@@ -96,7 +107,10 @@ public final class ScheduledTaskController: Service {
         self.decide = decide
         self.elector = elector
         let factory = metricsFactory ?? MetricsSystem.factory
-        queue = WorkQueue(name: "scheduledtasks", clock: clock, metricsFactory: factory)
+        queue = WorkQueue(
+            name: "scheduledtasks", clock: clock,
+            rateLimiter: defaultControllerRateLimiter(maxBackoff: configuration.maxReconcileBackoff),
+            metricsFactory: factory)
         let foreground = ForegroundGate(clock: clock)
         self.foreground = foreground
         statusWriter = StatusWriter(client: client, clock: clock, logger: logger, gate: foreground)

@@ -7,20 +7,38 @@ extension DecisionState {
     /// Deletes finished Jobs beyond `successfulJobsLimit` / `failedJobsLimit`, oldest first, and
     /// only for closed slots (no attempt alive, no retry pending), so a retry's predecessor is
     /// never pruned while the slot is still open.
+    ///
+    /// An attempt is alive when its Job is observed unfinished, and also when status holds it
+    /// active: a retry created by this decision, or by one whose Job the cache has not shown yet.
+    ///
+    /// A Job is pruned only once a stored status records its outcome: never while deciding from
+    /// an unwritten status (a later decision prunes), and never in the decision that
+    /// concludes it (the stored status still lists it active). Otherwise a lost status write
+    /// leaves a next leader with a run whose Job is gone: it reads as vanished (JobDeleted, never
+    /// retried), and a retry created meanwhile is never adopted, so its Job no status shows.
     mutating func pruneHistory() {
-        let finished = observed.filter { $0.phase.isFinished && !$0.isBeingDeleted }
+        let storedActive = Set((previous.active ?? []).map(\.name))
+        let finished = observed.filter {
+            $0.phase.isFinished && !$0.isBeingDeleted && !storedActive.contains($0.jobName)
+        }
         let open = Set(
             observed.filter { !$0.phase.isFinished }.map { SlotKey(slot: $0.slot, trigger: $0.trigger) }
                 + (status.retries ?? []).map { SlotKey(slot: $0.scheduledTime, trigger: $0.trigger) })
+        // Active entries do not name their trigger: a slot with one is open whatever started it.
+        let activeSlots = Set((status.active ?? []).map(\.scheduledTime))
+        func isClosed(_ run: ObservedRun) -> Bool {
+            !open.contains(SlotKey(slot: run.slot, trigger: run.trigger)) && !activeSlots.contains(run.slot)
+        }
         func prune(_ runs: [ObservedRun], limit: Int) {
             let excess = runs.count - max(0, limit)
             guard excess > 0 else { return }
             let oldestFirst = runs.sorted {
                 ($0.finishedAt ?? $0.slot, $0.slot, $0.attempt) < ($1.finishedAt ?? $1.slot, $1.slot, $1.attempt)
             }
-            for run in oldestFirst.filter({ !open.contains(SlotKey(slot: $0.slot, trigger: $0.trigger)) }).prefix(
-                excess)
-            {
+            // Deciding from an unwritten status: the next decision prunes (no requeue for it, which
+            // would turn a failing reconcile's retry into a loop while status writes fail).
+            guard observation.isStatusStored else { return }
+            for run in oldestFirst.filter(isClosed).prefix(excess) {
                 actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .historyLimit)))
             }
         }

@@ -53,6 +53,13 @@ extension Punctual {
         @Option(help: "Image of the placeholder pods that hold capacity before a slot (spec.priority.preAllocate).")
         var placeholderImage: String = PlaceholderBuilder.defaultImage
 
+        @Option(
+            help: """
+                The longest a task whose reconciles keep failing (e.g. through an API outage) waits before \
+                its next attempt: the cap of its exponential backoff, in seconds or as 90s, 2m. Must be > 0.
+                """)
+        var maxReconcileBackoff: String = "60s"
+
         func run() async throws {
             try await reportingErrors {
                 try checkFlags()
@@ -74,6 +81,7 @@ extension Punctual {
             try election.check()
             try time.check()
             guard workers >= 1 else { throw CommandLineError("--workers must be at least 1, got \(workers)") }
+            _ = try parsedMaxReconcileBackoff()
             guard !placeholderImage.isEmpty, !placeholderImage.contains(where: \.isWhitespace) else {
                 throw CommandLineError("--placeholder-image must be an image reference, got \"\(placeholderImage)\"")
             }
@@ -82,6 +90,18 @@ extension Punctual {
             } catch {
                 throw CommandLineError(error.message)
             }
+        }
+
+        /// `--max-reconcile-backoff` as a duration.
+        ///
+        /// - Throws: ``CommandLineError`` naming the flag when it is no duration or not positive.
+        private func parsedMaxReconcileBackoff() throws(CommandLineError) -> Duration {
+            let flag = "--max-reconcile-backoff"
+            let backoff = try DurationArgument(parsing: maxReconcileBackoff, flag: flag).duration
+            guard backoff > .zero else {
+                throw CommandLineError("\(flag) must be greater than 0, got \"\(maxReconcileBackoff)\"")
+            }
+            return backoff
         }
 
         private func runController(registry: PrometheusCollectorRegistry) async throws {
@@ -120,7 +140,8 @@ extension Punctual {
                 client: client, clock: clock,
                 configuration: ScheduledTaskController.Configuration(
                     namespaces: kube.namespaces, workers: workers,
-                    settings: ControllerSettings(placeholderImage: placeholderImage)),
+                    settings: ControllerSettings(placeholderImage: placeholderImage),
+                    maxReconcileBackoff: try parsedMaxReconcileBackoff()),
                 elector: elector, decide: { Decision.plan(for: $0) }, identity: identity, logger: logger,
                 alertSink: alerts.sink)
             alerts.follow(controller)
