@@ -110,7 +110,8 @@ struct DecisionAlertFailoverTests {
                 now: Self.slot.plus(seconds: 55)))
         let summary = (decisionC.status.runs ?? []).map { "\($0.phase.rawValue) \($0.reason ?? "-")" }
         #expect(
-            RecordedOutcome.of(alerted, in: decisionC.status) == .contradicted("status records the run Succeeded (Completed)"),
+            RecordedOutcome.of(alerted, in: decisionC.status)
+                == .contradicted("status records the run Succeeded (Completed)"),
             "C's status: \(summary)")
     }
 }

@@ -15,8 +15,10 @@ struct DecisionHistoryTests {
     /// Unlimited, one run-failure retry after 10 s, no failed Job kept beyond open slots.
     static let task = ScheduledTask.fixture().retry(failure: 1, backoff: 10).history(failed: 0)
     static let first = Job.fixture(for: task, slot: slot)
-    static let second = Job.fixture(for: task, request: .init(
-        name: jobName(slot, attempt: 2), slot: slot, attempt: 2, runFailures: 1), created: ended.plus(seconds: 30))
+    static let second = Job.fixture(
+        for: task,
+        request: .init(
+            name: jobName(slot, attempt: 2), slot: slot, attempt: 2, runFailures: 1), created: ended.plus(seconds: 30))
     /// A failed Job of the previous slot, closed long ago: always prunable.
     static let older = Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)
         .failed(at: Instants.previousHour.plus(minutes: 2))
