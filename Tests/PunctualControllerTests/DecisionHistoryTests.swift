@@ -85,6 +85,25 @@ struct DecisionHistoryTests {
             },
             jobs: closedSlotJobs, now: ended.plus(minutes: 4),
             deletes: [olderDeletion, jobName(slot) + ":HistoryLimit"], events: ["Failed"]),
+        DecisionCase(
+            name: "a pending retry's Job, created by a leader whose status was lost, concluded now → kept until stored",
+            task: task.scheduled(through: slot).editingStatus {
+                $0.runs = [firstFailed]
+                $0.retries = [
+                    .init(
+                        scheduledTime: slot, attempt: 2, job: jobName(slot, attempt: 2),
+                        notBefore: ended.plus(seconds: 10),
+                        startupFailures: 0, runFailures: 1)
+                ]
+            },
+            jobs: closedSlotJobs, now: ended.plus(minutes: 4),
+            deletes: [olderDeletion, jobName(slot) + ":HistoryLimit"], events: ["Failed"]),
+        DecisionCase(
+            name: "attempt 1 adopted and concluded while the stored status has not recorded its slot → kept",
+            task: ScheduledTask.fixture().history(failed: 0).scheduled(through: Instants.previousHour),
+            jobs: [first.started(at: slot).failed(at: ended)],
+            pods: [first.pod.terminated(exitCode: 1, started: slot, finished: ended)], now: ended.plus(seconds: 10),
+            events: ["Failed"], runs: ["10:00 Failed BackoffLimitExceeded"]),
     ]
 
     @Test(arguments: cases)

@@ -129,7 +129,14 @@ struct DecisionStatusTests {
             }),
         DecisionCase(
             name: "creates are dispatched before the status write, events, alerts and deletes",
-            task: task.history(successful: 0).scheduled(through: Instants.previousHour),
+            task: task.history(successful: 0).scheduled(through: Instants.previousHour).editingStatus {
+                // Recorded, so its Job may be pruned.
+                $0.runs = [
+                    .init(
+                        scheduledTime: Instants.previousHour, attempt: 1, job: jobName(Instants.previousHour),
+                        phase: .succeeded, completionTime: Instants.previousHour.plus(minutes: 1))
+                ]
+            },
             jobs: [
                 Job.fixture(for: task, slot: Instants.previousHour).succeeded(
                     at: Instants.previousHour.plus(minutes: 1))

@@ -12,15 +12,13 @@ extension DecisionState {
     /// active: a retry created by this decision, or by one whose Job the cache has not shown yet.
     ///
     /// A Job is pruned only once a stored status records its outcome: never while deciding from
-    /// an unwritten status (a later decision prunes), and never in the decision that
-    /// concludes it (the stored status still lists it active). Otherwise a lost status write
-    /// leaves a next leader with a run whose Job is gone: it reads as vanished (JobDeleted, never
-    /// retried), and a retry created meanwhile is never adopted, so its Job no status shows.
+    /// an unwritten status (a later decision prunes), and never in the decision that concludes
+    /// it (the stored status still lists it active, as a pending retry, or not at all). Otherwise
+    /// a lost status write leaves a next leader with a run whose Job is gone: an active one reads
+    /// as vanished (JobDeleted, never retried) and a retry created meanwhile is never adopted; a
+    /// pending retry or a slot not recorded as started is started again, so the attempt runs twice.
     mutating func pruneHistory() {
-        let storedActive = Set((previous.active ?? []).map(\.name))
-        let finished = observed.filter {
-            $0.phase.isFinished && !$0.isBeingDeleted && !storedActive.contains($0.jobName)
-        }
+        let finished = observed.filter { $0.phase.isFinished && !$0.isBeingDeleted && isRecordedFinished($0) }
         let open = Set(
             observed.filter { !$0.phase.isFinished }.map { SlotKey(slot: $0.slot, trigger: $0.trigger) }
                 + (status.retries ?? []).map { SlotKey(slot: $0.scheduledTime, trigger: $0.trigger) })
@@ -44,6 +42,19 @@ extension DecisionState {
         }
         prune(finished.filter { $0.phase == .succeeded }, limit: spec.successfulJobsLimit)
         prune(finished.filter { $0.phase != .succeeded }, limit: spec.failedJobsLimit)
+    }
+
+    /// Whether the stored status records `run` as over: its Job is named by a finished run entry,
+    /// or, named nowhere in it, the run is older than every entry (its record was trimmed by
+    /// `runsLimit`, or predates the history).
+    private func isRecordedFinished(_ run: ObservedRun) -> Bool {
+        let runs = previous.runs ?? []
+        if runs.contains(where: { $0.job == run.jobName && $0.phase.isFinished }) { return true }
+        let named =
+            runs.contains { $0.job == run.jobName } || (previous.active ?? []).contains { $0.name == run.jobName }
+            || (previous.retries ?? []).contains { $0.job == run.jobName }
+        guard !named, let oldest = runs.map(\.scheduledTime).min() ?? previous.lastScheduleTime else { return false }
+        return run.slot < oldest
     }
 
     /// A slot, told apart from a run started by hand at the same instant.
