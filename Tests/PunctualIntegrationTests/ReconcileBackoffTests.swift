@@ -42,7 +42,7 @@ import Testing
             try world.createTask(
                 minutelyTask(
                     "hourly", guarantee: "OnceOnly", extra: ["schedule": "0 * * * *", "catchUpWindowSeconds": 3600]))
-            // The outage as the task sees it: every Job create fails for 10 minutes. The next slot
+            // The outage as the task sees it: every Job create fails for 20 minutes. The next slot
             // is an hour away, so only the backoff brings the task back (uncapped, the 17th failure
             // waits 655 s). 507 is a server error the client does not retry by itself: each failed
             // reconcile is one request, and only the work queue spaces them out.
@@ -52,15 +52,20 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group async throws in
                 group.addTask { try await controller.run() }
                 try await world.eventually("synced") { controller.hasSynced }
-                try await world.advance(by: .seconds(10 * 60), step: .seconds(10))
+                try await world.advance(by: .seconds(20 * 60), step: .seconds(10))
                 let failed = decisions.all.filter { $0 >= Self.slot }.count
                 let offsets = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
-                #expect(failed >= 15, "only \(failed) failed reconciles, at \(offsets) s after the slot")
+                let limit = testCase.cap + .seconds(10)
+                // Enough failures that client-go's uncapped backoff (5 ms × 2^failures) would wait
+                // longer than the limit below: otherwise this test could not tell a cap from none.
+                let uncapped = Duration.milliseconds(5) * (1 << min(failed, 40))
+                #expect(
+                    uncapped > limit,
+                    "only \(failed) failed reconciles (uncapped next wait \(uncapped)), at \(offsets) s after the slot")
                 #expect(try world.jobs().isEmpty)
 
                 world.server.faults.reset()
                 let recovered = world.clock.currentDate
-                let limit = testCase.cap + .seconds(10)
                 try await world.advance(by: limit, step: .seconds(10))
                 let next = decisions.all.first { $0 > recovered }
                 #expect(next != nil, "no reconcile within \(limit) of the server answering again")
