@@ -243,11 +243,25 @@ public struct SoakInvariants: Sendable {
                 if deliveries[delivery] == nil {
                     violations.append(
                         "\(key.task) slot \(stamp(key.slot)) attempt \(key.attempt) is \(run.phase.rawValue) "
-                            + "but \(receiver) got no \(kind.rawValue) alert")
+                            + "but \(receiver) got no \(kind.rawValue) alert "
+                            + "(ledger: \(Self.ledgerState(of: task, key: key, kind: kind, receiver: receiver)))")
                 }
             }
         }
     }
 
     private func stamp(_ date: Date) -> String { KubeTime.format(date) }
+
+    /// What the task's alert ledger says of one alert at the end: the clue to where it was lost
+    /// (never recorded or overwritten, still pending, or finished unsent and why).
+    static func ledgerState(
+        of task: ScheduledTask, key: SoakLedger.RunKey, kind: PlannedAlert.Kind, receiver: String
+    ) -> String {
+        let ledgerKey = "\(key.task)/\(KubeTime.format(key.slot))/\(key.attempt)/\(kind.rawValue)@\(receiver)"
+        let entries = AlertLedger(annotations: task.metadata.annotations).entries
+        guard let entry = entries.first(where: { $0.key == ledgerKey }) else {
+            return "no entry: never recorded, overwritten, or beyond the \(AlertLedger.finishedEntriesKept) kept"
+        }
+        return entry.state.rawValue + (entry.reason.map { ", \($0)" } ?? "")
+    }
 }
