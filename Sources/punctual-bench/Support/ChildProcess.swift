@@ -66,32 +66,4 @@ final class ChildProcess {
         send(SIGKILL)
         _ = await waitForExit(within: .seconds(5))
     }
-
-    /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it for a socket
-    /// that was then closed).
-    static func freeLoopbackPort() throws -> Int {
-        #if os(Linux)
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw BenchProcessError("socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0 else { throw BenchProcessError("bind(127.0.0.1:0) failed: errno \(errno)") }
-        var actual = sockaddr_in()
-        var actualLength = length
-        let named = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &actualLength) }
-        }
-        guard named == 0 else { throw BenchProcessError("getsockname() failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: actual.sin_port))
-    }
 }

@@ -16,7 +16,7 @@ final class ControllerProcess {
     ///   - port: where the probe server listens; a free loopback port when `nil`.
     ///   - arguments: more flags (budget, workers, election timings).
     init(sim: SimProcess, name: String, port: Int? = nil, arguments: [String]) throws {
-        let port = try port ?? ChildProcess.freeLoopbackPort()
+        let port = try port ?? LoopbackPort.free()
         self.port = port
         child = try ChildProcess(
             name: name, executable: sim.punctual,
