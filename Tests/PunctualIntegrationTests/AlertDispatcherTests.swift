@@ -41,14 +41,16 @@ import Testing
     /// A fresh dispatcher, as a new leader would start one: nothing in memory.
     static func dispatcher(
         _ world: ControllerWorld, transport: CountingTransport,
-        configuration: AlertDispatcher.Configuration = AlertDispatcher.Configuration()
+        configuration: AlertDispatcher.Configuration = AlertDispatcher.Configuration(),
+        delivery: AlertDelivery.Configuration = AlertDelivery.Configuration()
     ) -> AlertDispatcher {
         var logger = Logger(label: "test.alerts")
         logger.logLevel = .critical
         return AlertDispatcher(
             client: world.client,
             delivery: AlertDelivery(
-                transport: transport, addressGuard: AddressGuard(resolver: { _ in ["93.184.216.34"] }),
+                configuration: delivery, transport: transport,
+                addressGuard: AddressGuard(resolver: { _ in ["93.184.216.34"] }),
                 clock: world.clock, logger: logger, metricsFactory: TestMetrics()),
             events: EventRecorder(client: world.client, clock: world.clock), clock: world.clock,
             configuration: configuration, logger: logger)
@@ -239,15 +241,18 @@ extension AlertDispatcherTests {
     }
 }
 
-/// Answers 200 to every request and counts them.
+/// Answers every request with the same status (200 unless told) and counts them.
 final class CountingTransport: AlertTransport {
     private let received = Mutex<[OutgoingRequest]>([])
+    private let status: Int
+
+    init(status: Int = 200) { self.status = status }
 
     var count: Int { received.withLock { $0.count } }
     var requests: [OutgoingRequest] { received.withLock { $0 } }
 
     func send(_ request: OutgoingRequest, timeout: Duration) async throws(AlertingError) -> TransportResponse {
         received.withLock { $0.append(request) }
-        return TransportResponse(status: 200)
+        return TransportResponse(status: status, body: status == 200 ? "" : "no such hook")
     }
 }

@@ -118,7 +118,7 @@ public final class AlertDelivery: Sendable {
         if case .dropped = result {
             count(delivery, result: "dropped")
             logger.warning(
-                "alert queue full; alert dropped",
+                "alert queue full; delivery not queued",
                 metadata: ["receiver": "\(delivery.receiver)", "alert": "\(delivery.alert.identity)"])
             return false
         }

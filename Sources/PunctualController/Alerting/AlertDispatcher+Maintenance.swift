@@ -48,13 +48,13 @@ extension AlertDispatcher {
             guard resolution.transientProblems.isEmpty else { continue }
             let byName = Dictionary(resolution.receivers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-            var abandoned: [(key: String, reason: String?)] = []
+            var abandoned: [(key: String, reason: String)] = []
             // Firing alerts no longer tracked: resolved, unsent, or their receiver gone.
             var stopped: [String] = []
             for entry in orphaned {
                 guard let receiver = byName[entry.receiver], let alert = entry.alert else {
                     // The receiver was removed from the spec (or its Secret is gone): nobody to tell.
-                    abandoned.append((entry.key, nil))
+                    abandoned.append((entry.key, "not sent: receiver \(entry.receiver) is no longer configured"))
                     stopped.append(entry.key)
                     continue
                 }

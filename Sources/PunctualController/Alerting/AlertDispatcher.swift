@@ -192,19 +192,36 @@ public final class AlertDispatcher: Service, Sendable {
             })
     }
 
-    /// A delivery whose outcome is written to the task's ledger (its key must be in flight).
+    /// A delivery whose outcome is written to the task's ledger (its key must be in flight):
+    /// `sent`, or `failed` with the delivery's error as the reason.
+    ///
+    /// A delivery dropped because its receiver's queue was full is not an outcome: the entry stays
+    /// `pending` and leaves the in-flight set, so the next maintenance pass queues it again. The
+    /// receiver itself answered nothing; a burst (many statuses stored at once after an outage)
+    /// must delay its alerts, not lose them.
     func tracked(_ delivery: Delivery, key: String, task: ScheduledTask) -> Delivery {
         var tracked = delivery
         tracked.onOutcome = { [self] outcome in
-            let state: AlertLedger.State = if case .sent = outcome { .sent } else { .failed }
-            // A failed write is logged; the outcome stays known here, so this leader does not resend.
-            try? await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: state) }
+            switch outcome {
+            case .sent:
+                // A failed write is logged; the outcome stays known here, so this leader does not resend.
+                try? await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: .sent) }
+            case .failed(let error):
+                try? await withLedger(of: task, problem: nil, keepProblem: true) {
+                    $0.finish(key, as: .failed, reason: "delivery failed: \(error)")
+                }
+            case .dropped:
+                logger.info(
+                    "alert queue full; the alert stays pending for the next maintenance pass",
+                    metadata: ["task": "\(StatusWriter.key(of: task))", "alert": "\(key)"])
+            }
             _ = self.state.withLock { $0.inFlight.remove(key) }
         }
         return tracked
     }
 
-    /// Queues a delivery; a full queue ends it at once (recorded failed in the ledger).
+    /// Queues a delivery; a full queue ends it at once with outcome `dropped` (a tracked one stays
+    /// pending in the ledger, see ``tracked(_:key:task:)``).
     func submit(_ delivery: Delivery) async {
         guard !self.delivery.enqueue(delivery) else { return }
         await delivery.onOutcome(.dropped)

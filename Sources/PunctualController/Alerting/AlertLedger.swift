@@ -30,8 +30,8 @@ public struct AlertLedger: Codable, Sendable, Hashable {
         public var state: State
         /// The alert, only while pending (what a new leader needs to send it).
         public var alert: Alert?
-        /// Why a `failed` entry was not sent, when it never was (e.g. the stored status records
-        /// the run otherwise); absent for deliveries that failed.
+        /// Why a `failed` entry was not sent: the delivery's error (`delivery failed: …`), or why
+        /// it was never tried (`not sent: …`, e.g. the stored status records the run otherwise).
         public var reason: String?
     }
 
