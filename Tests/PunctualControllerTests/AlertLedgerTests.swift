@@ -108,3 +108,28 @@ struct AlertLedgerTests {
         }
     }
 }
+
+// MARK: - Carrying over what this process knows onto a ledger read again
+
+extension AlertLedgerTests {
+    @Test("carry-over: outcomes known here finish stored pending entries; stored outcomes and trimmed records stay")
+    func carryOver() {
+        let keys = (1...4).map { AlertLedger.key(Self.alert($0), receiver: "ops") }
+        // Stored: 1 pending, 2 sent, 3 absent (trimmed), 4 absent (dropped by an unconditional writer).
+        var stored = AlertLedger()
+        stored.recordPending(Self.alert(1), receiver: "ops")
+        stored.recordPending(Self.alert(2), receiver: "ops")
+        stored.finish(keys[1], as: .sent)
+        // Known here: 1 sent (its write failed), 2 pending (behind), 3 sent, 4 pending.
+        var known = AlertLedger()
+        for attempt in 1...4 { known.recordPending(Self.alert(attempt), receiver: "ops") }
+        known.finish(keys[0], as: .failed, reason: "delivery failed: rejected")
+        known.finish(keys[2], as: .sent)
+
+        stored.carryOver(from: known)
+        #expect(stored.entries.map(\.key) == [keys[0], keys[1], keys[3]])
+        #expect(stored.entries.map(\.state) == [.failed, .sent, .pending])
+        #expect(stored.entries[0].reason == "delivery failed: rejected")
+        #expect(stored.entries[2].alert == Self.alert(4), "a pending record keeps its alert, to be sent")
+    }
+}

@@ -13,13 +13,21 @@ extension AlertDispatcher {
 
     private func known(_ task: ScheduledTask, in state: State) -> Known {
         if let known = state.known[StatusWriter.key(of: task)], known.uid == task.metadata.uid { return known }
-        return Known(
-            uid: task.metadata.uid, ledger: AlertLedger(annotations: task.metadata.annotations),
-            problem: task.metadata.annotations?[ScheduledTask.alertingProblemAnnotation])
+        return Known(task)
     }
+
+    /// How often a ledger write is tried on a fresh read of the task after its condition failed.
+    static let ledgerWriteAttempts = 3
 
     /// Changes the task's ledger and writes it (and the problem annotation, unless kept) to the
     /// task when anything changed. Writes are serialised, so they land in the order made.
+    ///
+    /// The annotation is written whole, so the write is conditional on the ledger text it was
+    /// derived from (a JSON patch `test`). When the stored ledger is not that one (another leader
+    /// wrote it since, and this process's copy or cache is behind), the task is read again, what
+    /// this process knows and the stored ledger does not (outcomes whose own write failed; records
+    /// the stored one lacks) is carried over, and `change` is applied to that instead (`change`
+    /// must be repeatable: it may run more than once).
     ///
     /// When the write fails, the change is undone in memory if `undoingOnFailure` (the caller
     /// gives up on it: a pending record that is not in the cluster must not deduplicate the
@@ -33,47 +41,100 @@ extension AlertDispatcher {
     ) async throws(LedgerWriteError) {
         await writeGate.acquire()
         let key = StatusWriter.key(of: task)
-        let (patch, previous) = state.withLock { state -> ([String: JSONValue], Known?) in
-            let previous = state.known[key]
-            var current = known(task, in: state)
-            let before = current
-            change(&current.ledger)
-            if !keepProblem { current.problem = problem }
-            state.known[key] = current
-            var annotations: [String: JSONValue] = [:]
-            if current.ledger != before.ledger {
-                annotations[ScheduledTask.alertsAnnotation] = .string(current.ledger.annotationValue)
-            }
-            if current.problem != before.problem {
-                annotations[ScheduledTask.alertingProblemAnnotation] = current.problem.map(JSONValue.string) ?? .null
-            }
-            return (annotations, previous)
-        }
+        let previous = state.withLock { $0.known[key] }
+        var reread: Known?
+        /// What this process knew before the change, carried over onto a ledger read again.
+        var carried: AlertLedger?
         var failure: LedgerWriteError?
-        if !patch.isEmpty {
-            failure = await write(patch, to: task, key: key)
-            if failure != nil && undoingOnFailure { state.withLock { $0.known[key] = previous } }
+        attempts: for attempt in 1...Self.ledgerWriteAttempts {
+            let (operations, written) = state.withLock { state -> ([JSONPatchOperation], Known) in
+                var current = reread ?? known(task, in: state)
+                let before = current
+                if let carried { current.ledger.carryOver(from: carried) }
+                change(&current.ledger)
+                if !keepProblem { current.problem = problem }
+                state.known[key] = current
+                let operations = before.operations(to: current)
+                return (operations, current.stored(after: before, by: operations))
+            }
+            failure = nil
+            guard !operations.isEmpty else { break }
+            switch await write(operations, to: task, key: key) {
+            case .written(let resourceVersion):
+                state.withLock { state in
+                    guard state.known[key]?.uid == written.uid else { return }
+                    state.known[key]?.storedText = written.storedText
+                    state.known[key]?.hasAnnotations = written.hasAnnotations
+                    state.known[key]?.resourceVersion = resourceVersion
+                }
+                break attempts
+            case .gone:
+                _ = state.withLock { $0.known.removeValue(forKey: key) }
+                break attempts
+            case .conditionFailed(let error):
+                failure = LedgerWriteError(task: key, underlying: error)
+                guard attempt < Self.ledgerWriteAttempts else { break attempts }
+                switch await read(task, key: key) {
+                case .some(.some(let fresh)):
+                    reread = fresh
+                    carried = previous?.uid == fresh.uid ? previous?.ledger : nil
+                case .some(.none):
+                    failure = nil
+                    _ = state.withLock { $0.known.removeValue(forKey: key) }
+                    break attempts
+                case .none:
+                    break attempts
+                }
+            case .failed(let error):
+                failure = LedgerWriteError(task: key, underlying: error)
+                break attempts
+            }
         }
+        if failure != nil && undoingOnFailure { state.withLock { $0.known[key] = previous } }
         await writeGate.release()
         if let failure { throw failure }
     }
 
-    /// Patches the annotations; nil when written (or the task is gone).
-    private func write(_ annotations: [String: JSONValue], to task: ScheduledTask, key: String) async
-        -> LedgerWriteError?
-    {
+    private enum LedgerWrite {
+        /// Written; the task's new resourceVersion.
+        case written(String?)
+        /// The task is gone, and the ledger with it.
+        case gone
+        /// The stored ledger (or, for a task without one, the task) is not the one the change was
+        /// derived from.
+        case conditionFailed(any Error)
+        case failed(any Error)
+    }
+
+    /// Applies the conditional patch.
+    private func write(_ operations: [JSONPatchOperation], to task: ScheduledTask, key: String) async -> LedgerWrite {
         let tasks = client.dynamic(ScheduledTask.resourceType, namespace: task.metadata.namespace)
         do {
-            _ = try await tasks.patch(
-                task.metadata.name ?? "", patch: .merge(["metadata": ["annotations": .object(annotations)]]),
-                options: WriteOptions(isSafeToRetry: true))
+            let written = try await tasks.patch(
+                task.metadata.name ?? "", patch: .json(operations), options: WriteOptions(isSafeToRetry: true))
+            return .written(written[path: ["metadata", "resourceVersion"]]?.stringValue)
         } catch let error as KubeError where error.isNotFound {
-            _ = state.withLock { $0.known.removeValue(forKey: key) }
+            return .gone
+        } catch let error as KubeError where error.code == 422 || error.isConflict {
+            return .conditionFailed(error)
         } catch {
             logger.warning("cannot record alerts on the task", metadata: ["task": "\(key)", "error": "\(error)"])
-            return LedgerWriteError(task: key, underlying: error)
+            return .failed(error)
         }
-        return nil
+    }
+
+    /// The task as stored now, for a ledger write whose condition failed: `.some(nil)` when it
+    /// is gone, nil when it cannot be read.
+    private func read(_ task: ScheduledTask, key: String) async -> Known?? {
+        let tasks = client.resource(ScheduledTask.self, namespace: task.metadata.namespace)
+        do {
+            return .some(Known(try await tasks.get(task.metadata.name ?? "")))
+        } catch let error as KubeError where error.isNotFound {
+            return .some(nil)
+        } catch {
+            logger.warning("cannot read the task to record alerts", metadata: ["task": "\(key)", "error": "\(error)"])
+            return nil
+        }
     }
 
     // MARK: - Receivers
@@ -132,5 +193,63 @@ extension AlertDispatcher {
         } catch {
             logger.warning("cannot record an event", metadata: ["task": "\(StatusWriter.key(of: task))"])
         }
+    }
+}
+
+extension AlertDispatcher.Known {
+    /// What `task` shows: its ledger and problem annotations, as stored at its resourceVersion.
+    init(_ task: ScheduledTask) {
+        let annotations = task.metadata.annotations
+        self.init(
+            uid: task.metadata.uid, ledger: AlertLedger(annotations: annotations),
+            problem: annotations?[ScheduledTask.alertingProblemAnnotation],
+            storedText: annotations?[ScheduledTask.alertsAnnotation], resourceVersion: task.metadata.resourceVersion,
+            hasAnnotations: annotations != nil)
+    }
+
+    private static let ledgerPath = "/metadata/annotations/" + JSONPatchOperation.escape(ScheduledTask.alertsAnnotation)
+
+    /// The JSON patch that turns what is stored (`self`) into `next`, on condition that the
+    /// stored ledger is still the one `self` knows; empty when nothing changed.
+    func operations(to next: Self) -> [JSONPatchOperation] {
+        var changes: [(key: String, value: String?)] = []
+        if next.ledger != ledger { changes.append((ScheduledTask.alertsAnnotation, next.ledger.annotationValue)) }
+        if next.problem != problem { changes.append((ScheduledTask.alertingProblemAnnotation, next.problem)) }
+        guard !changes.isEmpty else { return [] }
+        var operations: [JSONPatchOperation] = []
+        if let storedText {
+            operations.append(.test(path: Self.ledgerPath, value: .string(storedText)))
+        } else if let resourceVersion {
+            // No ledger yet: nobody may have written one since the task was read.
+            operations.append(.test(path: "/metadata/resourceVersion", value: .string(resourceVersion)))
+        }
+        if hasAnnotations {
+            for (key, value) in changes {
+                let path = "/metadata/annotations/" + JSONPatchOperation.escape(key)
+                if let value {
+                    operations.append(.add(path: path, value: .string(value)))
+                } else {
+                    operations.append(.remove(path: path))
+                }
+            }
+        } else {
+            let added = changes.compactMap { change in change.value.map { (change.key, JSONValue.string($0)) } }
+            guard !added.isEmpty else { return [] }
+            operations.append(
+                .add(
+                    path: "/metadata/annotations",
+                    value: .object(Dictionary(added, uniquingKeysWith: { _, last in last }))))
+        }
+        return operations
+    }
+
+    /// `self` as stored once `operations` (from `before`) are applied: its ledger text is the
+    /// condition of the next write.
+    func stored(after before: Self, by operations: [JSONPatchOperation]) -> Self {
+        var stored = self
+        stored.storedText = ledger != before.ledger ? ledger.annotationValue : before.storedText
+        stored.hasAnnotations =
+            before.hasAnnotations || operations.contains { if case .add = $0 { true } else { false } }
+        return stored
     }
 }

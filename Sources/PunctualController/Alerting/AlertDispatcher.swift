@@ -64,6 +64,15 @@ public final class AlertDispatcher: Service, Sendable {
         var ledger: AlertLedger
         /// The value of the problem annotation as last written (or read).
         var problem: String?
+        /// The ledger annotation's text as stored, as far as this process knows (last read or
+        /// written): ledger writes are conditional on it, so a copy that is behind never
+        /// overwrites a newer ledger. Nil when the task had no ledger.
+        var storedText: String?
+        /// The task's resourceVersion when read: the condition of the first ledger write of a
+        /// task that has none yet.
+        var resourceVersion: String?
+        /// Whether the task has an annotations map (a JSON patch can only add keys to one).
+        var hasAnnotations: Bool
     }
 
     struct State {
@@ -145,6 +154,8 @@ public final class AlertDispatcher: Service, Sendable {
         var deliveries: [(delivery: Delivery, key: String?)] = []
         do {
             try await withLedger(of: task, problem: resolution.problemSummary, undoingOnFailure: true) { ledger in
+                // Repeatable: a conflicting write runs this again on the stored ledger.
+                deliveries = []
                 for (receiver, key) in zip(resolution.receivers, keys) {
                     if let entry = ledger.entry(key) {
                         // Recorded pending and delivered by nobody here: it goes out with this status.

@@ -78,6 +78,23 @@ public struct AlertLedger: Codable, Sendable, Hashable {
         }
     }
 
+    /// Adds what `known` (this process's copy) knows and `self` (the stored ledger, read again
+    /// after a write's condition failed) does not: the outcome of entries stored `pending` that
+    /// `known` has finished (their own write failed), and `pending` records missing here (only an
+    /// unconditional writer drops them). Finished records missing here are not restored: the
+    /// stored ledger let them go as the oldest beyond ``finishedEntriesKept``.
+    public mutating func carryOver(from known: AlertLedger) {
+        for entry in known.entries {
+            if let stored = self.entry(entry.key) {
+                if stored.state == .pending, entry.state != .pending {
+                    finish(entry.key, as: entry.state, reason: entry.reason)
+                }
+            } else if entry.state == .pending {
+                entries.append(entry)
+            }
+        }
+    }
+
     /// Entries still waiting for a delivery.
     public var pending: [Entry] { entries.filter { $0.state == .pending } }
 
