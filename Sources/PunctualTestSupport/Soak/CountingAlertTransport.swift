@@ -53,7 +53,14 @@ public final class CountingAlertTransport: AlertTransport {
         var run: Run
     }
 
-    private let state = Mutex<(counts: [Delivery: Int], unreadable: [String])>(([:], []))
+    private struct State {
+        var counts: [Delivery: Int] = [:]
+        /// Who sent each delivery and when (``sender(_:clock:)``): the clue to a doubled alert.
+        var senders: [Delivery: [String]] = [:]
+        var unreadable: [String] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -71,6 +78,26 @@ public final class CountingAlertTransport: AlertTransport {
     // MARK: - AlertTransport
 
     public func send(_ request: OutgoingRequest, timeout: Duration) async throws(AlertingError) -> TransportResponse {
+        receive(request, sender: nil)
+    }
+
+    /// The same receivers as seen from one replica: each delivery is also noted with `identity`
+    /// and the time on `clock`.
+    public func sender(_ identity: String, clock: any WallClock) -> any AlertTransport {
+        Sender(receivers: self, identity: identity, clock: clock)
+    }
+
+    private struct Sender: AlertTransport {
+        let receivers: CountingAlertTransport
+        let identity: String
+        let clock: any WallClock
+
+        func send(_ request: OutgoingRequest, timeout: Duration) async throws(AlertingError) -> TransportResponse {
+            receivers.receive(request, sender: "\(identity) at \(KubeTime.format(clock.currentDate))")
+        }
+    }
+
+    private func receive(_ request: OutgoingRequest, sender: String?) -> TransportResponse {
         let receiver = request.url.host?.split(separator: ".").first.map(String.init) ?? "?"
         guard let payload = try? JSONDecoder().decode(Payload.self, from: request.body),
             let kind = PlannedAlert.Kind(rawValue: payload.kind),
@@ -83,7 +110,10 @@ public final class CountingAlertTransport: AlertTransport {
         let delivery = Delivery(
             task: "\(payload.task.namespace)/\(payload.task.name)", kind: kind, slot: slot,
             attempt: payload.run.attempt, receiver: receiver)
-        state.withLock { $0.counts[delivery, default: 0] += 1 }
+        state.withLock { state in
+            state.counts[delivery, default: 0] += 1
+            if let sender { state.senders[delivery, default: []].append(sender) }
+        }
         return TransportResponse(status: 200)
     }
 
@@ -91,6 +121,9 @@ public final class CountingAlertTransport: AlertTransport {
 
     /// Every firing alert received so far with how often it came.
     public var deliveries: [Delivery: Int] { state.withLock { $0.counts } }
+
+    /// Who sent each delivery and when, for those sent through a ``sender(_:clock:)``.
+    public var senders: [Delivery: [String]] { state.withLock { $0.senders } }
 
     /// Request bodies that were not webhook payloads (answered 400); empty unless the payload changed.
     public var unreadable: [String] { state.withLock { $0.unreadable } }

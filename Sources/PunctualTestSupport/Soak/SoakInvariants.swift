@@ -37,10 +37,11 @@ public struct SoakInvariants: Sendable {
     ///   - ledger: the cluster's record.
     ///   - tasks: the tasks at the end.
     ///   - deliveries: the alerts counted per receiver.
+    ///   - senders: who sent each delivery and when, named in the message of a doubled alert.
     ///   - faultsEnded: slots due up to this instant must be settled; later ones are left alone.
     public init(
         ledger: SoakLedger.Snapshot, tasks: [ScheduledTask], deliveries: [CountingAlertTransport.Delivery: Int],
-        faultsEnded: Date
+        senders: [CountingAlertTransport.Delivery: [String]] = [:], faultsEnded: Date
     ) {
         if let gap = ledger.gap { violations.append("the ledger lost events: \(gap)") }
         let byKey = Dictionary(
@@ -56,7 +57,7 @@ public struct SoakInvariants: Sendable {
         checkSlots(jobs, tasks: byKey)
         checkOnceOnly(jobs, tasks: byKey, runs: ledger.runs, faultsEnded: faultsEnded)
         checkStatus(jobs, runs: ledger.runs, faultsEnded: faultsEnded)
-        checkAlerts(deliveries, runs: ledger.runs, tasks: byKey)
+        checkAlerts(deliveries, senders: senders, runs: ledger.runs, tasks: byKey)
     }
 
     // MARK: - No slot has two Jobs
@@ -206,14 +207,17 @@ public struct SoakInvariants: Sendable {
     // MARK: - One alert per receiver per event
 
     private mutating func checkAlerts(
-        _ deliveries: [CountingAlertTransport.Delivery: Int], runs: [SoakLedger.RunKey: SoakLedger.RunHistory],
-        tasks: [String: ScheduledTask]
+        _ deliveries: [CountingAlertTransport.Delivery: Int], senders: [CountingAlertTransport.Delivery: [String]],
+        runs: [SoakLedger.RunKey: SoakLedger.RunHistory], tasks: [String: ScheduledTask]
     ) {
         for (delivery, count) in deliveries.sorted(by: { $0.key < $1.key }) {
             let what =
                 "\(delivery.kind.rawValue) alert for \(delivery.task) slot \(stamp(delivery.slot)) "
                 + "attempt \(delivery.attempt) to \(delivery.receiver)"
-            if count > 1 { violations.append("\(what) was sent \(count) times") }
+            if count > 1 {
+                let by = senders[delivery].map { " (by \($0.joined(separator: ", ")))" } ?? ""
+                violations.append("\(what) was sent \(count) times\(by)")
+            }
             let exact = runs[SoakLedger.RunKey(task: delivery.task, slot: delivery.slot, attempt: delivery.attempt)]
             let matches: Bool
             switch delivery.kind {

@@ -85,7 +85,8 @@ final class SoakWorld {
         let tasks = try store.list(Self.tasks, options: StoreListQuery(namespace: SoakTaskMix.namespace)).items
             .map { try $0.decode(as: ScheduledTask.self) }
         let invariants = SoakInvariants(
-            ledger: ledger.snapshot, tasks: tasks, deliveries: alerts.deliveries, faultsEnded: faultsEnded)
+            ledger: ledger.snapshot, tasks: tasks, deliveries: alerts.deliveries, senders: alerts.senders,
+            faultsEnded: faultsEnded)
         return SoakReport(
             seed: configuration.seed, minutes: configuration.minutes, drainMinutes: configuration.drainMinutes,
             taskCount: configuration.taskCount,
@@ -121,13 +122,18 @@ final class SoakWorld {
     /// Replaces every replica that ended (killed, terminated, or exited after losing its lease)
     /// with a fresh one, so two always run, as a Deployment with two replicas does.
     private func superviseReplicas(_ group: inout TaskGroup<Void>) {
-        for replica in replicas where replica.ended == .exited { lostLeaseExits += 1 }
+        for replica in replicas {
+            guard let how = replica.ended else { continue }
+            if how == .exited { lostLeaseExits += 1 }
+            progress("soak: \(KubeTime.format(clock.currentDate)) \(replica.identity) ended (\(how))")
+        }
         replicas.removeAll { $0.ended != nil }
         while replicas.count < 2 {
             replicaStarts += 1
             do {
                 let replica = try SoakReplica(
-                    identity: "replica-\(replicaStarts)", server: url, clock: clock, receivers: alerts)
+                    identity: "replica-\(replicaStarts)", server: url, clock: clock,
+                    receivers: alerts.sender("replica-\(replicaStarts)", clock: clock))
                 replicas.append(replica)
                 group.addTask { await replica.run() }
             } catch {
