@@ -142,3 +142,38 @@ struct AlertDeliveryTests {
         #expect(transport.calls.allSatisfy { $0.request.url.absoluteString == "http://127.0.0.1:9093/api/v2/alerts" })
     }
 }
+
+// MARK: - Draining for a graceful shutdown
+
+extension AlertDeliveryTests {
+    @Test("drain(): a delivery waiting to retry makes no further attempt, queued and new ones do not start, run() ends")
+    func drainStopsRetriesAndQueuedDeliveries() async throws {
+        let clock = ManualClock(start: Instants.decided)
+        let transport = ScriptedTransport(clock: clock, script: [.status(503)])
+        let delivery = AlertDelivery(
+            transport: transport, clock: clock, logger: Self.quiet, metricsFactory: TestMetrics())
+        let receiver = Receiver(name: "chat", destination: .slack(url: try #require(URL(string: "https://a.example"))))
+        let outcomes = Mutex<[Delivery.Outcome]>([])
+        let record: @Sendable (Delivery.Outcome) async -> Void = { outcome in outcomes.withLock { $0.append(outcome) } }
+        delivery.enqueue(Delivery(receiver: receiver, content: .alert(.fixture()), onOutcome: record))
+        delivery.enqueue(Delivery(receiver: receiver, content: .alert(.fixture()), onOutcome: record))
+        let ended = Mutex(false)
+        let markEnded: @Sendable () -> Void = { ended.withLock { $0 = true } }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                await delivery.run()
+                markEnded()
+            }
+            try await waitUntil("the first attempt failed") { transport.calls.count == 1 }
+            delivery.drain()
+            #expect(!delivery.enqueue(Delivery(receiver: receiver, content: .alert(.fixture()), onOutcome: record)))
+            // The retry's wait passes (if it had begun): no attempt follows, and run() returns.
+            try await waitUntil("run() returned") {
+                clock.advance(by: .seconds(1))
+                return ended.withLock { $0 }
+            }
+        }
+        #expect(transport.calls.count == 1, "neither the retry nor the queued delivery was tried")
+        #expect(outcomes.withLock { $0 }.isEmpty, "no outcome: their ledger entries stay pending")
+    }
+}

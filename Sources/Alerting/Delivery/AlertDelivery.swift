@@ -20,6 +20,8 @@ import Synchronization
 /// Waiting (backoff) happens on the injected clock, so tests run retries in virtual time.
 /// Deliveries still queued when ``run()`` is cancelled are abandoned without an outcome; the
 /// controller's durable record of pending alerts is what brings them back after a restart.
+/// ``drain()`` is the graceful version: the attempts in progress end and report their outcome,
+/// nothing else starts.
 public final class AlertDelivery: Sendable {
     /// Limits and timing; the defaults suit chat and paging endpoints.
     public struct Configuration: Sendable, Hashable {
@@ -77,6 +79,7 @@ public final class AlertDelivery: Sendable {
     private let newLanes: AsyncStream<AsyncStream<Delivery>>
     private let newLaneContinuation: AsyncStream<AsyncStream<Delivery>>.Continuation
     private let permits: AsyncSemaphore
+    private let isDraining = Mutex(false)
 
     /// - Parameters:
     ///   - transport: how POSTs are sent (``HTTPAlertTransport`` in production).
@@ -107,6 +110,7 @@ public final class AlertDelivery: Sendable {
     ///   choice: this method does not call it, so it stays synchronous).
     @discardableResult
     public func enqueue(_ delivery: Delivery) -> Bool {
+        guard !draining else { return false }
         let result = lanes.withLock { lanes -> AsyncStream<Delivery>.Continuation.YieldResult in
             if let lane = lanes[delivery.receiver] { return lane.continuation.yield(delivery) }
             let (stream, continuation) = AsyncStream.makeStream(
@@ -127,7 +131,23 @@ public final class AlertDelivery: Sendable {
 
     // MARK: - Running
 
-    /// Delivers until cancelled: one consumer per receiver, sharing the concurrency limit.
+    /// Stops delivering, for a graceful shutdown: the attempts in progress end and report their
+    /// outcome (so a delivery that went out is recorded as sent, not sent again by the next
+    /// leader); queued deliveries, new ones and further retries are not started and report none
+    /// (their ledger entries stay pending for the next leader). ``run()`` returns once the
+    /// attempts in progress have ended; a delivery waiting to retry ends after its wait.
+    public func drain() {
+        isDraining.withLock { $0 = true }
+        lanes.withLock { lanes in
+            for lane in lanes.values { lane.continuation.finish() }
+        }
+        newLaneContinuation.finish()
+    }
+
+    private var draining: Bool { isDraining.withLock { $0 } }
+
+    /// Delivers until cancelled, or until drained (``drain()``): one consumer per receiver,
+    /// sharing the concurrency limit.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for await lane in newLanes {
@@ -138,8 +158,9 @@ public final class AlertDelivery: Sendable {
 
     private func consume(_ lane: AsyncStream<Delivery>) async {
         for await delivery in lane {
+            guard !draining else { return }
             await permits.acquire()
-            let outcome = Task.isCancelled ? nil : await deliver(delivery)
+            let outcome = Task.isCancelled || draining ? nil : await deliver(delivery)
             await permits.release()
             guard let outcome else { return }
             await delivery.onOutcome(outcome)
@@ -182,6 +203,8 @@ public final class AlertDelivery: Sendable {
             guard attempt < configuration.maximumAttempts else {
                 return finish(delivery, .failed(error), result: "failed")
             }
+            // Shutting down: no further attempt, and no outcome (the next leader sends it).
+            guard !draining else { return nil }
             let wait = configuration.backoff(afterAttempt: attempt)
             logger.debug(
                 "alert delivery failed; retrying",
@@ -191,6 +214,7 @@ public final class AlertDelivery: Sendable {
             } catch {
                 return nil
             }
+            guard !draining else { return nil }
             attempt += 1
         }
     }

@@ -7,12 +7,37 @@ import ServiceLifecycle
 
 extension AlertDispatcher {
     /// Runs the deliveries and, while leading, the maintenance pass until graceful shutdown.
+    ///
+    /// On graceful shutdown (the controller, shut down first, has released its lease) the
+    /// maintenance pass stops at once, and the deliveries are drained: the attempts in progress
+    /// end and record their outcome, for at most ``Configuration/drainLimit``; the queued ones
+    /// stay `pending` in their ledgers for the next leader. Cancelling instead would lose the
+    /// `sent` record of a delivery that went out, and the next leader would send it again.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await self.delivery.run() }
-                group.addTask { await self.maintainPeriodically() }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.deliverUntilDrained() }
+            group.addTask { await cancelWhenGracefulShutdown { await self.maintainPeriodically() } }
+        }
+    }
+
+    private func deliverUntilDrained() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.delivery.run() }
+            group.addTask {
+                do {
+                    try await gracefulShutdown()
+                    self.delivery.drain()
+                    try await self.clock.sleep(for: self.configuration.drainLimit)
+                    self.logger.warning(
+                        "alert deliveries still in progress at the end of the drain limit; they stay pending",
+                        metadata: ["limit": "\(self.configuration.drainLimit)"])
+                } catch {
+                    // Cancelled: so is the delivery.
+                }
             }
+            // Drained, or the limit passed, or cancelled: the other one ends too.
+            _ = await group.next()
+            group.cancelAll()
         }
     }
 

@@ -42,14 +42,19 @@ public final class AlertDispatcher: Service, Sendable {
         public var defaultReceiversSecret: String?
         /// How often firing Alertmanager alerts are re-posted and orphaned pending ones sent.
         public var resendInterval: Duration
+        /// On graceful shutdown, the longest wait for the deliveries in progress to end and record
+        /// their outcome. With the lease released within the renew deadline (10 s) first, the
+        /// default keeps the whole stop inside the Deployment's 30 s termination grace period.
+        public var drainLimit: Duration
 
         public init(
             controllerNamespace: String = "default", defaultReceiversSecret: String? = nil,
-            resendInterval: Duration = .seconds(60)
+            resendInterval: Duration = .seconds(60), drainLimit: Duration = .seconds(15)
         ) {
             self.controllerNamespace = controllerNamespace
             self.defaultReceiversSecret = defaultReceiversSecret
             self.resendInterval = resendInterval
+            self.drainLimit = drainLimit
         }
     }
 

@@ -4,6 +4,7 @@ import KubeClient
 import KubeRuntime
 import Logging
 import PunctualController
+import ServiceLifecycle
 import Synchronization
 
 /// One controller "process" of a soak: its own API client, informers, lease candidacy,
@@ -13,8 +14,10 @@ import Synchronization
 /// sink, it follows the controller for its maintenance pass); only its transport is the soak's
 /// in-memory receivers. Replicas share nothing but the cluster and those receivers.
 ///
-/// ``kill()`` is kill -9 (the lease is not released, in-flight work is abandoned); ``terminate()``
-/// is SIGTERM (the lease is released). A replica also ends by itself when it loses its lease, as
+/// Controller and dispatcher run in a `ServiceGroup` as in `punctual controller`. ``kill()`` is
+/// kill -9 (everything is cancelled, the lease is not released, in-flight work is abandoned);
+/// ``terminate()`` is SIGTERM (a graceful shutdown: the controller releases the lease, then the
+/// dispatcher drains its deliveries). A replica also ends by itself when it loses its lease, as
 /// the real process exits then.
 public final class SoakReplica: Sendable {
     /// How a replica ended.
@@ -27,6 +30,7 @@ public final class SoakReplica: Sendable {
     let alerts: AlertDispatcher
     let client: KubeClient
     let lock: SeverableLeaseLock
+    let logger: Logger
     private let stopSignal: AsyncStream<Ending>
     private let stop: AsyncStream<Ending>.Continuation
     private let ending = Mutex<Ending?>(nil)
@@ -44,6 +48,7 @@ public final class SoakReplica: Sendable {
         self.identity = identity
         var logger = Logger(label: "soak.\(identity)")
         logger.logLevel = .critical
+        self.logger = logger
         client = try KubeClient(
             configuration: ClientConfiguration(server: server, qps: 10_000, burst: 10_000), clock: clock,
             logger: logger)
@@ -88,22 +93,32 @@ public final class SoakReplica: Sendable {
 
     /// Runs the controller until it is killed, terminated, or exits by itself.
     public func run() async {
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: alerts),
+                    .init(
+                        service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
+                ], logger: logger))
         let how = await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 do {
-                    try await self.controller.run()
+                    try await services.run()
                 } catch {
                     // Lost its lease: the process exits (and is restarted by the soak).
                 }
                 return .exited
             }
             group.addTask {
-                for await how in self.stopSignal { return how }
-                return nil
-            }
-            group.addTask {
-                // Delivers until the replica ends (cancelled with the group); does not end it by itself.
-                try? await self.alerts.run()
+                for await how in self.stopSignal {
+                    // SIGTERM: the group shuts down gracefully and ends the first task.
+                    guard how == .killed else {
+                        await services.triggerGracefulShutdown()
+                        continue
+                    }
+                    return how
+                }
                 return nil
             }
             var first: Ending?
