@@ -111,6 +111,24 @@ struct RecordedOutcomeTests {
                             runFailures: 1)
                     ])
             }, expected: .undecided),
+        // Regression (soak, under load): a retry whose create only a lost status recorded is in no
+        // stored list; the next leader adopts its Job and records it, so its alert must wait.
+        Case(
+            name: "no trace of attempt 3, attempt 2 recorded Failed, the cursor past the slot → undecided",
+            kind: .failed, attempt: 3,
+            status: { status(runs: [run(.failed), run(.failed, attempt: 2)], last: later) }, expected: .undecided),
+        Case(
+            name: "no run of attempt 2, a later attempt of the slot recorded → contradicted", kind: .failed,
+            attempt: 2, status: { status(runs: [run(.failed), run(.succeeded, attempt: 3)], last: later) },
+            expected: .contradicted("status records a later attempt of this slot, not this one")),
+        Case(
+            name: "no run of attempt 2, the slot older than every recorded run (trimmed) → contradicted",
+            kind: .failed, attempt: 2,
+            status: {
+                status(
+                    runs: [Run(scheduledTime: later, attempt: 1, job: "report-2", phase: .succeeded)],
+                    last: later)
+            }, expected: .contradicted("status no longer records this slot (trimmed from the history)")),
     ]
 
     @Test(arguments: cases)

@@ -22,9 +22,12 @@ public enum RecordedOutcome: Sendable, Hashable {
     ///
     /// Outcomes: a run of that slot and attempt in the alert's phase (Failed, DeadlineExceeded,
     /// Missed, Skipped; Succeeded for Recovered), with reason `RetriesExhausted` for
-    /// RetriesExhausted; for LongRunning, the active run's `longRunningReported`. A slot that is
-    /// neither in `runs`, `active`, `queued` nor `retries` although `lastScheduleTime` moved past
-    /// it is contradicted too (passed over, or its record trimmed from the history long ago).
+    /// RetriesExhausted; for LongRunning, the active run's `longRunningReported`. A run that is
+    /// neither in `runs`, `active`, `queued` nor `retries` is contradicted too when status records
+    /// a later attempt of its slot, when its slot is older than every recorded run (trimmed from
+    /// the history), or, for a first attempt, when `lastScheduleTime` moved past it (passed over).
+    /// A later attempt with no trace is undecided: a retry whose create only a lost status
+    /// recorded is adopted, and recorded, by the next leader.
     public static func of(_ alert: Alert, in status: ScheduledTaskStatus?) -> RecordedOutcome {
         of(alert.kind, slot: alert.scheduledTime, attempt: alert.attempt, in: status)
     }
@@ -48,6 +51,19 @@ public enum RecordedOutcome: Sendable, Hashable {
             let isRetrying = status.retries?.contains { isRun($0.scheduledTime, $0.attempt) } == true
             let isQueued = attempt == 1 && status.queued?.contains(slot) == true
             if active != nil || isRetrying || isQueued { return .undecided }
+            let runs = status.runs ?? []
+            if runs.contains(where: { $0.scheduledTime == slot && $0.attempt > attempt }) {
+                return .contradicted("status records a later attempt of this slot, not this one")
+            }
+            if attempt > 1 {
+                // A retry whose create only a lost status recorded is in no stored list: the next
+                // leader adopts its Job and records it. Only a slot trimmed from the history is
+                // past deciding.
+                if let oldest = runs.map(\.scheduledTime).min(), slot < oldest {
+                    return .contradicted("status no longer records this slot (trimmed from the history)")
+                }
+                return .undecided
+            }
             if let last = status.lastScheduleTime, last > slot {
                 return .contradicted("status records no run of this slot and attempt")
             }
