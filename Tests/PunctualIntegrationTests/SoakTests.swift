@@ -76,6 +76,10 @@ import Testing
         var deliveries: [CountingAlertTransport.Delivery: Int]
         /// A fragment every expected violation contains; empty means no violation.
         var expected: [String]
+        /// When the check runs (the end of the drain).
+        var checkedAt: Date = .distantFuture
+        /// Jobs finished too shortly before the check to be in status yet.
+        var unconcluded = 0
 
         var testDescription: String { name }
     }
@@ -87,12 +91,14 @@ import Testing
 
     static func job(
         _ task: String, attempt: Int = 1, uid: String, complete: Bool = false, failed: Bool = false,
-        pods: Int = 1
+        pods: Int = 1, finishedAt: Date? = nil
     ) -> SoakLedger.JobRecord {
         let name = JobNaming.name(task: String(task.split(separator: "/").last ?? ""), slot: slot)
-        return SoakLedger.JobRecord(
+        var record = SoakLedger.JobRecord(
             uid: uid, name: attempt == 1 ? name : "\(name)-r\(attempt)", task: task, slot: slot, attempt: attempt,
             isComplete: complete, isFailed: failed, pods: Set((0..<pods).map { "\(uid)-pod-\($0)" }))
+        record.finishedAt = finishedAt
+        return record
     }
 
     static func run(
@@ -150,6 +156,16 @@ import Testing
             jobs: [job(onceOnly, uid: "a", complete: true)],
             runs: [run(.succeeded, job: onceOnlyJob)], deliveries: [delivery(.missed, onceOnly): 1],
             expected: ["has no such run in status"]),
+        Case(
+            name: "a Job that finished 20 s before the end, not in status yet → counted, not a violation",
+            jobs: [job(onceOnly, uid: "a", complete: true, finishedAt: slot.addingTimeInterval(50))],
+            runs: [run(.running, job: onceOnlyJob)], deliveries: [:], expected: [],
+            checkedAt: slot.addingTimeInterval(70), unconcluded: 1),
+        Case(
+            name: "a Job that finished 2 minutes before the end, not in status → a violation",
+            jobs: [job(onceOnly, uid: "a", complete: true, finishedAt: slot.addingTimeInterval(50))],
+            runs: [run(.running, job: onceOnlyJob)], deliveries: [:],
+            expected: ["completed but status shows it Running"], checkedAt: slot.addingTimeInterval(170)),
     ]
 
     @Test(arguments: cases) func checkerFindsEachViolation(_ testCase: Case) throws {
@@ -175,7 +191,8 @@ import Testing
             jobs: Dictionary(uniqueKeysWithValues: testCase.jobs.map { ($0.uid, $0) }), runs: runs)
         let verdict = SoakInvariants(
             ledger: ledger, tasks: tasks, deliveries: testCase.deliveries,
-            faultsEnded: Self.slot.addingTimeInterval(30))
+            faultsEnded: Self.slot.addingTimeInterval(30), checkedAt: testCase.checkedAt)
+        #expect(verdict.counts.unconcludedAtEnd == testCase.unconcluded)
         if testCase.expected.isEmpty {
             #expect(verdict.violations.isEmpty, "\(verdict.violations)")
         }

@@ -27,6 +27,8 @@ public final class SoakLedger: Sendable {
         public var isComplete = false
         public var isFailed = false
         public var isDeleted = false
+        /// When it finished (its `Complete` or `Failed` condition's transition), if it did.
+        public var finishedAt: Date?
         /// The names of the pods created for it.
         public var pods: Set<String> = []
 
@@ -193,6 +195,11 @@ public final class SoakLedger: Sendable {
                     isManual: annotations[ScheduledTask.triggerAnnotation] != nil)
             record.isComplete = record.isComplete || job.isComplete
             record.isFailed = record.isFailed || job.isFailed
+            if record.finishedAt == nil, job.isComplete || job.isFailed {
+                let conditions = job.status?.conditions
+                record.finishedAt =
+                    (conditions?.first(ofType: "Complete") ?? conditions?.first(ofType: "Failed"))?.lastTransitionTime
+            }
             if event.type == .deleted { record.isDeleted = true }
             state.snapshot.jobs[uid] = record
         }

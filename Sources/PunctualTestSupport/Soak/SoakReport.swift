@@ -39,7 +39,8 @@ public struct SoakReport: Sendable, Codable {
             "checked: \(checked.jobs) Jobs (\(checked.succeededJobs) succeeded, \(checked.failedJobs) failed), "
                 + "\(checked.pods) pods, \(checked.runEntries) run entries, \(checked.onceOnlySlots) OnceOnly slots "
                 + "(\(checked.excusedOnceOnlySlots) given up by their concurrency policy), "
-                + "\(checked.alertDeliveries) alert deliveries")
+                + "\(checked.alertDeliveries) alert deliveries; "
+                + "\(checked.unconcludedAtEnd) Jobs finished in the last minute not in status yet")
         lines.append("invariant violations: \(violations.count)")
         for violation in violations.prefix(50) { lines.append("  - \(violation)") }
         if violations.count > 50 { lines.append("  ... and \(violations.count - 50) more") }

@@ -86,7 +86,7 @@ final class SoakWorld {
             .map { try $0.decode(as: ScheduledTask.self) }
         let invariants = SoakInvariants(
             ledger: ledger.snapshot, tasks: tasks, deliveries: alerts.deliveries, senders: alerts.senders,
-            faultsEnded: faultsEnded)
+            faultsEnded: faultsEnded, checkedAt: clock.currentDate)
         return SoakReport(
             seed: configuration.seed, minutes: configuration.minutes, drainMinutes: configuration.drainMinutes,
             taskCount: configuration.taskCount,
