@@ -56,7 +56,8 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
         var resourceVersion: String?
         repeat {
             let page = try await listPage(options: options, omitting: omitted)
-            items.reserveCapacity(items.count + page.items.count)
+            // No exact `reserveCapacity` per page: it would move every item listed so far to new
+            // storage on each page (quadratic in pages), where appending grows geometrically.
             for item in page.items { items.append(try transform(item)) }
             if resourceVersion == nil { resourceVersion = page.resourceVersion }
             options.continueToken = page.continueToken
