@@ -43,4 +43,54 @@ import Testing
         ]
         #expect(try JSONValue.parse(value.serialized()) == value)
     }
+
+    struct OmissionCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let json: String
+        let omitted: [[String]]
+        let expected: JSONValue
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        OmissionCase(
+            name: "a member of the root", json: #"{"a":1,"spec":{"x":[1,2.5,true,null]}}"#, omitted: [["spec"]],
+            expected: ["a": 1]),
+        OmissionCase(
+            name: "a nested member, its siblings kept",
+            json: #"{"metadata":{"name":"n","managedFields":[{"f:x":{}}]},"spec":{"a":1}}"#,
+            omitted: [["metadata", "managedFields"]], expected: ["metadata": ["name": "n"], "spec": ["a": 1]]),
+        OmissionCase(
+            name: "several paths under one member", json: #"{"spec":{"a":1,"b":2,"c":3}}"#,
+            omitted: [["spec", "a"], ["spec", "c"]], expected: ["spec": ["b": 2]]),
+        OmissionCase(
+            name: "a whole member wins over a path under it", json: #"{"spec":{"a":1},"k":0}"#,
+            omitted: [["spec", "a"], ["spec"]], expected: ["k": 0]),
+        OmissionCase(
+            name: "strings that look like structure inside an omitted value",
+            json: #"{"spec":{"a":"x\"}\\","b":[{"c":"]"},"\u00e9"]},"k":1}"#, omitted: [["spec"]],
+            expected: ["k": 1]),
+        OmissionCase(
+            name: "a missing path changes nothing", json: #"{"a":{"b":1}}"#, omitted: [["a", "c"], ["z"]],
+            expected: ["a": ["b": 1]]),
+        OmissionCase(
+            name: "a path through a non-object changes nothing", json: #"{"a":[{"b":1}],"c":"s"}"#,
+            omitted: [["a", "b"], ["c", "d"]], expected: ["a": [["b": 1]], "c": "s"]),
+        OmissionCase(name: "nothing omitted", json: #"{"a":{"b":[1]}}"#, omitted: [], expected: ["a": ["b": [1]]]),
+    ])
+    func omitsMembers(_ testCase: OmissionCase) throws {
+        let omitted = OmittedFields(testCase.omitted)
+        #expect(try JSONValue.parse(Data(testCase.json.utf8), omitting: omitted) == testCase.expected)
+    }
+
+    /// An omitted value is still checked: a broken document is refused whatever part of it is broken.
+    @Test(arguments: [
+        #"{"spec":{"a" 1}}"#, #"{"spec":[1,]}"#, #"{"spec":"\x"}"#, #"{"spec":"unterminated}"#, #"{"spec":{"a":1}"#,
+        #"{"spec":tru}"#, #"{"spec":[1 2]}"#, "{\"spec\":\"a\u{01}\"}", #"{"spec":"\u12"}"#,
+    ])
+    func rejectsMalformedOmittedValues(_ json: String) {
+        #expect(throws: (any Error).self) {
+            try JSONValue.parse(Data(json.utf8), omitting: OmittedFields([["spec"]]))
+        }
+    }
 }

@@ -223,6 +223,31 @@ final class NotificationMirror: Sendable {
         }
     }
 
+    /// Omitted members are never parsed nor decoded, in listed and watched objects alike: a
+    /// member that would not even decode does not cost the object its place in the cache.
+    @Test func omittedMembersAreNeverDecoded() async throws {
+        try await SimCluster.with { cluster in
+            try await cluster.createConfigMap("listed", data: ["big": "payload"])
+            let malformed: JSONValue = [
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "odd", "namespace": "default"],
+                "data": ["key": ["not": "a string"]],
+            ]
+            _ = try cluster.sim.store.create(
+                GroupResource(group: "", resource: "configmaps"), namespace: "default", object: malformed)
+            let informer = Informer(
+                client: cluster.configMaps, pageSize: 1, omitting: OmittedFields([["data"]]), clock: cluster.clock,
+                backoff: Self.backoff, logger: Self.quietLogger)
+            let task = Task { await informer.run() }
+            #expect(await eventually { informer.hasSynced })
+            #expect(informer.cache.keys == ["default/listed", "default/odd"])
+            try await cluster.createConfigMap("watched", data: ["big": "payload"])
+            #expect(await eventually { informer.cache.count == 3 })
+            #expect(informer.cache.objects.map(\.data) == [nil, nil, nil])
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
     @Test func malformedObjectIsSkippedWithoutPoisoningTheRest() async throws {
         try await SimCluster.with { cluster in
             try await cluster.createConfigMap("good")

@@ -222,4 +222,34 @@ import Testing
         }
         #expect(compared > 50)
     }
+
+    /// What the informers never parse is only what the transforms drop: a Job or Pod read with its
+    /// omitted members left out trims to the same object as one read whole.
+    @Test func omittedMembersAreOnlyOnesTheTransformsDrop() throws {
+        let managedFields: JSONValue = [["manager": "kubectl", "operation": "Update", "fieldsV1": ["f:spec": [:]]]]
+        var job = try JSONValue(encoding: Self.job)
+        job.set(path: ["metadata", "managedFields"], to: managedFields)
+        var pod = try JSONValue(encoding: Self.pod)
+        pod.set(path: ["metadata", "managedFields"], to: managedFields)
+        pod.set(path: ["spec", "volumes"], to: [["name": "data", "emptyDir": [:]]])
+        pod.set(path: ["spec", "tolerations"], to: [["key": "dedicated", "operator": "Exists"]])
+        pod.set(path: ["spec", "affinity"], to: ["nodeAffinity": [:]])
+        pod.set(path: ["spec", "nodeSelector"], to: ["disk": "ssd"])
+        pod.set(path: ["spec", "initContainers"], to: [["name": "init", "image": "busybox"]])
+        let jobBytes = try job.serialized()
+        let podBytes = try pod.serialized()
+
+        let slimJob = try JSONValue.parse(jobBytes, omitting: CacheTrimming.jobOmitted)
+        #expect(slimJob["spec"] == nil && slimJob[path: ["metadata", "managedFields"]] == nil)
+        #expect(
+            CacheTrimming.job(try slimJob.decode(as: Job.self))
+                == CacheTrimming.job(try JSONValue.parse(jobBytes).decode(as: Job.self)))
+
+        let slimPod = try JSONValue.parse(podBytes, omitting: CacheTrimming.podOmitted)
+        #expect(slimPod[path: ["spec", "volumes"]] == nil && slimPod[path: ["spec", "initContainers"]] == nil)
+        #expect(slimPod[path: ["spec", "nodeName"]] == "node-1")
+        #expect(
+            CacheTrimming.pod(try slimPod.decode(as: Pod.self))
+                == CacheTrimming.pod(try JSONValue.parse(podBytes).decode(as: Pod.self)))
+    }
 }

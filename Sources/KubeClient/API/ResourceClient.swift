@@ -45,16 +45,19 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
     ///
     /// A cache that keeps only part of each object (an informer's transform) then never holds
     /// the whole decoded list at once: only one page of whole objects is alive at a time, which
-    /// bounds the memory of a relist of tens of thousands of objects.
+    /// bounds the memory of a relist of tens of thousands of objects. The members `omitted` names
+    /// are never parsed nor decoded (see ``OmittedFields``).
     public func list(
-        options: ListOptions = ListOptions(), transform: (Object) throws -> Object
+        options: ListOptions = ListOptions(), omitting omitted: OmittedFields = OmittedFields(),
+        transform: (Object) throws -> Object
     ) async throws -> ObjectList<Object> {
         var options = options
         var items: [Object] = []
         var resourceVersion: String?
         repeat {
-            let page = try await listPage(options: options)
-            items.reserveCapacity(items.count + page.items.count)
+            let page = try await listPage(options: options, omitting: omitted)
+            // No exact `reserveCapacity` per page: it would move every item listed so far to new
+            // storage on each page (quadratic in pages), where appending grows geometrically.
             for item in page.items { items.append(try transform(item)) }
             if resourceVersion == nil { resourceVersion = page.resourceVersion }
             options.continueToken = page.continueToken
@@ -64,11 +67,14 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
         return ObjectList(items: items, resourceVersion: resourceVersion ?? "")
     }
 
-    /// One page of a list; set `options.limit` and pass back `continueToken` for the next.
-    public func listPage(options: ListOptions) async throws -> ObjectList<Object> {
+    /// One page of a list; set `options.limit` and pass back `continueToken` for the next. The
+    /// members `omitted` names are left out of every item.
+    public func listPage(
+        options: ListOptions, omitting omitted: OmittedFields = OmittedFields()
+    ) async throws -> ObjectList<Object> {
         let request = builder.list(namespace: namespace, options: options)
         let response = try await client.transport.send(request)
-        let list: JSONValue = try decode(response, in: request)
+        let list: JSONValue = try decode(response, in: request, filter: omitted.listFilter)
         var items: [Object] = []
         for item in list["items"]?.arrayValue ?? [] {
             do {
@@ -146,15 +152,19 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
 
     /// Opens a watch; iterate the returned stream for events.
     ///
-    /// - Parameter onSkipped: called for every malformed line or undecodable object skipped.
+    /// - Parameters:
+    ///   - omitted: members left out of every event's object (see ``OmittedFields``).
+    ///   - onSkipped: called for every malformed line or undecodable object skipped.
     /// - Throws: ``KubeError`` if the watch cannot be started (after retries); a too old
     ///   resourceVersion is ``KubeError/Kind/gone`` here or as the stream's first error.
     public func watch(
-        options: WatchOptions = WatchOptions(), onSkipped: (@Sendable (String) -> Void)? = nil
+        options: WatchOptions = WatchOptions(), omitting omitted: OmittedFields = OmittedFields(),
+        onSkipped: (@Sendable (String) -> Void)? = nil
     ) async throws -> WatchStream<Object> {
         let request = builder.watch(namespace: namespace, options: options)
         let body = try await client.transport.stream(request)
-        return WatchStream(body: body, request: request, logger: client.logger, onSkipped: onSkipped)
+        return WatchStream(
+            body: body, request: request, logger: client.logger, omitting: omitted, onSkipped: onSkipped)
     }
 
     // MARK: - Helpers
@@ -172,11 +182,13 @@ public struct ResourceClient<Object: KubeObjectRepresentable>: Sendable {
         try decode(sent.response, in: sent.request)
     }
 
-    private func decode<T: Decodable>(_ response: KubeResponse, in request: KubeRequest) throws -> T {
+    private func decode<T: Decodable>(
+        _ response: KubeResponse, in request: KubeRequest, filter: JSONValue.ParseFilter? = nil
+    ) throws -> T {
         do {
             // The one-pass parser is several times faster than `JSONDecoder`; typed values are then
             // decoded from the parsed value directly.
-            return try JSONValue.parse(response.body).decode(as: T.self)
+            return try JSONValue.parseBytes(response.body, filter: filter).decode(as: T.self)
         } catch {
             throw KubeError(
                 .decoding(underlying: error), verb: request.verb, resource: resource.description,

@@ -16,11 +16,15 @@ public struct WatchLineDecoder: Sendable {
     }
 
     public let maxLineLength: Int
+    /// Left out of every event's object (see ``OmittedFields``).
+    private let filter: JSONValue.ParseFilter?
     private var buffer: [UInt8] = []
     private var isDiscardingLongLine = false
 
-    public init(maxLineLength: Int = 16 << 20) {
+    /// - Parameter omitted: members of the events' objects that are never parsed.
+    public init(maxLineLength: Int = 16 << 20, omitting omitted: OmittedFields = OmittedFields()) {
         self.maxLineLength = maxLineLength
+        self.filter = omitted.watchEventFilter
     }
 
     /// Adds a chunk of bytes and returns the lines it completed.
@@ -31,7 +35,7 @@ public struct WatchLineDecoder: Sendable {
                 if isDiscardingLongLine {
                     lines.append(.malformed(preview: "", reason: "line longer than \(maxLineLength) bytes"))
                     isDiscardingLongLine = false
-                } else if let line = Self.decode(buffer) {
+                } else if let line = Self.decode(buffer, filter: filter) {
                     lines.append(line)
                 }
                 buffer.removeAll(keepingCapacity: true)
@@ -53,13 +57,13 @@ public struct WatchLineDecoder: Sendable {
             isDiscardingLongLine = false
         }
         if isDiscardingLongLine { return [.malformed(preview: "", reason: "line longer than \(maxLineLength) bytes")] }
-        return Self.decode(buffer).map { [$0] } ?? []
+        return Self.decode(buffer, filter: filter).map { [$0] } ?? []
     }
 
     /// Bytes held for an incomplete line.
     public var bufferedByteCount: Int { buffer.count }
 
-    private static func decode(_ line: [UInt8]) -> Line? {
+    private static func decode(_ line: [UInt8], filter: JSONValue.ParseFilter?) -> Line? {
         var slice = line[...]
         while let last = slice.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") { slice.removeLast() }
         while let first = slice.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { slice.removeFirst() }
@@ -68,7 +72,7 @@ public struct WatchLineDecoder: Sendable {
         do {
             // The one-pass parser: `JSONDecoder` into `JSONValue` costs several times more, and every
             // event of every informer comes through here.
-            let line = try JSONValue.parse(Data(slice))
+            let line = try JSONValue.parseBytes(Data(slice), filter: filter)
             guard let name = line["type"]?.stringValue, let type = WatchEventType(rawValue: name) else {
                 return .malformed(preview: preview(), reason: "\"type\" is not a watch event type")
             }

@@ -23,26 +23,31 @@ public struct WatchStream<Object: KubeObjectRepresentable>: AsyncSequence, Senda
     private let body: HTTPClientResponse.Body
     private let request: KubeRequest
     private let logger: Logger
+    private let omitted: OmittedFields
     private let onSkipped: (@Sendable (String) -> Void)?
 
-    init(body: HTTPClientResponse.Body, request: KubeRequest, logger: Logger, onSkipped: (@Sendable (String) -> Void)?)
-    {
+    init(
+        body: HTTPClientResponse.Body, request: KubeRequest, logger: Logger, omitting omitted: OmittedFields,
+        onSkipped: (@Sendable (String) -> Void)?
+    ) {
         self.body = body
         self.request = request
         self.logger = logger
+        self.omitted = omitted
         self.onSkipped = onSkipped
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(
             chunks: body.makeAsyncIterator(),
-            interpreter: WatchEventInterpreter<Object>(request: request, logger: logger, onSkipped: onSkipped))
+            interpreter: WatchEventInterpreter<Object>(request: request, logger: logger, onSkipped: onSkipped),
+            decoder: WatchLineDecoder(omitting: omitted))
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: HTTPClientResponse.Body.AsyncIterator
         var interpreter: WatchEventInterpreter<Object>
-        var decoder = WatchLineDecoder()
+        var decoder: WatchLineDecoder
         var pending: [WatchLineDecoder.Line] = []
         var isFinished = false
 

@@ -16,15 +16,30 @@ extension JSONValue {
     /// `JSONDecoder` decoding into the recursive enum probes every value with several failing type
     /// decodes, which makes a list of a few thousand objects take seconds; this parser reads each byte
     /// once. Integers that fit `Int64` stay integers; other numbers become doubles.
-    static func parseBytes(_ data: Data) throws -> JSONValue {
+    ///
+    /// Members that `filter` omits are skipped: checked to be well-formed, but no value is built
+    /// for them, so a reader that never uses them pays neither their parsing nor their decoding.
+    static func parseBytes(_ data: Data, filter: ParseFilter? = nil) throws -> JSONValue {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> JSONValue in
             var parser = JSONBytesParser(bytes: raw.bindMemory(to: UInt8.self))
             parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
+            let value = try parser.parseValue(depth: 0, filter: filter)
             parser.skipWhitespace()
             guard parser.offset == parser.bytes.count else { throw parser.error("unexpected data after the value") }
             return value
         }
+    }
+}
+
+extension JSONValue {
+    /// Which parts of a document the parser leaves out (see ``OmittedFields``).
+    indirect enum ParseFilter: Sendable, Hashable {
+        /// The value is skipped.
+        case omit
+        /// An object whose listed members are filtered; the others are parsed whole.
+        case members([String: ParseFilter])
+        /// An array whose every element is filtered.
+        case elements(ParseFilter)
     }
 }
 
@@ -52,12 +67,18 @@ private struct JSONBytesParser {
         }
     }
 
-    mutating func parseValue(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+    mutating func parseValue(depth: Int, filter: JSONValue.ParseFilter? = nil) throws(JSONValue.ParseError)
+        -> JSONValue
+    {
         guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
         guard offset < bytes.count else { throw error("unexpected end of input") }
         switch bytes[offset] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth)
-        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "{"):
+            guard case .members(let filters) = filter else { return try parseObject(depth: depth) }
+            return try parseObject(depth: depth, filters: filters)
+        case UInt8(ascii: "["):
+            guard case .elements(let filter) = filter else { return try parseArray(depth: depth) }
+            return try parseArray(depth: depth, filter: filter)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"):
             try expectLiteral("true")
@@ -83,7 +104,9 @@ private struct JSONBytesParser {
         offset += count
     }
 
-    private mutating func parseObject(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+    private mutating func parseObject(depth: Int, filters: [String: JSONValue.ParseFilter] = [:])
+        throws(JSONValue.ParseError) -> JSONValue
+    {
         offset += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -101,7 +124,10 @@ private struct JSONBytesParser {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected ':'") }
             offset += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth + 1)
+            switch filters.isEmpty ? nil : filters[key] {
+            case .omit?: try skipValue(depth: depth + 1)
+            case let filter: members[key] = try parseValue(depth: depth + 1, filter: filter)
+            }
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[offset] == UInt8(ascii: ",") {
@@ -115,7 +141,9 @@ private struct JSONBytesParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+    private mutating func parseArray(depth: Int, filter: JSONValue.ParseFilter? = nil)
+        throws(JSONValue.ParseError) -> JSONValue
+    {
         offset += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -125,7 +153,7 @@ private struct JSONBytesParser {
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth + 1))
+            elements.append(try parseValue(depth: depth + 1, filter: filter))
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of input in an array") }
             if bytes[offset] == UInt8(ascii: ",") {
@@ -199,6 +227,85 @@ private struct JSONBytesParser {
         }
         throw error("unterminated string")
     }
+
+    // MARK: - Skipping
+
+    /// Reads past one value without building it. Its structure, strings and escapes are checked as
+    /// when parsing; only what a built value would check beyond that (surrogate pairs, numbers
+    /// that fit) is not.
+    private mutating func skipValue(depth: Int) throws(JSONValue.ParseError) {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
+        guard offset < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[offset] {
+        case UInt8(ascii: "{"): try skipContainer(depth: depth, closing: UInt8(ascii: "}"))
+        case UInt8(ascii: "["): try skipContainer(depth: depth, closing: UInt8(ascii: "]"))
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try parseValue(depth: depth)  // a literal or a number: nothing worth saving
+        }
+    }
+
+    /// Reads past an object (`closing` is `}`) or an array (`]`).
+    private mutating func skipContainer(depth: Int, closing: UInt8) throws(JSONValue.ParseError) {
+        let isObject = closing == UInt8(ascii: "}")
+        offset += 1
+        skipWhitespace()
+        if offset < bytes.count && bytes[offset] == closing {
+            offset += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            if isObject {
+                guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name")
+                }
+                try skipString()
+                skipWhitespace()
+                guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                offset += 1
+                skipWhitespace()
+            }
+            try skipValue(depth: depth + 1)
+            skipWhitespace()
+            guard offset < bytes.count else { throw error("unexpected end of input in a skipped value") }
+            if bytes[offset] == UInt8(ascii: ",") {
+                offset += 1
+            } else if bytes[offset] == closing {
+                offset += 1
+                return
+            } else {
+                throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+    }
+
+    private mutating func skipString() throws(JSONValue.ParseError) {
+        offset += 1
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return
+            case UInt8(ascii: "\\"):
+                guard offset < bytes.count else { throw error("unexpected end of input in an escape") }
+                let escape = bytes[offset]
+                offset += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"): _ = try parseHex4()
+                default: throw error("invalid escape")
+                }
+            default:
+                if byte < 0x20 { throw error("control character in a string") }
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    // MARK: - Pieces
 
     private mutating func parseHex4() throws(JSONValue.ParseError) -> UInt32 {
         guard offset + 4 <= bytes.count else { throw error("short unicode escape") }

@@ -21,7 +21,9 @@ import Synchronization
 ///    30 s, like the reflector), reset after a healthy period, so it never hot-loops.
 ///
 /// An optional ``Transform`` (client-go's `SetTransform`) rewrites every object before it is
-/// cached or handed to handlers, so a large cache keeps only the fields its readers use.
+/// cached or handed to handlers, so a large cache keeps only the fields its readers use; optional
+/// ``OmittedFields`` go further and are never parsed nor decoded at all, which is most of the work
+/// of listing tens of thousands of objects whose bulk the transform would drop anyway.
 ///
 /// Handlers run synchronously on the informer's task, in event order; keep them short (enqueue a
 /// key). A malformed object is logged and skipped by the client; it never poisons the rest.
@@ -97,6 +99,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     let labelSelector: String?
     let fieldSelector: String?
     let pageSize: Int?
+    let omitted: OmittedFields
     let transform: Transform?
     let clock: any WallClock
     let backoff: Backoff
@@ -120,6 +123,9 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
     ///   - fieldSelector: server-side field filter.
     ///   - pageSize: objects per list page (client-go's reflector uses 500); `nil` lists in one.
     ///   - indexers: secondary indexes of the cache (see ``ObjectCache``).
+    ///   - omitted: members of listed and watched objects that are never parsed nor decoded (see
+    ///     ``OmittedFields``): they are absent from cached objects, as if the transform had
+    ///     dropped them. Only members the decoded model treats as optional.
     ///   - transform: applied to every listed or watched object before it is cached (see
     ///     ``Transform``); `nil` caches objects as decoded.
     ///   - clock: backoff waits on it.
@@ -131,6 +137,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         fieldSelector: String? = nil,
         pageSize: Int? = 500,
         indexers: [String: ObjectCache<Object>.IndexFunction] = [:],
+        omitting omitted: OmittedFields = OmittedFields(),
         transform: Transform? = nil,
         clock: any WallClock,
         backoff: Backoff = Backoff(),
@@ -141,6 +148,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.pageSize = pageSize
+        self.omitted = omitted
         self.transform = transform
         self.cache = ObjectCache(indexers: indexers)
         self.clock = clock
@@ -259,7 +267,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
         // Transformed page by page, so that a relist holds one page of whole objects, not all.
         let list = try await client.list(
             options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize),
-            transform: transform ?? { $0 })
+            omitting: omitted, transform: transform ?? { $0 })
         let delta = cache.replace(with: list.items)
         let handlers = handlers.withLock { $0 }
         for handler in handlers {
@@ -286,7 +294,7 @@ public final class Informer<Object: KubeObjectRepresentable>: Service {
             // connections are spread over API server replicas and never silently stale.
             timeoutSeconds: Int.random(in: 300...600, using: &generator)
         )
-        let stream = try await client.watch(options: options) { [logger] skipped in
+        let stream = try await client.watch(options: options, omitting: omitted) { [logger] skipped in
             logger.warning("skipped a malformed watch event", metadata: ["detail": "\(skipped)"])
         }
         var delivered = 0

@@ -43,6 +43,21 @@ enum CacheTrimming {
     /// `schedulingRefusal`, `waitingProblem`).
     static let podConditions: Set<String> = ["PodScheduled"]
 
+    // MARK: - Never decoded
+
+    /// What the Jobs informer never parses nor decodes: the spec, which ``job(_:)`` drops (a Job's
+    /// spec is its whole pod template, most of each listed Job), and the server's `managedFields`
+    /// (not modelled). The decisions cannot tell: the trimmed Job is the same either way.
+    static let jobOmitted = OmittedFields([["spec"], ["metadata", "managedFields"]])
+
+    /// What the Pods informer never parses nor decodes: the optional parts of the spec that
+    /// ``pod(_:)`` drops, and `managedFields`. The containers are required by `PodSpec`, so they
+    /// are decoded and then dropped.
+    static let podOmitted = OmittedFields([
+        ["metadata", "managedFields"], ["spec", "initContainers"], ["spec", "affinity"], ["spec", "tolerations"],
+        ["spec", "nodeSelector"], ["spec", "volumes"],
+    ])
+
     // MARK: - Transforms
 
     /// A Job's metadata (the keys above of its labels and annotations) and its status with only

@@ -129,12 +129,12 @@ public final class ScheduledTaskController: Service {
         jobs = namespaces.map {
             Informer(
                 client: client.resource(Job.self, namespace: $0), labelSelector: selector, indexers: byTask,
-                transform: CacheTrimming.job, clock: clock, logger: logger)
+                omitting: CacheTrimming.jobOmitted, transform: CacheTrimming.job, clock: clock, logger: logger)
         }
         pods = namespaces.map {
             Informer(
                 client: client.resource(Pod.self, namespace: $0), labelSelector: selector, indexers: podsByTask,
-                transform: CacheTrimming.pod, clock: clock, logger: logger)
+                omitting: CacheTrimming.podOmitted, transform: CacheTrimming.pod, clock: clock, logger: logger)
         }
         connectHandlers()
     }
