@@ -90,3 +90,35 @@ extension AlertDispatcherTests {
         }
     }
 }
+
+// MARK: - One task's ledger write never waits for another's
+
+extension AlertDispatcherTests {
+    /// A `sent` record must not queue behind other tasks' writes: until it is stored, a leader
+    /// that dies leaves the alert to be sent again (the soak saw alerts resent by the next leader
+    /// after kills within a second or two of delivery, in bursts of ledger writes).
+    @Test("a ledger write goes ahead while another task's ledger write is in progress")
+    func ledgerWritesOfDifferentTasksDoNotWaitForEachOther() async throws {
+        try await ControllerWorld.with(start: Self.start) { world async throws in
+            try Self.createTaskAndSecret(in: world)
+            let dispatcher = Self.dispatcher(world, transport: CountingTransport())
+            // Another task's write holds its gate (and does not finish during this test).
+            let other = dispatcher.writeGate(for: "default/other")
+            await other.acquire()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await dispatcher.dispatch(Self.failed, for: try world.task("report")) }
+                do {
+                    try await world.eventually("the alert is recorded while the other write is held") {
+                        !AlertLedger(annotations: try world.task("report").metadata.annotations).entries.isEmpty
+                    }
+                } catch {
+                    // Let a write stuck behind the other gate end, so the failure is reported.
+                    await other.release()
+                    throw error
+                }
+                try await group.waitForAll()
+            }
+            await other.release()
+        }
+    }
+}

@@ -20,7 +20,8 @@ extension AlertDispatcher {
     static let ledgerWriteAttempts = 3
 
     /// Changes the task's ledger and writes it (and the problem annotation, unless kept) to the
-    /// task when anything changed. Writes are serialised, so they land in the order made.
+    /// task when anything changed. A task's writes are serialised, so they land in the order made;
+    /// different tasks' writes do not wait for each other.
     ///
     /// The annotation is written whole, so the write is conditional on the ledger text it was
     /// derived from (a JSON patch `test`). When the stored ledger is not that one (another leader
@@ -39,8 +40,9 @@ extension AlertDispatcher {
         of task: ScheduledTask, problem: String?, keepProblem: Bool = false, undoingOnFailure: Bool = false,
         _ change: (inout AlertLedger) -> Void
     ) async throws(LedgerWriteError) {
-        await writeGate.acquire()
         let key = StatusWriter.key(of: task)
+        let writeGate = writeGate(for: key)
+        await writeGate.acquire()
         let previous = state.withLock { $0.known[key] }
         var reread: Known?
         /// What this process knew before the change, carried over onto a ledger read again.

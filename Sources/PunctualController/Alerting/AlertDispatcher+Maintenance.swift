@@ -63,6 +63,7 @@ extension AlertDispatcher {
         // Forget the ledgers of deleted tasks (the ledger went with the task).
         let present = Set(tasks.map(StatusWriter.key(of:)))
         state.withLock { state in state.known = state.known.filter { present.contains($0.key) } }
+        writeGates.withLock { gates in gates = gates.filter { present.contains($0.key) } }
         for task in tasks {
             let ledger = ledger(of: task)
             let orphaned = state.withLock { state in ledger.pending.filter { !state.inFlight.contains($0.key) } }

@@ -95,8 +95,21 @@ public final class AlertDispatcher: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let state = Mutex(State())
-    /// Serialises ledger writes, so an older ledger never overwrites a newer one.
-    let writeGate = AsyncSemaphore(1)
+    /// One gate per task (key `namespace/name`) serialising its ledger writes, so an older ledger
+    /// never overwrites a newer one. Per task, not one for all: a `sent` record must not queue
+    /// behind a burst of other tasks' writes, since until it is stored a leader that dies leaves the
+    /// alert to be sent again.
+    let writeGates = Mutex<[String: AsyncSemaphore]>([:])
+
+    /// The gate of the task with ledger key `key`.
+    func writeGate(for key: String) -> AsyncSemaphore {
+        writeGates.withLock { gates in
+            if let gate = gates[key] { return gate }
+            let gate = AsyncSemaphore(1)
+            gates[key] = gate
+            return gate
+        }
+    }
 
     /// - Parameters:
     ///   - client: reads Secrets and patches the task annotations.
