@@ -92,13 +92,7 @@ extension AlertDispatcherTests {
             _ = try await tasks.patch(
                 "report", patch: .merge(["spec": ["alerting": ["receivers": receivers]]]))
 
-            let successor = Self.dispatcher(world, transport: transport)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await successor.delivery.run() }
-                await successor.maintain([try world.task("report")])
-                try await world.settle()
-                group.cancelAll()
-            }
+            try await Self.maintainOnce(Self.dispatcher(world, transport: transport), in: world)
             #expect(transport.count == 0)
             let entry = try #require(
                 AlertLedger(annotations: try world.task("report").metadata.annotations).entries.first)

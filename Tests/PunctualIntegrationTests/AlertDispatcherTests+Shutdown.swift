@@ -44,11 +44,7 @@ extension AlertDispatcherTests {
                 try await group.waitForAll()
             }
             #expect(transport.calls == 1, "the queued alert was not started")
-            let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)
-            let states = Dictionary(
-                ledger.entries.map { ($0.key.contains("/Failed@") ? "Failed" : "Missed", $0.state) },
-                uniquingKeysWith: { first, _ in first })
-            #expect(states == ["Failed": .sent, "Missed": .pending])
+            #expect(try Self.ledgerStatesByKind(in: world) == ["Failed": .sent, "Missed": .pending])
         }
     }
 }

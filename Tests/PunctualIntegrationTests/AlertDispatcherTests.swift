@@ -222,6 +222,25 @@ import Testing
 extension AlertDispatcherTests {
     /// Stores a status recording the run of ``failed``'s slot and attempt in `phase` (what a
     /// leader's status write leaves), as `active` too when it is not finished; no run when `nil`.
+    /// One maintenance pass of `dispatcher` over the task `report`, with its deliveries running,
+    /// until the world settles.
+    static func maintainOnce(_ dispatcher: AlertDispatcher, in world: ControllerWorld) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await dispatcher.delivery.run() }
+            await dispatcher.maintain([try world.task("report")])
+            try await world.settle()
+            group.cancelAll()
+        }
+    }
+
+    /// The ledger states of the task `report` by alert kind (`Failed`, `Missed`).
+    static func ledgerStatesByKind(in world: ControllerWorld) throws -> [String: AlertLedger.State] {
+        let ledger = AlertLedger(annotations: try world.task("report").metadata.annotations)
+        return Dictionary(
+            ledger.entries.map { ($0.key.contains("/Failed@") ? "Failed" : "Missed", $0.state) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     static func storeRun(
         _ phase: ScheduledTaskStatus.Run.Phase?, reason: String? = nil, consecutiveFailures: Int? = nil,
         in world: ControllerWorld
