@@ -21,12 +21,12 @@ extension AlertDispatcherTests {
             try Self.createTaskAndSecret(in: world)
             let transport = GatedTransport()
             let dispatcher = Self.dispatcher(world, transport: CountingTransport())
+            let delivery = AlertDelivery(
+                transport: transport, addressGuard: AddressGuard(resolver: { _ in ["93.184.216.34"] }),
+                clock: world.clock, logger: dispatcher.logger, metricsFactory: TestMetrics())
             let gated = AlertDispatcher(
-                client: world.client,
-                delivery: AlertDelivery(
-                    transport: transport, addressGuard: AddressGuard(resolver: { _ in ["93.184.216.34"] }),
-                    clock: world.clock, logger: dispatcher.logger, metricsFactory: TestMetrics()),
-                events: dispatcher.events, clock: world.clock, logger: dispatcher.logger)
+                client: world.client, delivery: delivery, events: dispatcher.events, clock: world.clock,
+                logger: dispatcher.logger)
             let services = ServiceGroup(
                 configuration: ServiceGroupConfiguration(services: [.init(service: gated)], logger: dispatcher.logger))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -40,6 +40,9 @@ extension AlertDispatcherTests {
                 try await world.eventually("the first delivery reached the receiver") { transport.calls == 1 }
 
                 await services.triggerGracefulShutdown()
+                // The shutdown reaches the dispatcher asynchronously; the receiver answers only
+                // once the drain has begun, or the queued alert could start before it.
+                try await world.eventually("the deliveries are draining") { delivery.isDraining }
                 transport.open()
                 try await group.waitForAll()
             }

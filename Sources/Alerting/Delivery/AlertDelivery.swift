@@ -79,7 +79,7 @@ public final class AlertDelivery: Sendable {
     private let newLanes: AsyncStream<AsyncStream<Delivery>>
     private let newLaneContinuation: AsyncStream<AsyncStream<Delivery>>.Continuation
     private let permits: AsyncSemaphore
-    private let isDraining = Mutex(false)
+    private let drainRequested = Mutex(false)
 
     /// - Parameters:
     ///   - transport: how POSTs are sent (``HTTPAlertTransport`` in production).
@@ -137,14 +137,17 @@ public final class AlertDelivery: Sendable {
     /// (their ledger entries stay pending for the next leader). ``run()`` returns once the
     /// attempts in progress have ended; a delivery waiting to retry ends after its wait.
     public func drain() {
-        isDraining.withLock { $0 = true }
+        drainRequested.withLock { $0 = true }
         lanes.withLock { lanes in
             for lane in lanes.values { lane.continuation.finish() }
         }
         newLaneContinuation.finish()
     }
 
-    private var draining: Bool { isDraining.withLock { $0 } }
+    /// Whether ``drain()`` was called: from then on nothing new is started.
+    public var isDraining: Bool { drainRequested.withLock { $0 } }
+
+    private var draining: Bool { isDraining }
 
     /// Delivers until cancelled, or until drained (``drain()``): one consumer per receiver,
     /// sharing the concurrency limit.
