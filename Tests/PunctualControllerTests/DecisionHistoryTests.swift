@@ -67,11 +67,16 @@ struct DecisionHistoryTests {
         DecisionCase(
             name: "the retry's Job finished and is recorded → the slot is closed, both attempts pruned",
             task: closedSlot, jobs: closedSlotJobs, now: ended.plus(minutes: 4),
-            deletes: [olderDeletion, jobName(slot) + ":HistoryLimit", jobName(slot, attempt: 2) + ":HistoryLimit"]),
+            deletes: [olderDeletion, jobName(slot) + ":HistoryLimit", jobName(slot, attempt: 2) + ":HistoryLimit"],
+            check: { #expect(!$0.awaitsStoredStatus) }),
         DecisionCase(
-            name: "deciding from a status not stored yet → nothing pruned, no requeue for it",
+            name: "deciding from a status not stored yet → nothing pruned; decided again once stored, not polled",
             task: closedSlot, jobs: closedSlotJobs, now: ended.plus(minutes: 4), isStatusStored: false,
-            requeueAt: .at(Instants.nextHour)),
+            requeueAt: .at(Instants.nextHour), check: { #expect($0.awaitsStoredStatus) }),
+        DecisionCase(
+            name: "not stored yet, but nothing beyond the limits → nothing waits for the write",
+            task: closedSlot.history(failed: 5), jobs: closedSlotJobs, now: ended.plus(minutes: 4),
+            isStatusStored: false, check: { #expect(!$0.awaitsStoredStatus) }),
         DecisionCase(
             name: "the retry concluded by this decision → its Job is kept until that is stored",
             task: task.scheduled(through: slot).editingStatus {

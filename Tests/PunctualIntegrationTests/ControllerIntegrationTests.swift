@@ -126,8 +126,14 @@ import Testing
                 let runs = (try world.task("relay").status?.runs ?? []).filter { $0.phase == .succeeded }
                 #expect(runs.map(\.scheduledTime) == (0..<4).map { Self.slot($0) })
                 #expect(runs.map(\.job) == (0..<4).map { JobNaming.name(task: "relay", slot: Self.slot($0)) })
-                // The default successfulJobsLimit (3) pruned the oldest Job.
-                #expect(try world.jobs().count == 3)
+                // The default successfulJobsLimit (3) prunes the oldest Job, once a stored status
+                // records the fourth outcome: at the reconcile after that status write.
+                try await world.eventually("the oldest Job was pruned") { try world.jobs().count == 3 }
+                #expect(
+                    try world.jobs().compactMap(\.metadata.name).sorted()
+                        == (1..<4).map {
+                            JobNaming.name(task: "relay", slot: Self.slot($0))
+                        }.sorted())
                 outer.cancelAll()
             }
         }

@@ -23,6 +23,7 @@ extension ScheduledTaskController {
         guard isLeading else { return .done }
         guard var task = cachedTask(key) else {
             statusWriter.forget(key)
+            _ = awaitingStoredStatus.remove(key)
             _ = templateVerdicts.withLock { $0.removeValue(forKey: key) }
             _ = deferredDryRuns.withLock { $0.remove(key) }
             return .done
@@ -61,6 +62,7 @@ extension ScheduledTaskController {
             }
         }
         let report = await executor.execute(plan, for: task, jobs: jobs)
+        let decideAgainNow = plan.awaitsStoredStatus && awaitStoredStatus(of: key)
         if known == nil, let created = report.created.first, plan.jobCreations.contains(where: { $0.name == created }) {
             remember(.accepted(generation: task.metadata.generation), for: key)
         }
@@ -77,8 +79,21 @@ extension ScheduledTaskController {
             return retry(plan, priority: priority)
         }
         if report.needsRetry { return retry(plan, priority: priority) }
+        if decideAgainNow { return .requeue(after: .zero, priority: priority) }
         guard let requeueAt = plan.requeueAt else { return .done }
         return .requeue(after: delay(until: requeueAt), priority: priority)
+    }
+
+    /// Arranges for `key` to be decided again once its status write lands: the status writer
+    /// enqueues it then. Returns true when the write has landed already and the cache shows it,
+    /// so the caller decides again now; when the cache does not show it yet, its watch event will.
+    private func awaitStoredStatus(of key: String) -> Bool {
+        // Registered before the check: a write landing in between still brings the task back.
+        awaitingStoredStatus.insert(key)
+        guard !statusWriter.isWritePending(key) else { return false }
+        _ = awaitingStoredStatus.remove(key)
+        guard let cached = cachedTask(key) else { return false }
+        return statusWriter.overlay(for: cached) == nil
     }
 
     /// A retry with backoff that still comes back by the plan's `requeueAt`: a failure (Job create,

@@ -86,6 +86,8 @@ public final class ScheduledTaskController: Service {
     let templateVerdicts = Mutex<[String: TemplateVerdict]>([:])
     /// Tasks whose template dry run was put off once, behind the decisions already queued.
     let deferredDryRuns = Mutex<Set<String>>([])
+    /// Tasks to decide again once their status write lands (``Plan/awaitsStoredStatus``).
+    let awaitingStoredStatus: KeySet
 
     /// - Parameters:
     ///   - client: the API connection (its `qps`/`burst` budget is shared by everything here).
@@ -113,7 +115,15 @@ public final class ScheduledTaskController: Service {
             metricsFactory: factory)
         let foreground = ForegroundGate(clock: clock)
         self.foreground = foreground
-        statusWriter = StatusWriter(client: client, clock: clock, logger: logger, gate: foreground)
+        let awaitingStoredStatus = KeySet()
+        self.awaitingStoredStatus = awaitingStoredStatus
+        statusWriter = StatusWriter(
+            client: client, clock: clock, logger: logger, gate: foreground,
+            onWritten: { [queue] key in
+                // The watch event of a write can come before its answer: a decision made in
+                // between put work off, and nothing else may bring the task back soon.
+                if awaitingStoredStatus.remove(key) { queue.add(key) }
+            })
         events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(
             client: client, events: events, statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory),

@@ -189,6 +189,11 @@ public final class StatusWriter: Sendable {
         for key in keys { abandonWaiters(of: key) }
     }
 
+    /// Whether a status of `key` waits to be written or is being written.
+    public func isWritePending(_ key: String) -> Bool {
+        entries.withLock { $0[key].map { !$0.isWritten } ?? false }
+    }
+
     /// Whether any status is decided but not yet written.
     public var hasPendingWrites: Bool { entries.withLock { $0.values.contains { !$0.isWritten } } }
 

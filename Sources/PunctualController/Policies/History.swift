@@ -12,7 +12,8 @@ extension DecisionState {
     /// active: a retry created by this decision, or by one whose Job the cache has not shown yet.
     ///
     /// A Job is pruned only once a stored status records its outcome: never while deciding from
-    /// an unwritten status (a later decision prunes), and never in the decision that concludes
+    /// an unwritten status (the plan asks to be decided again once the write lands, see
+    /// ``Plan/awaitsStoredStatus``), and never in the decision that concludes
     /// it (the stored status still lists it active, as a pending retry, or not at all). Otherwise
     /// a lost status write leaves a next leader with a run whose Job is gone: an active one reads
     /// as vanished (JobDeleted, never retried) and a retry created meanwhile is never adopted; a
@@ -33,9 +34,12 @@ extension DecisionState {
             let oldestFirst = runs.sorted {
                 ($0.finishedAt ?? $0.slot, $0.slot, $0.attempt) < ($1.finishedAt ?? $1.slot, $1.slot, $1.attempt)
             }
-            // Deciding from an unwritten status: the next decision prunes (no requeue for it, which
-            // would turn a failing reconcile's retry into a loop while status writes fail).
-            guard observation.isStatusStored else { return }
+            // Deciding from an unwritten status: the decision after the write prunes. Not a timed
+            // requeue, which would poll for as long as status writes fail.
+            guard observation.isStatusStored else {
+                if !oldestFirst.filter(isClosed).isEmpty { awaitsStoredStatus = true }
+                return
+            }
             for run in oldestFirst.filter(isClosed).prefix(excess) {
                 actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .historyLimit)))
             }

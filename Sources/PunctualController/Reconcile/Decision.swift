@@ -44,6 +44,8 @@ struct DecisionState {
     var failureReason: String?
     /// More work is due right now (a capped catch-up); requeue without delay.
     var hasMoreWorkNow = false
+    /// Something waits for a stored status (see ``Plan/awaitsStoredStatus``).
+    var awaitsStoredStatus = false
 
     init(_ observation: Observation) {
         self.observation = observation
@@ -92,7 +94,9 @@ struct DecisionState {
         // Instants already past are left out: what they guarded is handled now or waits for a
         // watch event (a Job finishing), never for polling.
         let requeueAt = hasMoreWorkNow ? now : dueInstants.filter { $0 > now }.min()
-        return Plan(actions: actions, status: status, requeueAt: requeueAt)
+        var plan = Plan(actions: actions, status: status, requeueAt: requeueAt)
+        plan.awaitsStoredStatus = awaitsStoredStatus
+        return plan
     }
 
     // MARK: - Recording helpers
