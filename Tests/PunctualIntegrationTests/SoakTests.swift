@@ -134,7 +134,9 @@ import Testing
             runs: [run(.failed, job: onceOnlyJob)],
             deliveries: [delivery(.failed, onceOnly), delivery(.failed, onceOnly, receiver: "team")]
                 .reduce(into: [:]) { $0[$1] = 1 },
-            expected: ["never succeeded"]),
+            expected: [
+                "never succeeded (status: attempt 1 Failed ; Jobs: \(onceOnlyJob) failed; at the end lastScheduleTime none, queued [], active [], retries [])"
+            ]),
         Case(
             name: "a slot skipped by the task's own policy is excused",
             jobs: [], runs: [run(.skipped, reason: "ConcurrencyForbidden")], deliveries: [:], expected: []),

@@ -152,9 +152,21 @@ public struct SoakInvariants: Sendable {
                 violations.append(
                     "OnceOnly \(key) slot \(stamp(slot)) never succeeded (status: "
                         + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + "; Jobs: "
-                        + (slotJobs.isEmpty ? "none" : slotJobs.joined(separator: ", ")) + ")")
+                        + (slotJobs.isEmpty ? "none" : slotJobs.joined(separator: ", ")) + "; at the end "
+                        + Self.describeProgress(task.status) + ")")
             }
         }
+    }
+
+    /// Where a task's status stood at the end, for a slot it never ran: still queued or waiting
+    /// behind an active run is "not run yet", a `lastScheduleTime` past it with neither is a drop.
+    static func describeProgress(_ status: ScheduledTaskStatus?) -> String {
+        let last = status?.lastScheduleTime.map(KubeTime.format) ?? "none"
+        let queued = (status?.queued ?? []).map(KubeTime.format)
+        let active = (status?.active ?? []).map(\.name)
+        let retries = (status?.retries ?? []).map(\.job)
+        return "lastScheduleTime \(last), queued [\(queued.joined(separator: ", "))], active ["
+            + active.joined(separator: ", ") + "], retries [" + retries.joined(separator: ", ") + "]"
     }
 
     /// Whether the task's own concurrency policy gave the slot up.
