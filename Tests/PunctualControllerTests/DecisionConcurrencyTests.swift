@@ -64,9 +64,13 @@ struct DecisionConcurrencyTests {
                 #expect(plan.status.active?.count == 2)
             }),
         DecisionCase(
-            name: "Replace, mark only in the unwritten status overlay → not deleted yet; looked at again in 1 s",
+            name: "Replace, mark only in the unwritten status overlay → not deleted yet; decided again once stored",
             task: replacing, jobs: [running, next], pods: [runningPod], now: afterReplacing, isStatusStored: false,
-            requeueAt: .at(afterReplacing.plus(seconds: 1))),
+            check: { plan in
+                #expect(plan.jobDeletions.isEmpty)
+                #expect(plan.awaitsStoredStatus)
+                #expect(plan.requeueAt.map { $0 > afterReplacing.plus(seconds: 1) } ?? true, "not polled")
+            }),
         DecisionCase(
             name: "Replace, old Job completed before the delete → Succeeded, not deleted",
             task: replacing, jobs: [running.succeeded(at: Instants.topOfTheHour.plus(seconds: 2)), next],

@@ -46,8 +46,8 @@ extension DecisionState {
     ///   slot was given up, so no retry and no alert.
     /// - Alive: deleted, with its observed resourceVersion as a precondition (a Job that finishes
     ///   meanwhile survives, and its change brings the next decision), and only when the mark is
-    ///   stored (else the task is requeued a second later); each decision repeats the delete until
-    ///   the Job is gone (a 404 is done).
+    ///   stored (else the task is decided again once its write lands); each decision repeats the
+    ///   delete until the Job is gone (a 404 is done).
     mutating func followReplaced(_ run: ObservedRun, by slot: Date) {
         switch run.phase {
         case .succeeded:
@@ -62,8 +62,9 @@ extension DecisionState {
             guard run.isActive else { return }
             guard observation.isStatusStored else {
                 // The watch event of the status write can come before the writer learns that the
-                // write landed; nothing else may bring this task back soon, so look again shortly.
-                due(at: now.addingTimeInterval(1))
+                // write landed; nothing else may bring this task back soon: decide again once it
+                // lands (not polled, which would go on for as long as status writes fail).
+                awaitsStoredStatus = true
                 return
             }
             actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .replaced, isConditional: true)))

@@ -16,8 +16,9 @@ public struct Plan: Sendable, Hashable {
     /// nothing is, e.g. for an invalid or suspended task without runs.
     public var requeueAt: Date?
     /// Work was put off because the status decided from was not yet known to be stored (a
-    /// finished Job is pruned only once a stored status records it): the task is to be decided
-    /// again once its status write lands, which no watch event may announce.
+    /// finished Job is pruned, and a replaced one deleted, only once a stored status records it):
+    /// the task is to be decided again once its status write lands, which no watch event may
+    /// announce.
     public var awaitsStoredStatus = false
 
     public init(actions: [Action], status: ScheduledTaskStatus, requeueAt: Date?) {
