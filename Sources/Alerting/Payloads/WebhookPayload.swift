@@ -6,7 +6,8 @@ import Foundation
 /// version; a change of meaning gets a new `version`. Example:
 ///
 /// ```json
-/// {"version": "punctual.dev/v1", "status": "firing", "kind": "Failed", "severity": "warning",
+/// {"version": "punctual.dev/v1", "id": "batch/report/2026-11-21T02:00:00Z/1/Failed",
+///  "status": "firing", "kind": "Failed", "severity": "warning",
 ///  "task": {"namespace": "batch", "name": "report"},
 ///  "run": {"scheduledTime": "2026-11-21T02:00:00Z", "attempt": 1, "job": "report-29398200"},
 ///  "reason": "BackoffLimitExceeded", "message": "exit code 1", "consecutiveFailures": 2,
@@ -28,6 +29,11 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
     }
 
     public var version: String
+    /// The alert's identity, `namespace/task/slot/attempt/kind`: the same in every request
+    /// for one alert. Delivery is at least once (a leader that dies after a delivery succeeded,
+    /// before recording it, leaves it to the next leader), so a receiver that must not act
+    /// twice deduplicates on it.
+    public var id: String
     /// `firing` for problems, `resolved` for Recovered.
     public var status: String
     public var kind: AlertKind
@@ -43,6 +49,7 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
 
     public init(_ alert: Alert) {
         version = Self.currentVersion
+        id = alert.identity
         status = alert.kind.isProblem ? "firing" : "resolved"
         kind = alert.kind
         severity = alert.severity
