@@ -75,6 +75,19 @@ final class ReconcileLog: Sendable {
         #expect(queue.count == 0)
     }
 
+    @Test func describesWhereAKeyStands() async {
+        let queue = makeQueue()
+        #expect(queue.describe("a").hasPrefix("absent; timer none, idle workers 0, requeues 0, now "))
+        queue.add("a", after: .seconds(30))
+        #expect(queue.describe("a").hasPrefix("delayed until \(clock.now.advanced(by: .seconds(30)))"))
+        queue.add("a")
+        #expect(queue.describe("a").hasPrefix("ready; timer none"))
+        _ = await queue.get()
+        queue.add("a")
+        #expect(queue.describe("a").hasPrefix("processing since \(clock.now), dirty;"))
+        queue.done("a")
+    }
+
     @Test func waitingWorkerReceivesTheKeyAddedLater() async {
         let queue = makeQueue()
         let worker = Task { await queue.get() }

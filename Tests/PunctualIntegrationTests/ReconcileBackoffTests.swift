@@ -54,21 +54,27 @@ import Testing
                 try await world.eventually("synced") { controller.hasSynced }
                 try await world.advance(by: .seconds(20 * 60), step: .seconds(10))
                 let failed = decisions.all.filter { $0 >= Self.slot }.count
-                let offsets = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
+                let failedAt = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
                 let limit = testCase.cap + .seconds(10)
                 // Enough failures that client-go's uncapped backoff (5 ms × 2^failures) would wait
                 // longer than the limit below: otherwise this test could not tell a cap from none.
                 let uncapped = Duration.milliseconds(5) * (1 << min(failed, 40))
                 #expect(
                     uncapped > limit,
-                    "only \(failed) failed reconciles (uncapped next wait \(uncapped)), at \(offsets) s after the slot")
+                    "only \(failed) failed reconciles (uncapped next wait \(uncapped)), at \(failedAt) s after the slot"
+                )
                 #expect(try world.jobs().isEmpty)
 
                 world.server.faults.reset()
                 let recovered = world.clock.currentDate
                 try await world.advance(by: limit, step: .seconds(10))
                 let next = decisions.all.first { $0 > recovered }
-                #expect(next != nil, "no reconcile within \(limit) of the server answering again")
+                let offsets = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
+                let queueState = controller.queueState(of: "default/hourly")
+                #expect(
+                    next != nil,
+                    "no reconcile within \(limit) of the server answering again at \(recovered); decided at \(offsets) s after the slot; queue: \(queueState)"
+                )
                 try await world.eventually("the slot's Job exists") { try world.jobs().count == 1 }
                 group.cancelAll()
             }

@@ -224,6 +224,24 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// The number of workers suspended in ``get()`` waiting for a key.
     public var idleWorkerCount: Int { state.withLock { $0.getters.count } }
 
+    /// Where `key` stands, for diagnostics: `processing since …`, `ready`, `delayed until …`
+    /// (with `dirty` when it was added again while processed), or `absent`; and the queue's
+    /// timer, idle workers and clock.
+    public func describe(_ key: Key) -> String {
+        state.withLock { state in
+            var parts: [String] = []
+            if let started = state.processing[key] { parts.append("processing since \(started)") }
+            if state.dirty[key] != nil { parts.append("dirty") }
+            if state.ready[key] != nil { parts.append("ready") }
+            if let delayed = state.delayed[key] { parts.append("delayed until \(delayed.due)") }
+            if parts.isEmpty { parts.append("absent") }
+            let timer = state.timer.map { "\($0.deadline)" } ?? "none"
+            return parts.joined(separator: ", ")
+                + "; timer \(timer), idle workers \(state.getters.count), requeues \(state.limiter.numRequeues(key)), "
+                + "now \(clock.now)"
+        }
+    }
+
     /// The number of keys handed out and not yet done.
     public var processingCount: Int { state.withLock { $0.processing.count } }
 

@@ -164,6 +164,9 @@ public final class ScheduledTaskController: Service {
     public var pendingTemplateChecks: Int { deferredDryRuns.withLock(\.count) }
 
     /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
+    /// Where a task (`namespace/name`) stands in the work queue, for diagnostics.
+    public func queueState(of key: String) -> String { queue.describe(key) }
+
     public var cachedTasks: [ScheduledTask] { tasks.flatMap(\.cache.objects) }
 
     // MARK: - Running
