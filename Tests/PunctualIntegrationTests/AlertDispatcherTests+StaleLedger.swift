@@ -51,12 +51,8 @@ extension AlertDispatcherTests {
             let leader = Self.dispatcher(world, transport: transport)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await leader.delivery.run() }
-                let held = try await leader.dispatch(Self.failed, for: try world.task("report"))
-                try await Self.storeRun(.failed, consecutiveFailures: 1, in: world)
                 // Delivered, but recording `sent` fails: the cluster still says pending.
-                world.server.faults.fail(.init(verb: "patch", resource: "scheduledtasks", count: 1, code: 403))
-                await held.stored()
-                try await world.eventually("the alert is delivered") { transport.count == 1 }
+                try await Self.deliverWithItsRecordRefused(by: leader, transport: transport, in: world, code: 403)
                 try await world.settle()
                 world.server.faults.reset()
                 #expect(

@@ -35,10 +35,13 @@ extension AlertDispatcher {
     /// retry), else kept (an outcome this process knows: it still deduplicates for this leader).
     /// A task that is gone is not a failure: the ledger went with it.
     ///
+    /// With `fromStored`, what is written is the difference between the stored ledger and this
+    /// process's, not only `change`'s: that writes again what an earlier write failed to store.
+    ///
     /// - Throws: ``LedgerWriteError`` when the patch failed.
     func withLedger(
         of task: ScheduledTask, problem: String?, keepProblem: Bool = false, undoingOnFailure: Bool = false,
-        _ change: (inout AlertLedger) -> Void
+        fromStored: Bool = false, _ change: (inout AlertLedger) -> Void
     ) async throws(LedgerWriteError) {
         let key = StatusWriter.key(of: task)
         let writeGate = writeGate(for: key)
@@ -51,7 +54,8 @@ extension AlertDispatcher {
         attempts: for attempt in 1...Self.ledgerWriteAttempts {
             let (operations, written) = state.withLock { state -> ([JSONPatchOperation], Known) in
                 var current = reread ?? known(task, in: state)
-                let before = current
+                var before = current
+                if fromStored, reread == nil { before.ledger = current.storedLedger }
                 if let carried { current.ledger.carryOver(from: carried) }
                 change(&current.ledger)
                 if !keepProblem { current.problem = problem }
@@ -207,6 +211,11 @@ extension AlertDispatcher.Known {
             problem: annotations?[ScheduledTask.alertingProblemAnnotation],
             storedText: annotations?[ScheduledTask.alertsAnnotation], resourceVersion: task.metadata.resourceVersion,
             hasAnnotations: annotations != nil)
+    }
+
+    /// The ledger as stored, as far as this process knows.
+    var storedLedger: AlertLedger {
+        AlertLedger(annotations: storedText.map { [ScheduledTask.alertsAnnotation: $0] })
     }
 
     private static let ledgerPath = "/metadata/annotations/" + JSONPatchOperation.escape(ScheduledTask.alertsAnnotation)

@@ -22,15 +22,21 @@ extension AlertDispatcher {
 
     private func deliverUntilDrained() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.delivery.run() }
+            group.addTask {
+                await self.delivery.run()
+                await self.storeUnstoredOutcomesWhileDraining()
+            }
             group.addTask {
                 do {
                     try await gracefulShutdown()
                     self.delivery.drain()
                     try await self.clock.sleep(for: self.configuration.drainLimit)
                     self.logger.warning(
-                        "alert deliveries still in progress at the end of the drain limit; they stay pending",
-                        metadata: ["limit": "\(self.configuration.drainLimit)"])
+                        "alert deliveries or their records still in progress at the end of the drain limit",
+                        metadata: [
+                            "limit": "\(self.configuration.drainLimit)",
+                            "unstoredOutcomes": "\(self.state.withLock { $0.unstored.count })",
+                        ])
                 } catch {
                     // Cancelled: so is the delivery.
                 }
@@ -38,6 +44,23 @@ extension AlertDispatcher {
             // Drained, or the limit passed, or cancelled: the other one ends too.
             _ = await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Once the deliveries have drained: writes the outcomes whose ledger write failed (an API
+    /// outage, which may also be what cost the lease), retrying until they are stored or the
+    /// drain limit ends the drain. A delivery that went out and is recorded nowhere would be sent
+    /// again by the next leader.
+    private func storeUnstoredOutcomesWhileDraining() async {
+        guard delivery.isDraining else { return }
+        var wait = Duration.seconds(1)
+        while !Task.isCancelled, await storeUnstoredOutcomes() > 0 {
+            do {
+                try await clock.sleep(for: wait)
+            } catch {
+                return
+            }
+            wait = min(wait * 2, .seconds(4))
         }
     }
 
@@ -62,8 +85,13 @@ extension AlertDispatcher {
     func maintain(_ tasks: [ScheduledTask]) async {
         // Forget the ledgers of deleted tasks (the ledger went with the task).
         let present = Set(tasks.map(StatusWriter.key(of:)))
-        state.withLock { state in state.known = state.known.filter { present.contains($0.key) } }
+        state.withLock { state in
+            state.known = state.known.filter { present.contains($0.key) }
+            state.unstored = state.unstored.filter { present.contains($0.key) }
+        }
         writeGates.withLock { gates in gates = gates.filter { present.contains($0.key) } }
+        // Outcomes whose write failed: until stored, a next leader would send them again.
+        await storeUnstoredOutcomes()
         for task in tasks {
             let ledger = ledger(of: task)
             let orphaned = state.withLock { state in ledger.pending.filter { !state.inFlight.contains($0.key) } }

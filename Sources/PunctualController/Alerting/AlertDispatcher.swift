@@ -85,6 +85,9 @@ public final class AlertDispatcher: Service, Sendable {
         var known: [String: Known] = [:]
         /// Ledger keys queued or being delivered by this process.
         var inFlight: Set<String> = []
+        /// Tasks with a delivery outcome whose ledger write failed (an API outage): known here,
+        /// to be written again by the maintenance pass and the drain at shutdown.
+        var unstored: [String: ScheduledTask] = [:]
         var source: TaskSource?
     }
 
@@ -233,12 +236,9 @@ public final class AlertDispatcher: Service, Sendable {
         tracked.onOutcome = { [self] outcome in
             switch outcome {
             case .sent:
-                // A failed write is logged; the outcome stays known here, so this leader does not resend.
-                try? await withLedger(of: task, problem: nil, keepProblem: true) { $0.finish(key, as: .sent) }
+                await recordOutcome(of: task) { $0.finish(key, as: .sent) }
             case .failed(let error):
-                try? await withLedger(of: task, problem: nil, keepProblem: true) {
-                    $0.finish(key, as: .failed, reason: "delivery failed: \(error)")
-                }
+                await recordOutcome(of: task) { $0.finish(key, as: .failed, reason: "delivery failed: \(error)") }
             case .dropped:
                 logger.info(
                     "alert queue full; the alert stays pending for the next maintenance pass",
@@ -247,6 +247,43 @@ public final class AlertDispatcher: Service, Sendable {
             _ = self.state.withLock { $0.inFlight.remove(key) }
         }
         return tracked
+    }
+
+    /// Records a delivery's outcome in the task's ledger. When the write fails (it is logged),
+    /// the outcome stays known here, so this leader does not send the alert again, and the task
+    /// is remembered: the maintenance pass and the drain at shutdown write it again, so that the
+    /// next leader does not send it again either.
+    private func recordOutcome(of task: ScheduledTask, _ change: (inout AlertLedger) -> Void) async {
+        do {
+            try await withLedger(of: task, problem: nil, keepProblem: true, change)
+        } catch {
+            state.withLock { $0.unstored[StatusWriter.key(of: task)] = task }
+        }
+    }
+
+    /// How many tasks have a delivery outcome known only to this process.
+    var unstoredOutcomeCount: Int { state.withLock { $0.unstored.count } }
+
+    /// Writes again the outcomes whose own ledger write failed.
+    ///
+    /// - Returns: how many tasks still have outcomes known only here.
+    @discardableResult
+    func storeUnstoredOutcomes() async -> Int {
+        let tasks = state.withLock { state in
+            defer { state.unstored = [:] }
+            return state.unstored
+        }
+        for (key, task) in tasks.sorted(by: { $0.key < $1.key }) {
+            do {
+                try await withLedger(of: task, problem: nil, keepProblem: true, fromStored: true) { _ in }
+            } catch {
+                // Still failing; an outcome that failed meanwhile registered the task itself.
+                state.withLock { state in
+                    if state.unstored[key] == nil { state.unstored[key] = task }
+                }
+            }
+        }
+        return state.withLock { $0.unstored.count }
     }
 
     /// Queues a delivery; a full queue ends it at once with outcome `dropped` (a tracked one stays
