@@ -135,7 +135,7 @@ import Testing
             deliveries: [delivery(.failed, onceOnly), delivery(.failed, onceOnly, receiver: "team")]
                 .reduce(into: [:]) { $0[$1] = 1 },
             expected: [
-                "never succeeded (status: attempt 1 Failed ; Jobs: \(onceOnlyJob) failed; at the end lastScheduleTime none, queued [], active [], retries [])"
+                "never succeeded (status: attempt 1 Failed ; Jobs: \(onceOnlyJob) failed; at the end lastScheduleTime none, queued [], active [], retries [], schedule since none, missedRuns 0)"
             ]),
         Case(
             name: "a slot skipped by the task's own policy is excused",

@@ -165,8 +165,12 @@ public struct SoakInvariants: Sendable {
         let queued = (status?.queued ?? []).map(KubeTime.format)
         let active = (status?.active ?? []).map(\.name)
         let retries = (status?.retries ?? []).map(\.job)
+        let since = status?.schedule.map { KubeTime.format($0.since) } ?? "none"
+        let invalid = status?.conditions?.first { $0.type == "InvalidSpec" && $0.status == "True" }
         return "lastScheduleTime \(last), queued [\(queued.joined(separator: ", "))], active ["
-            + active.joined(separator: ", ") + "], retries [" + retries.joined(separator: ", ") + "]"
+            + active.joined(separator: ", ") + "], retries [" + retries.joined(separator: ", ")
+            + "], schedule since \(since), missedRuns \(status?.missedRuns ?? 0)"
+            + (invalid.map { ", InvalidSpec \($0.reason ?? "")" } ?? "")
     }
 
     /// Whether the task's own concurrency policy gave the slot up.
