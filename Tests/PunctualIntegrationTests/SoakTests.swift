@@ -80,6 +80,8 @@ import Testing
         var checkedAt: Date = .distantFuture
         /// Jobs finished too shortly before the check to be in status yet.
         var unconcluded = 0
+        /// The OnceOnly task's `lastScheduleTime` changes.
+        var moves: [SoakLedger.ScheduleMove] = []
 
         var testDescription: String { name }
     }
@@ -138,6 +140,24 @@ import Testing
                 "never succeeded (status: attempt 1 Failed ; Jobs: \(onceOnlyJob) failed; at the end lastScheduleTime none, queued [], active [], retries [], schedule since none, missedRuns 0)"
             ]),
         Case(
+            name: "a slot lastScheduleTime moved past with no run → the move is named",
+            jobs: [], runs: [], deliveries: [:],
+            expected: [
+                "never succeeded (status: no run; Jobs: none; at the end lastScheduleTime none, queued [], active [], "
+                    + "retries [], schedule since none, missedRuns 0; lastScheduleTime moved 2026-01-01T00:00:00Z → "
+                    + "2026-01-01T00:02:00Z at revision 7, that status's runs: [2026-01-01T00:00:00Z, "
+                    + "2026-01-01T00:02:00Z]; moved backwards 1 times, first 2026-01-01T00:02:00Z → "
+                    + "2026-01-01T00:00:00Z at revision 9)"
+            ],
+            moves: [
+                .init(
+                    revision: 3, from: nil, to: slot.addingTimeInterval(-60), runSlots: [slot.addingTimeInterval(-60)]),
+                .init(
+                    revision: 7, from: slot.addingTimeInterval(-60), to: slot.addingTimeInterval(60),
+                    runSlots: [slot.addingTimeInterval(-60), slot.addingTimeInterval(60)]),
+                .init(revision: 9, from: slot.addingTimeInterval(60), to: slot.addingTimeInterval(-60), runSlots: []),
+            ]),
+        Case(
             name: "a slot skipped by the task's own policy is excused",
             jobs: [], runs: [run(.skipped, reason: "ConcurrencyForbidden")], deliveries: [:], expected: []),
         Case(
@@ -189,8 +209,9 @@ import Testing
             runs[SoakLedger.RunKey(task: Self.onceOnly, slot: run.scheduledTime, attempt: run.attempt)] =
                 SoakLedger.RunHistory(latest: run, finishedPhases: run.phase.isFinished ? [run.phase] : [])
         }
-        let ledger = SoakLedger.Snapshot(
+        var ledger = SoakLedger.Snapshot(
             jobs: Dictionary(uniqueKeysWithValues: testCase.jobs.map { ($0.uid, $0) }), runs: runs)
+        ledger.scheduleMoves[Self.onceOnly] = testCase.moves
         let verdict = SoakInvariants(
             ledger: ledger, tasks: tasks, deliveries: testCase.deliveries,
             faultsEnded: Self.slot.addingTimeInterval(30), checkedAt: testCase.checkedAt)

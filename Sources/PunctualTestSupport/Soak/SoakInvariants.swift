@@ -62,7 +62,8 @@ public struct SoakInvariants: Sendable {
         counts.runEntries = ledger.runs.count
         counts.alertDeliveries = deliveries.values.reduce(0, +)
         checkSlots(jobs, tasks: byKey)
-        checkOnceOnly(jobs, tasks: byKey, runs: ledger.runs, faultsEnded: faultsEnded)
+        checkOnceOnly(
+            jobs, tasks: byKey, runs: ledger.runs, moves: ledger.scheduleMoves, faultsEnded: faultsEnded)
         checkStatus(jobs, runs: ledger.runs, faultsEnded: faultsEnded, checkedAt: checkedAt)
         checkAlerts(deliveries, senders: senders, runs: ledger.runs, tasks: byKey)
     }
@@ -114,7 +115,8 @@ public struct SoakInvariants: Sendable {
 
     private mutating func checkOnceOnly(
         _ jobs: [SoakLedger.JobRecord], tasks: [String: ScheduledTask],
-        runs: [SoakLedger.RunKey: SoakLedger.RunHistory], faultsEnded: Date
+        runs: [SoakLedger.RunKey: SoakLedger.RunHistory], moves: [String: [SoakLedger.ScheduleMove]] = [:],
+        faultsEnded: Date
     ) {
         var succeededSlots: [String: Set<Date>] = [:]
         for job in jobs where job.isComplete {
@@ -153,7 +155,8 @@ public struct SoakInvariants: Sendable {
                     "OnceOnly \(key) slot \(stamp(slot)) never succeeded (status: "
                         + (recorded.isEmpty ? "no run" : recorded.joined(separator: "; ")) + "; Jobs: "
                         + (slotJobs.isEmpty ? "none" : slotJobs.joined(separator: ", ")) + "; at the end "
-                        + Self.describeProgress(task.status) + ")")
+                        + Self.describeProgress(task.status) + Self.describeMove(past: slot, in: moves[key] ?? []) + ")"
+                )
             }
         }
     }
@@ -171,6 +174,29 @@ public struct SoakInvariants: Sendable {
             + active.joined(separator: ", ") + "], retries [" + retries.joined(separator: ", ")
             + "], schedule since \(since), missedRuns \(status?.missedRuns ?? 0)"
             + (invalid.map { ", InvalidSpec \($0.reason ?? "")" } ?? "")
+    }
+
+    /// The stored status that moved `lastScheduleTime` past `slot`, with its runs' slots, and
+    /// how often it moved backwards: what wrote a slot off without a run.
+    static func describeMove(past slot: Date, in moves: [SoakLedger.ScheduleMove]) -> String {
+        let backwards = moves.filter { move in
+            guard let from = move.from else { return false }
+            return move.to.map { $0 < from } ?? true
+        }
+        let stamp = { (date: Date?) in date.map(KubeTime.format) ?? "none" }
+        var text = ""
+        if let move = moves.first(where: { ($0.from.map { $0 < slot } ?? true) && ($0.to.map { $0 >= slot } ?? false) })
+        {
+            text +=
+                "; lastScheduleTime moved \(stamp(move.from)) → \(stamp(move.to)) at revision \(move.revision), "
+                + "that status's runs: [\(move.runSlots.map { KubeTime.format($0) }.joined(separator: ", "))]"
+        }
+        if !backwards.isEmpty {
+            text +=
+                "; moved backwards \(backwards.count) times, first \(stamp(backwards[0].from)) → "
+                + "\(stamp(backwards[0].to)) at revision \(backwards[0].revision)"
+        }
+        return text
     }
 
     /// Whether the task's own concurrency policy gave the slot up.

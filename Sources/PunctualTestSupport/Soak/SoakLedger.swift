@@ -79,6 +79,23 @@ public final class SoakLedger: Sendable {
         }
     }
 
+    /// A stored status that moved a task's `lastScheduleTime`, with the slots of the runs that
+    /// status listed: a move past a slot no run names is how a dropped slot shows.
+    public struct ScheduleMove: Sendable, Hashable {
+        public var revision: Int64
+        public var from: Date?
+        public var to: Date?
+        /// The slots of the runs in the status that made the move (the newest ten).
+        public var runSlots: [Date]
+
+        public init(revision: Int64, from: Date?, to: Date?, runSlots: [Date]) {
+            self.revision = revision
+            self.from = from
+            self.to = to
+            self.runSlots = runSlots
+        }
+    }
+
     /// What the ledger holds at one moment.
     public struct Snapshot: Sendable {
         /// Jobs by uid.
@@ -90,6 +107,8 @@ public final class SoakLedger: Sendable {
         public var revision: Int64 = 0
         /// Pods whose Job was not in the ledger when they appeared.
         public var orphanPods = 0
+        /// Every change of each task's `lastScheduleTime`, in store order.
+        public var scheduleMoves: [String: [ScheduleMove]] = [:]
 
         public init(jobs: [String: JobRecord] = [:], runs: [RunKey: RunHistory] = [:]) {
             self.jobs = jobs
@@ -219,10 +238,20 @@ public final class SoakLedger: Sendable {
     }
 
     private func applyTask(_ event: StoreEvent) {
-        guard event.type != .deleted, let task = try? event.object.decode(as: ScheduledTask.self),
-            let runs = task.status?.runs, !runs.isEmpty
-        else { return }
+        guard event.type != .deleted, let task = try? event.object.decode(as: ScheduledTask.self) else { return }
         let key = "\(task.metadata.namespace ?? "")/\(task.metadata.name ?? "")"
+        let last = task.status?.lastScheduleTime
+        state.withLock { state in
+            let moves = state.snapshot.scheduleMoves[key] ?? []
+            let before = moves.last?.to
+            guard last != before else { return }
+            let slots = (task.status?.runs ?? []).map(\.scheduledTime)
+            state.snapshot.scheduleMoves[key] =
+                moves + [
+                    ScheduleMove(revision: event.resourceVersion, from: before, to: last, runSlots: slots.suffix(10))
+                ]
+        }
+        guard let runs = task.status?.runs, !runs.isEmpty else { return }
         state.withLock { state in
             for run in runs {
                 let runKey = RunKey(task: key, slot: run.scheduledTime, attempt: run.attempt)
