@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import KubeClient
 import KubeSim
@@ -82,6 +83,9 @@ import Testing
         var unconcluded = 0
         /// The OnceOnly task's `lastScheduleTime` changes.
         var moves: [SoakLedger.ScheduleMove] = []
+        /// Failed alerts of the slot's first attempt recorded `pending` in the OnceOnly task's ledger.
+        var pendingFailedAlerts = false
+        var alertsPendingAtEnd = 0
 
         var testDescription: String { name }
     }
@@ -104,9 +108,11 @@ import Testing
     }
 
     static func run(
-        _ phase: ScheduledTaskStatus.Run.Phase, job: String? = nil, attempt: Int = 1, reason: String? = nil
+        _ phase: ScheduledTaskStatus.Run.Phase, job: String? = nil, attempt: Int = 1, reason: String? = nil,
+        completedAt: Date? = nil
     ) -> ScheduledTaskStatus.Run {
-        ScheduledTaskStatus.Run(scheduledTime: slot, attempt: attempt, job: job, phase: phase, reason: reason)
+        ScheduledTaskStatus.Run(
+            scheduledTime: slot, attempt: attempt, job: job, phase: phase, completionTime: completedAt, reason: reason)
     }
 
     static func delivery(_ kind: PlannedAlert.Kind, _ task: String, receiver: String = "ops")
@@ -116,6 +122,15 @@ import Testing
     }
 
     static let onceOnlyJob = JobNaming.name(task: "onceonly-allow-001", slot: slot)
+
+    /// Attempt 1 failed 50 s after the slot; attempt 2 succeeded.
+    static let failedThenRetried = (
+        jobs: [job(onceOnly, uid: "a", failed: true), job(onceOnly, attempt: 2, uid: "b", complete: true)],
+        runs: [
+            run(.failed, job: onceOnlyJob, completedAt: slot.addingTimeInterval(50)),
+            run(.succeeded, job: onceOnlyJob + "-r2", attempt: 2),
+        ]
+    )
 
     static let cases: [Case] = [
         Case(
@@ -184,6 +199,16 @@ import Testing
             runs: [run(.running, job: onceOnlyJob)], deliveries: [:], expected: [],
             checkedAt: slot.addingTimeInterval(70), unconcluded: 1),
         Case(
+            name: "a run Failed 20 s before the end, its alerts still pending → counted, not a violation",
+            jobs: failedThenRetried.jobs, runs: failedThenRetried.runs,
+            deliveries: [:], expected: [], checkedAt: slot.addingTimeInterval(70), pendingFailedAlerts: true,
+            alertsPendingAtEnd: 2),
+        Case(
+            name: "a run Failed 2 minutes before the end, its alerts still pending → violations",
+            jobs: failedThenRetried.jobs, runs: failedThenRetried.runs,
+            deliveries: [:], expected: ["ops got no Failed alert (ledger: pending)", "team got no Failed alert"],
+            checkedAt: slot.addingTimeInterval(170), pendingFailedAlerts: true),
+        Case(
             name: "a Job that finished 2 minutes before the end, not in status → a violation",
             jobs: [job(onceOnly, uid: "a", complete: true, finishedAt: slot.addingTimeInterval(50))],
             runs: [run(.running, job: onceOnlyJob)], deliveries: [:],
@@ -202,6 +227,20 @@ import Testing
                 to: .array(SoakTaskMix.receiverNames.map { ["name": .string($0)] }))
             object.set(path: ["spec", "jitterSeconds"], to: nil)
             object.set(path: ["spec", "schedule"], to: "* * * * *")
+            if index == 1, testCase.pendingFailedAlerts {
+                var ledger = AlertLedger()
+                for receiver in SoakTaskMix.receiverNames {
+                    ledger.recordPending(
+                        Alert(
+                            namespace: "default", task: "onceonly-allow-001", kind: .failed, scheduledTime: Self.slot,
+                            attempt: 1, job: Self.onceOnlyJob, reason: nil, message: "failed", consecutiveFailures: 1,
+                            severity: .warning, firedAt: Self.slot),
+                        receiver: receiver)
+                }
+                object.set(
+                    path: ["metadata", "annotations"],
+                    to: [ScheduledTask.alertsAnnotation: .string(ledger.annotationValue)])
+            }
             return try object.decode(as: ScheduledTask.self)
         }
         var runs: [SoakLedger.RunKey: SoakLedger.RunHistory] = [:]
@@ -216,6 +255,7 @@ import Testing
             ledger: ledger, tasks: tasks, deliveries: testCase.deliveries,
             faultsEnded: Self.slot.addingTimeInterval(30), checkedAt: testCase.checkedAt)
         #expect(verdict.counts.unconcludedAtEnd == testCase.unconcluded)
+        #expect(verdict.counts.alertsPendingAtEnd == testCase.alertsPendingAtEnd)
         if testCase.expected.isEmpty {
             #expect(verdict.violations.isEmpty, "\(verdict.violations)")
         }

@@ -40,7 +40,8 @@ public struct SoakReport: Sendable, Codable {
                 + "\(checked.pods) pods, \(checked.runEntries) run entries, \(checked.onceOnlySlots) OnceOnly slots "
                 + "(\(checked.excusedOnceOnlySlots) given up by their concurrency policy), "
                 + "\(checked.alertDeliveries) alert deliveries; "
-                + "\(checked.unconcludedAtEnd) Jobs finished in the last minute not in status yet")
+                + "\(checked.unconcludedAtEnd) Jobs finished in the last minute not in status yet, "
+                + "\(checked.alertsPendingAtEnd) alerts of runs finished in the last minute still pending")
         lines.append("invariant violations: \(violations.count)")
         for violation in violations.prefix(50) { lines.append("  - \(violation)") }
         if violations.count > 50 { lines.append("  ... and \(violations.count - 50) more") }
