@@ -55,7 +55,10 @@ import Testing
                 try await world.advance(by: .seconds(20 * 60), step: .seconds(10))
                 let failed = decisions.all.filter { $0 >= Self.slot }.count
                 let failedAt = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
-                let limit = testCase.cap + .seconds(10)
+                // The cap, plus three of the test's 10 s steps: the backoff runs from the end of the
+                // failed reconcile, and virtual time moves on while its request is in flight (CI
+                // once saw the retry start exactly 70 s after the server answered, with a 60 s cap).
+                let limit = testCase.cap + .seconds(30)
                 // Enough failures that client-go's uncapped backoff (5 ms × 2^failures) would wait
                 // longer than the limit below: otherwise this test could not tell a cap from none.
                 let uncapped = Duration.milliseconds(5) * (1 << min(failed, 40))
@@ -68,6 +71,14 @@ import Testing
                 world.server.faults.reset()
                 let recovered = world.clock.currentDate
                 try await world.advance(by: limit, step: .seconds(10))
+                // Virtual time stands still now: a retry due by now is decided, however long the
+                // machine takes to get to it.
+                let waitedSince = ContinuousClock.now
+                while !decisions.all.contains(where: { $0 > recovered }),
+                    ContinuousClock.now - waitedSince < .seconds(10)
+                {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 let next = decisions.all.first { $0 > recovered }
                 let offsets = decisions.all.map { Int($0.timeIntervalSince(Self.slot)) }
                 let queueState = controller.queueState(of: "default/hourly")
