@@ -110,7 +110,7 @@ public final class AlertDelivery: Sendable {
     ///   choice: this method does not call it, so it stays synchronous).
     @discardableResult
     public func enqueue(_ delivery: Delivery) -> Bool {
-        guard !draining else { return false }
+        guard !isDraining else { return false }
         let result = lanes.withLock { lanes -> AsyncStream<Delivery>.Continuation.YieldResult in
             if let lane = lanes[delivery.receiver] { return lane.continuation.yield(delivery) }
             let (stream, continuation) = AsyncStream.makeStream(
@@ -147,8 +147,6 @@ public final class AlertDelivery: Sendable {
     /// Whether ``drain()`` was called: from then on nothing new is started.
     public var isDraining: Bool { drainRequested.withLock { $0 } }
 
-    private var draining: Bool { isDraining }
-
     /// Delivers until cancelled, or until drained (``drain()``): one consumer per receiver,
     /// sharing the concurrency limit.
     public func run() async {
@@ -161,9 +159,9 @@ public final class AlertDelivery: Sendable {
 
     private func consume(_ lane: AsyncStream<Delivery>) async {
         for await delivery in lane {
-            guard !draining else { return }
+            guard !isDraining else { return }
             await permits.acquire()
-            let outcome = Task.isCancelled || draining ? nil : await deliver(delivery)
+            let outcome = Task.isCancelled || isDraining ? nil : await deliver(delivery)
             await permits.release()
             guard let outcome else { return }
             await delivery.onOutcome(outcome)
@@ -207,7 +205,7 @@ public final class AlertDelivery: Sendable {
                 return finish(delivery, .failed(error), result: "failed")
             }
             // Shutting down: no further attempt, and no outcome (the next leader sends it).
-            guard !draining else { return nil }
+            guard !isDraining else { return nil }
             let wait = configuration.backoff(afterAttempt: attempt)
             logger.debug(
                 "alert delivery failed; retrying",
@@ -217,7 +215,7 @@ public final class AlertDelivery: Sendable {
             } catch {
                 return nil
             }
-            guard !draining else { return nil }
+            guard !isDraining else { return nil }
             attempt += 1
         }
     }

@@ -35,7 +35,7 @@ extension AlertDispatcher {
                         "alert deliveries or their records still in progress at the end of the drain limit",
                         metadata: [
                             "limit": "\(self.configuration.drainLimit)",
-                            "unstoredOutcomes": "\(self.state.withLock { $0.unstored.count })",
+                            "unstoredOutcomes": "\(self.unstoredOutcomeCount)",
                         ])
                 } catch {
                     // Cancelled: so is the delivery.

@@ -163,10 +163,10 @@ public final class ScheduledTaskController: Service {
     /// already queued, or retried after a failure); benchmarks wait for zero before a burst.
     public var pendingTemplateChecks: Int { deferredDryRuns.withLock(\.count) }
 
-    /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
     /// Where a task (`namespace/name`) stands in the work queue, for diagnostics.
     public func queueState(of key: String) -> String { queue.describe(key) }
 
+    /// Every task in the informer caches (the alert dispatcher's maintenance pass reads them).
     public var cachedTasks: [ScheduledTask] { tasks.flatMap(\.cache.objects) }
 
     // MARK: - Running

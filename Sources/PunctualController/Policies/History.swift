@@ -36,11 +36,12 @@ extension DecisionState {
             }
             // Deciding from an unwritten status: the decision after the write prunes. Not a timed
             // requeue, which would poll for as long as status writes fail.
+            let closed = oldestFirst.filter(isClosed)
             guard observation.isStatusStored else {
-                if !oldestFirst.filter(isClosed).isEmpty { awaitsStoredStatus = true }
+                if !closed.isEmpty { awaitsStoredStatus = true }
                 return
             }
-            for run in oldestFirst.filter(isClosed).prefix(excess) {
+            for run in closed.prefix(excess) {
                 actions.append(.deleteJob(JobDeletion(name: run.jobName, reason: .historyLimit)))
             }
         }
