@@ -27,9 +27,9 @@ extension StatusWriterGateTests {
             let log = CompletionLog()
             let (pending, podNotCreated) = fixture.burst
             fixture.gate.enter()
-            fixture.writer.submit(.init(task: fixture.task, status: pending), completion: log.completion("1"))
+            fixture.writer.submit(.init(task: fixture.current, status: pending), completion: log.completion("1"))
             try await fixture.writerWaits()
-            fixture.writer.submit(.init(task: fixture.task, status: podNotCreated), completion: log.completion("2"))
+            fixture.writer.submit(.init(task: fixture.current, status: podNotCreated), completion: log.completion("2"))
             try await fixture.writerWaits()
             #expect(log.all.isEmpty, "nothing is stored while the write waits for its turn")
 
@@ -47,7 +47,7 @@ extension StatusWriterGateTests {
             let log = CompletionLog()
             fixture.world.server.faults.fail(.init(verb: "patch", resource: "scheduledtasks", count: 1, code: 500))
             fixture.writer.submit(
-                .init(task: fixture.task, status: fixture.burst.pending), completion: log.completion("1"))
+                .init(task: fixture.current, status: fixture.burst.pending), completion: log.completion("1"))
             try await fixture.world.eventually("the write failed once") {
                 fixture.world.server.faults.pendingFailures.isEmpty
             }
@@ -62,7 +62,7 @@ extension StatusWriterGateTests {
             // A later submission waits for a write of its own.
             fixture.gate.enter()
             fixture.writer.submit(
-                .init(task: fixture.task, status: fixture.burst.podNotCreated), completion: log.completion("2"))
+                .init(task: fixture.current, status: fixture.burst.podNotCreated), completion: log.completion("2"))
             try await fixture.writerWaits()
             #expect(log.all == ["stored 1"])
             fixture.gate.leave()
@@ -98,7 +98,7 @@ extension StatusWriterGateTests {
             let log = CompletionLog()
             fixture.gate.enter()
             fixture.writer.submit(
-                .init(task: fixture.task, status: fixture.burst.pending), completion: log.completion("1"))
+                .init(task: fixture.current, status: fixture.burst.pending), completion: log.completion("1"))
             try await fixture.writerWaits()
             try await testCase.giveUp(fixture)
             fixture.gate.leave()

@@ -46,6 +46,13 @@ import Testing
         }
 
         func written() throws -> ScheduledTaskStatus? { try world.task("exec").status }
+
+        /// The task as the controller's next decision reads it: the newest decided status overlaid.
+        var current: ScheduledTask {
+            var current = task
+            if let overlay = writer.overlay(for: task) { current.status = overlay }
+            return current
+        }
     }
 
     func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
@@ -72,9 +79,9 @@ import Testing
         try await withFixture { fixture async throws in
             let (pending, podNotCreated) = fixture.burst
             fixture.gate.enter()
-            fixture.writer.submit(.init(task: fixture.task, status: pending))
+            fixture.writer.submit(.init(task: fixture.current, status: pending))
             try await fixture.writerWaits()
-            fixture.writer.submit(.init(task: fixture.task, status: podNotCreated))
+            fixture.writer.submit(.init(task: fixture.current, status: podNotCreated))
             try await fixture.writerWaits()
             #expect(try fixture.written()?.runs == nil, "written while a create was in progress")
 
@@ -91,7 +98,7 @@ import Testing
     @Test func aStatusIsWrittenAfterTheBoundWhileCreatesGoOn() async throws {
         try await withFixture { fixture async throws in
             fixture.gate.enter()
-            fixture.writer.submit(.init(task: fixture.task, status: fixture.burst.pending))
+            fixture.writer.submit(.init(task: fixture.current, status: fixture.burst.pending))
             try await fixture.writerWaits()
             fixture.gateClock.advance(by: Self.bound)
             try await fixture.world.eventually("the status is written") {

@@ -123,6 +123,11 @@ public final class ScheduledTaskController: Service {
                 // The watch event of a write can come before its answer: a decision made in
                 // between put work off, and nothing else may bring the task back soon.
                 if awaitingStoredStatus.remove(key) { queue.add(key) }
+            },
+            onConflict: { [queue] key in
+                // Another writer changed the same status fields: decide again from what it stored.
+                _ = awaitingStoredStatus.remove(key)
+                queue.add(key)
             })
         events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(

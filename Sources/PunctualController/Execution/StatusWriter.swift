@@ -12,6 +12,15 @@ import Synchronization
 /// writes are JSON merge patches of `status` computed against the status the server is known to
 /// have, so only the fields Punctual changed are sent and fields written by others survive.
 ///
+/// Every write is conditional on the resourceVersion of the object the patch was computed
+/// against. A leader that was replaced without knowing it yet (a process paused past its lease),
+/// or any other writer, may have stored a status since; an unconditional patch would then put
+/// back runs and a `lastScheduleTime` the other writer had moved on from, orphaning its Jobs. On
+/// 409 the writer reads the task: when the other write touched other fields (or only metadata,
+/// such as the alert ledger), the decided change is merged onto it (``StatusMerge``) and written
+/// again; when both changed the same field, the decided status is dropped, the task's overlay
+/// becomes the status read, and `onConflict` asks for a new decision.
+///
 /// Until the informer's cache shows the written status, ``overlay(for:cached:)`` returns the
 /// newest decided status, so the next decision for the task starts from it rather than from a
 /// stale cache (otherwise a miss recorded once could be counted again). Nothing here is needed
@@ -67,6 +76,8 @@ public final class StatusWriter: Sendable {
     private struct Entry {
         /// The status the server is known to hold (what the patch is computed against).
         var confirmed: ScheduledTaskStatus?
+        /// The resourceVersion of the object holding `confirmed`: the write's precondition.
+        var baseVersion: String?
         /// The newest status decided.
         var desired: ScheduledTaskStatus
         /// The task's uid when the status was decided; a new task of the same name starts afresh.
@@ -88,6 +99,7 @@ public final class StatusWriter: Sendable {
     /// Whether ``run(workers:)`` has returned (and not started again): nothing will be written.
     private let hasStopped = Mutex(false)
     private let onWritten: @Sendable (String) -> Void
+    private let onConflict: @Sendable (String) -> Void
     private let gate: ForegroundGate?
 
     /// - Parameters:
@@ -95,14 +107,18 @@ public final class StatusWriter: Sendable {
     ///   - clock: the clock the writer's retry backoff waits on.
     ///   - gate: when given, each write waits for its background turn before it reads what to write.
     ///   - onWritten: called with the task key after each successful write (metrics, tests).
+    ///   - onConflict: called with the task key when a decided status was dropped because another
+    ///     writer changed the same fields: the task must be decided again.
     public init(
         client: KubeClient, clock: any WallClock, logger: Logger = Logger(label: "punctual.status"),
-        gate: ForegroundGate? = nil, onWritten: @escaping @Sendable (String) -> Void = { _ in }
+        gate: ForegroundGate? = nil, onWritten: @escaping @Sendable (String) -> Void = { _ in },
+        onConflict: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.client = client
         self.gate = gate
         self.logger = logger
         self.onWritten = onWritten
+        self.onConflict = onConflict
         self.queue = WorkQueue(
             name: "scheduledtask-status", clock: clock,
             rateLimiter: ExponentialBackoffRateLimiter(base: .milliseconds(100), maximum: .seconds(60)))
@@ -116,28 +132,70 @@ public final class StatusWriter: Sendable {
     ///   none will (see ``Completion``).
     public func submit(_ submission: Submission, completion: Completion? = nil) {
         let key = Self.key(of: submission.task)
-        let replaced: [Waiter] = entries.withLock { entries in
+        let (replaced, conflict): ([Waiter], [String]?) = entries.withLock { entries in
             var replaced: [Waiter] = []
             var entry: Entry
             if let existing = entries[key], existing.uid == submission.task.metadata.uid {
                 entry = existing
-                entry.desired = submission.status
+                // The decision started from an older status than the newest known (a conflict
+                // was resolved meanwhile): only its own changes are carried over.
+                let decided: ScheduledTaskStatus
+                switch Self.rebase(submission.status, from: submission.task.status, onto: entry.desired) {
+                case .status(let status): decided = status
+                case .conflict(let fields): return ([], fields)
+                }
+                entry.desired = decided
                 entry.isWritten = false
                 entry.generation += 1
             } else {
                 // A new task of the same name: what was waiting for the old one's write never will.
                 replaced = entries[key]?.waiters ?? []
                 entry = Entry(
-                    confirmed: submission.task.status, desired: submission.status, uid: submission.task.metadata.uid)
+                    confirmed: submission.task.status, baseVersion: submission.task.metadata.resourceVersion,
+                    desired: submission.status, uid: submission.task.metadata.uid)
             }
             if let completion { entry.waiters.append(Waiter(generation: entry.generation, completion: completion)) }
             entries[key] = entry
-            return replaced
+            return (replaced, nil)
         }
         for waiter in replaced { waiter.completion.abandoned() }
+        if let conflict {
+            logger.info(
+                "a decision started from a status that changed since; deciding again",
+                metadata: ["task": "\(key)", "fields": "\(conflict.joined(separator: ","))"])
+            completion?.abandoned()
+            onConflict(key)
+            return
+        }
         // Submitted after the writers stopped (a reconcile that ended with the leading scope).
         if completion != nil, hasStopped.withLock({ $0 }) { abandonWaiters(of: key) }
         queue.add(key)
+    }
+
+    /// A decided status carried over onto a newer one, or the fields that stop it.
+    enum Rebased: Equatable {
+        case status(ScheduledTaskStatus)
+        /// Both sides changed these status fields differently.
+        case conflict([String])
+    }
+
+    /// `decided`, derived from `start`, carried over onto `newest` (``StatusMerge``). Unchanged
+    /// when `start` is `newest`, the usual case.
+    static func rebase(
+        _ decided: ScheduledTaskStatus, from start: ScheduledTaskStatus?, onto newest: ScheduledTaskStatus?
+    ) -> Rebased {
+        if start == newest { return .status(decided) }
+        do {
+            let base = try JSONValue(encoding: start ?? ScheduledTaskStatus())
+            let ours = try JSONValue(encoding: decided)
+            let theirs = try JSONValue(encoding: newest ?? ScheduledTaskStatus())
+            switch StatusMerge.merge(base: base, ours: ours, theirs: theirs) {
+            case .merged(let merged): return .status(try merged.decode(as: ScheduledTaskStatus.self))
+            case .conflict(let fields): return .conflict(fields)
+            }
+        } catch {
+            return .conflict(["status (\(error))"])
+        }
     }
 
     /// The status a decision for `cached` should start from: the newest decided one while the
@@ -228,7 +286,30 @@ public final class StatusWriter: Sendable {
                 return .done
             }
         }
-        guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
+        // A conflict merged onto the newest status is written again at once; a few in a row
+        // mean a busy object, and the queue's backoff takes over.
+        for _ in 0..<3 {
+            guard let entry = entries.withLock({ $0[key] }), !entry.isWritten else { return .done }
+            switch await write(entry, key: key) {
+            case .written: return .done
+            case .retry: return .retry()
+            case .rebased: continue
+            }
+        }
+        return .retry()
+    }
+
+    private enum WriteOutcome {
+        /// Written, or nothing more to do for it.
+        case written
+        /// Failed for a passing reason: try again with backoff.
+        case retry
+        /// The status changed under the write and the decided change was carried over: write again.
+        case rebased
+    }
+
+    /// One conditional patch of `entry`'s newest status.
+    private func write(_ entry: Entry, key: String) async -> WriteOutcome {
         let (namespace, name) = Self.split(key)
         let base = (try? JSONValue(encoding: entry.confirmed ?? ScheduledTaskStatus())) ?? [:]
         let target: JSONValue
@@ -237,23 +318,27 @@ public final class StatusWriter: Sendable {
         } catch {
             logger.error("cannot encode a status", metadata: ["task": "\(key)", "error": "\(error)"])
             forget(key)
-            return .done
+            return .written
         }
         guard let change = base.mergePatch(to: target) else {
             await markWritten(key, status: entry.desired, generation: entry.generation, version: nil)
-            return .done
+            return .written
         }
+        var patch: JSONValue = ["status": change]
+        if let version = entry.baseVersion { patch["metadata"] = ["resourceVersion": .string(version)] }
         do {
             let tasks = client.resource(ScheduledTask.self, namespace: namespace)
-            let written = try await tasks.patch(name, patch: .merge(["status": change]), subresource: "status")
+            let written = try await tasks.patch(name, patch: .merge(patch), subresource: "status")
             await markWritten(
                 key, status: entry.desired, generation: entry.generation, version: written.metadata.resourceVersion)
             onWritten(key)
-            return .done
+            return .written
         } catch  where error is CancellationError || Task.isCancelled {
             // Stopping (leadership lost or shutdown): a new leader decides and writes again.
             abandonWaiters(of: key)
-            return .done
+            return .written
+        } catch let error as KubeError where error.isConflict {
+            return await resolveConflict(key, wrote: entry)
         } catch {
             let failure = ExecutionError(
                 operation: .writeStatus, task: key, disposition: .classify(error, operation: .writeStatus),
@@ -261,13 +346,79 @@ public final class StatusWriter: Sendable {
             switch failure.disposition {
             case .retryable:
                 logger.warning("status write failed; retrying", metadata: ["task": "\(key)", "error": "\(failure)"])
-                return .retry()
+                return .retry
             case .terminal, .done:
                 // The task is gone or the status was refused: the next decision starts from the cache.
                 logger.error("status write refused", metadata: ["task": "\(key)", "error": "\(failure)"])
                 forget(key)
-                return .done
+                return .written
             }
+        }
+    }
+
+    /// The task changed since the status the write was computed against: read it, and carry the
+    /// decided change over onto its status, or drop it and have the task decided again.
+    private func resolveConflict(_ key: String, wrote written: Entry) async -> WriteOutcome {
+        let (namespace, name) = Self.split(key)
+        let current: ScheduledTask
+        do {
+            current = try await client.resource(ScheduledTask.self, namespace: namespace).get(name)
+        } catch let error as KubeError where error.isNotFound {
+            forget(key)
+            return .written
+        } catch  where error is CancellationError || Task.isCancelled {
+            abandonWaiters(of: key)
+            return .written
+        } catch {
+            logger.warning(
+                "cannot read a task whose status write conflicted; retrying",
+                metadata: ["task": "\(key)", "error": "\(error)"])
+            return .retry
+        }
+        guard current.metadata.uid == written.uid else {
+            forget(key)
+            return .written
+        }
+        enum Resolution {
+            case gone
+            case rebased
+            /// Both changed the same fields: these completions will not be stored by this writer.
+            case dropped([Waiter], fields: [String])
+        }
+        let resolution: Resolution = entries.withLock { entries in
+            guard var entry = entries[key], entry.uid == written.uid else { return .gone }
+            switch Self.rebase(entry.desired, from: entry.confirmed, onto: current.status) {
+            case .status(let merged):
+                entry.desired = merged
+                entry.confirmed = current.status
+                entry.baseVersion = current.metadata.resourceVersion
+                entries[key] = entry
+                return .rebased
+            case .conflict(let fields):
+                // Until the cache shows this version, decisions start from the status just read.
+                let waiters = entry.waiters
+                entry.waiters = []
+                entry.confirmed = current.status
+                entry.desired = current.status ?? ScheduledTaskStatus()
+                entry.baseVersion = current.metadata.resourceVersion
+                entry.isWritten = true
+                entry.writtenVersion = current.metadata.resourceVersion
+                entries[key] = entry
+                return .dropped(waiters, fields: fields)
+            }
+        }
+        switch resolution {
+        case .gone:
+            return .written
+        case .rebased:
+            return .rebased
+        case .dropped(let waiters, let fields):
+            logger.info(
+                "the task's status changed under a write; deciding again from the stored status",
+                metadata: ["task": "\(key)", "fields": "\(fields.joined(separator: ","))"])
+            for waiter in waiters { waiter.completion.abandoned() }
+            onConflict(key)
+            return .written
         }
     }
 
@@ -278,6 +429,7 @@ public final class StatusWriter: Sendable {
         let (again, covered): (Bool, [Waiter]) = entries.withLock { entries in
             guard var entry = entries[key] else { return (false, []) }
             entry.confirmed = status
+            entry.baseVersion = version ?? entry.baseVersion
             let isCurrent = entry.desired == status
             let covered = entry.waiters.filter { isCurrent || $0.generation <= generation }
             entry.waiters.removeAll { isCurrent || $0.generation <= generation }
