@@ -20,6 +20,8 @@ struct DecisionCrashSafetyTests {
     /// A Replace task whose 09:00 run was active when its creator replaced it by the 10:00 slot.
     static let replaced = task.concurrency(.replace).alerting(on: [.failed]).withActiveRun(slot: Instants.previousHour)
     static let previous = Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)
+    /// An OnceOnly task whose catch-up window reaches back two hours.
+    static let onceOnlyCatchingUp = task.guarantee(.onceOnly).catchUpWindow(7200)
 
     static let cases: [DecisionCase] = [
         DecisionCase(
@@ -91,6 +93,66 @@ struct DecisionCrashSafetyTests {
                 ]
             }, jobs: [first], now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             noEvents: ["Adopted", "Missed"]),
+        DecisionCase(
+            name:
+                "a replaced leader created the slot's Job while this one recorded it Missed → adopted, entry replaced",
+            task: task.scheduled(through: slot).editingStatus {
+                $0.runs = [
+                    .init(
+                        scheduledTime: slot, attempt: 1, phase: .missed, completionTime: slot.plus(seconds: 40),
+                        reason: "StartingDeadlineExceeded")
+                ]
+            }, jobs: [first.started(at: slot.plus(seconds: 20)).succeeded(at: ended)], now: ended.plus(seconds: 1),
+            events: ["Adopted", "Succeeded"], noEvents: ["Created", "Missed"], runs: ["10:00 Succeeded Completed"],
+            lastScheduleTime: slot),
+        DecisionCase(
+            name: "the same for a slot recorded Skipped by Forbid → adopted and followed",
+            task: task.concurrency(.forbid).scheduled(through: slot).editingStatus {
+                $0.runs = [
+                    .init(
+                        scheduledTime: slot, attempt: 1, phase: .skipped, completionTime: slot,
+                        reason: "ConcurrencyForbidden")
+                ]
+            }, jobs: [first.started(at: slot)], now: slot.plus(seconds: 5), events: ["Adopted"],
+            noEvents: ["Created"], runs: ["10:00 Pending PodNotCreated"],
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
+        DecisionCase(
+            name:
+                "OnceOnly: the lost status had skipped 09:00 before 10:00's Job → 09:00 decided again, not passed over",
+            task: onceOnlyCatchingUp.concurrency(.forbid).scheduled(through: Instants.previousHour.plus(minutes: -60)),
+            jobs: [first], now: slot.plus(seconds: 5), events: ["Adopted", "Skipped"], noEvents: ["Created"],
+            runs: ["09:00 Skipped ConcurrencyForbidden", "10:00 Pending PodNotCreated"], lastScheduleTime: slot,
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
+        DecisionCase(
+            name: "OnceOnly under Allow: the slot before the adopted Job is created, the adopted one is not again",
+            task: onceOnlyCatchingUp.scheduled(through: Instants.previousHour.plus(minutes: -60)), jobs: [first],
+            now: slot.plus(seconds: 5), creates: [jobName(Instants.previousHour)], events: ["Adopted", "Created"],
+            lastScheduleTime: slot,
+            check: { plan in
+                #expect(plan.status.active?.map(\.name) == [jobName(Instants.previousHour), jobName(slot)])
+            }),
+        DecisionCase(
+            name: "OnceOnly under Replace: an older slot than the adopted Job is skipped, never replacing it",
+            task: onceOnlyCatchingUp.concurrency(.replace).scheduled(through: Instants.previousHour.plus(minutes: -60)),
+            jobs: [first], now: slot.plus(seconds: 5), events: ["Adopted", "Skipped"],
+            noEvents: ["Created", "Replaced"],
+            lastScheduleTime: slot,
+            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
+        DecisionCase(
+            name: "OnceMost: adopting the latest slot's Job still moves past the older ones (at most once)",
+            task: task.guarantee(.onceMost).scheduled(through: Instants.previousHour.plus(minutes: -60)),
+            jobs: [first], now: slot.plus(seconds: 5), events: ["Adopted"], noEvents: ["Created", "Missed"],
+            lastScheduleTime: slot),
+        DecisionCase(
+            name: "a slot recorded Missed whose Job was deleted by its starting deadline is not adopted back",
+            task: task.scheduled(through: slot).editingStatus {
+                $0.runs = [
+                    .init(
+                        scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .missed,
+                        completionTime: slot.plus(seconds: 40), reason: "StartingDeadlineExceeded")
+                ]
+            }, jobs: [first.with { $0.metadata.deletionTimestamp = slot.plus(seconds: 40) }],
+            now: slot.plus(seconds: 41), noEvents: ["Adopted"]),
         DecisionCase(
             name: "old finished Jobs that scrolled out of status.runs are history, not adopted",
             task: task.scheduled(through: slot),

@@ -33,7 +33,19 @@ extension DecisionState {
             maximumCandidates: settings.maximumCatchUpSlots, maximumCounted: settings.maximumCountedMisses)
         recordMissed(selection)
         var held: [Date] = []
+        let newestAdopted = adoptedSlots.max()
+        let started = startedSlots
         for slot in selection.candidates {
+            if started.contains(slot) {
+                // Its Job exists already (adopted, see adopt(_:)): a slot is never started twice.
+                advanceLastSchedule(to: slot)
+                continue
+            }
+            if spec.effectiveConcurrencyPolicy == .replace, let newestAdopted, slot < newestAdopted {
+                // A newer run replaced it already; starting it now would replace that one.
+                skip(slot: slot, trigger: nil)
+                continue
+            }
             guard held.isEmpty else {
                 held.append(slot)
                 continue
@@ -56,6 +68,15 @@ extension DecisionState {
         }
         hold(held)
         if selection.isTruncated { hasMoreWorkNow = true }
+    }
+
+    /// The scheduled slots whose first attempt has a Job, observed or recorded.
+    private var startedSlots: Set<Date> {
+        var slots = Set(observed.filter { $0.attempt == 1 && $0.trigger == nil }.map(\.slot))
+        for run in status.active ?? [] where run.name == JobNaming.name(task: taskName, slot: run.scheduledTime) {
+            slots.insert(run.scheduledTime)
+        }
+        return slots
     }
 
     /// Records the slots the selection gave up on, once: individually (the newest, up to

@@ -45,7 +45,10 @@ extension DecisionState {
 
     /// Whether a Job status does not mention belongs to work status has not caught up with (a
     /// crash between its create and the status write): a slot after lastScheduleTime, a retry
-    /// status still waits for, or a manual run of the trigger value not yet recorded.
+    /// status still waits for, or a manual run of the trigger value not yet recorded. Also a
+    /// first attempt whose slot status records Missed or Skipped without a Job: a second leader
+    /// (one replaced without knowing it yet) created it while this one gave the slot up; the Job
+    /// ran, so status must say so.
     private func isUnrecorded(_ run: ObservedRun) -> Bool {
         if previous.retries?.contains(where: { $0.job == run.jobName }) == true { return true }
         if let trigger = run.trigger {
@@ -53,7 +56,14 @@ extension DecisionState {
                 && trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation]
         }
         guard run.attempt == 1 else { return false }
+        if previous.runs?.contains(where: { isGivenUp($0, slotOf: run) }) == true { return true }
         return previous.lastScheduleTime.map { run.slot > $0 } ?? true
+    }
+
+    /// Whether `entry` records `run`'s slot as never created: Missed or Skipped, without a Job.
+    private func isGivenUp(_ entry: ScheduledTaskStatus.Run, slotOf run: ObservedRun) -> Bool {
+        entry.job == nil && entry.scheduledTime == run.slot && entry.attempt == run.attempt
+            && (entry.phase == .missed || entry.phase == .skipped)
     }
 
     /// Takes over a Job status does not know: the previous decision created it but its status
@@ -70,8 +80,22 @@ extension DecisionState {
             if trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation] {
                 status.lastTrigger = trigger
             }
+        } else if spec.effectiveGuarantee == .onceOnly {
+            // The slots before it are still to be decided (scheduleSlots walks them in order and
+            // passes this one): a status lost with its Skipped or queued slots must not turn into
+            // slots passed over without a record.
+            if run.attempt == 1 { adoptedSlots.insert(run.slot) }
         } else {
             advanceLastSchedule(to: run.slot)
+        }
+        if let givenUp = status.runs?.first(where: { isGivenUp($0, slotOf: run) }) {
+            let runs = (status.runs ?? []).filter { !isGivenUp($0, slotOf: run) }
+            status.runs = runs
+            event(
+                .normal, "Adopted",
+                "Job \(run.jobName) for slot \(describe(run.slot)) exists although the slot was recorded "
+                    + "\(givenUp.phase.rawValue): another replica created it")
+            return
         }
         event(.normal, "Adopted", "Job \(run.jobName) for slot \(describe(run.slot)) was created before a restart")
     }

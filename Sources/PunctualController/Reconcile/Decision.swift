@@ -46,6 +46,8 @@ struct DecisionState {
     var hasMoreWorkNow = false
     /// Something waits for a stored status (see ``Plan/awaitsStoredStatus``).
     var awaitsStoredStatus = false
+    /// Scheduled slots whose first attempt's Job was adopted by this decision.
+    var adoptedSlots: Set<Date> = []
 
     init(_ observation: Observation) {
         self.observation = observation
