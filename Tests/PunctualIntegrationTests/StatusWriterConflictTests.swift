@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import KubeSim
+import Logging
 import PunctualController
 import Synchronization
 import Testing
@@ -129,6 +130,41 @@ import Testing
             #expect(try fixture.stored() == Self.started(Self.second))
             #expect(try fixture.world.task("exec").metadata.annotations?["touched"] == "1")
             #expect(fixture.reports.conflicts.withLock { $0 }.isEmpty)
+        }
+    }
+
+    @Test func aVersionTheAlertLedgerStoredIsTheNextWritesPrecondition() async throws {
+        try await withFixture { fixture async throws in
+            let conflicts = Mutex(0)
+            let observer = ClosureRequestObserver { record in
+                if record.verb == .patch, record.statusCode == 409 { conflicts.withLock { $0 += 1 } }
+            }
+            var logger = Logger(label: "test.ledger")
+            logger.logLevel = .critical
+            let client = try KubeClient(
+                configuration: ClientConfiguration(server: fixture.world.baseURL, qps: 10_000, burst: 10_000),
+                clock: fixture.world.clock, logger: logger, observer: observer)
+            let writer = StatusWriter(client: client, clock: fixture.world.clock)
+            // The ledger's annotation write, between the decision and its status write.
+            try fixture.otherWriter(.main) {
+                $0.set(path: ["metadata", "annotations", "punctual.dev/alerts"], to: "{}")
+            }
+            writer.noteStored(try fixture.world.task("exec"))
+            writer.submit(.init(task: fixture.task, status: Self.started(Self.second)))
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                    group.addTask { await writer.run(workers: 1) }
+                    defer { group.cancelAll() }
+                    try await fixture.world.eventually("the status is written") {
+                        try fixture.stored() == Self.started(Self.second)
+                    }
+                }
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+            #expect(conflicts.withLock { $0 } == 0, "the write was conditional on the ledger's version")
         }
     }
 

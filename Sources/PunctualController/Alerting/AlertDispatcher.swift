@@ -62,6 +62,8 @@ public final class AlertDispatcher: Service, Sendable {
     struct TaskSource: Sendable {
         var tasks: @Sendable () -> [ScheduledTask]
         var isLeading: @Sendable () -> Bool
+        /// Told every version of a task a ledger write stored (the status writer's precondition).
+        var noteStored: @Sendable (ScheduledTask) -> Void = { _ in }
     }
 
     struct Known {
@@ -140,7 +142,8 @@ public final class AlertDispatcher: Service, Sendable {
     public func follow(_ controller: ScheduledTaskController) {
         let source = TaskSource(
             tasks: { [weak controller] in controller?.cachedTasks ?? [] },
-            isLeading: { [weak controller] in controller?.isLeading ?? false })
+            isLeading: { [weak controller] in controller?.isLeading ?? false },
+            noteStored: { [weak controller] in controller?.statusWriter.noteStored($0) })
         state.withLock { $0.source = source }
     }
 

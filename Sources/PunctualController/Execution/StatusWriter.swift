@@ -96,6 +96,9 @@ public final class StatusWriter: Sendable {
     private let queue: WorkQueue<String>
     private let logger: Logger
     private let entries = Mutex<[String: Entry]>([:])
+    /// Versions of tasks this process stored by other writes (the alert ledger's), with the
+    /// status they hold, until a status write starts from them or the cache catches up.
+    private let noted = Mutex<[String: ScheduledTask]>([:])
     /// Whether ``run(workers:)`` has returned (and not started again): nothing will be written.
     private let hasStopped = Mutex(false)
     private let onWritten: @Sendable (String) -> Void
@@ -151,7 +154,8 @@ public final class StatusWriter: Sendable {
                 // A new task of the same name: what was waiting for the old one's write never will.
                 replaced = entries[key]?.waiters ?? []
                 entry = Entry(
-                    confirmed: submission.task.status, baseVersion: submission.task.metadata.resourceVersion,
+                    confirmed: submission.task.status,
+                    baseVersion: baseVersion(of: submission.task, key: key),
                     desired: submission.status, uid: submission.task.metadata.uid)
             }
             if let completion { entry.waiters.append(Waiter(generation: entry.generation, completion: completion)) }
@@ -170,6 +174,50 @@ public final class StatusWriter: Sendable {
         // Submitted after the writers stopped (a reconcile that ended with the leading scope).
         if completion != nil, hasStopped.withLock({ $0 }) { abandonWaiters(of: key) }
         queue.add(key)
+    }
+
+    /// The precondition of a first write for `task`: its version, or a newer one this process
+    /// stored since with the same status (an alert ledger write between the decision and the
+    /// write changes the resourceVersion, not the status).
+    private func baseVersion(of task: ScheduledTask, key: String) -> String? {
+        guard let newer = noted.withLock({ $0.removeValue(forKey: key) }),
+            newer.metadata.uid == task.metadata.uid, let version = newer.metadata.resourceVersion,
+            Self.isVersion(version, atLeast: task.metadata.resourceVersion ?? ""),
+            Self.encodes(newer.status, as: task.status)
+        else { return task.metadata.resourceVersion }
+        return version
+    }
+
+    /// Notes a version of a task that another writer of this process stored (the alert ledger's
+    /// annotation writes), so the next status write is conditional on it rather than failing on
+    /// it and reading the task again.
+    public func noteStored(_ task: ScheduledTask) {
+        guard let version = task.metadata.resourceVersion else { return }
+        let key = Self.key(of: task)
+        let isCovered = entries.withLock { entries -> Bool in
+            guard var entry = entries[key], entry.uid == task.metadata.uid else { return false }
+            // A write computed against the same status may carry this newer version.
+            if let base = entry.baseVersion, Self.isVersion(version, atLeast: base),
+                Self.encodes(task.status, as: entry.confirmed)
+            {
+                entry.baseVersion = version
+                entries[key] = entry
+            }
+            return true
+        }
+        guard !isCovered else { return }
+        noted.withLock { noted in
+            if let known = noted[key]?.metadata.resourceVersion, Self.isVersion(known, atLeast: version) { return }
+            noted[key] = task
+        }
+    }
+
+    /// Whether `stored` is `status` as the API encodes it (dates at whole seconds, absent fields).
+    static func encodes(_ stored: ScheduledTaskStatus?, as status: ScheduledTaskStatus?) -> Bool {
+        guard let stored = try? JSONValue(encoding: stored ?? ScheduledTaskStatus()),
+            let decided = try? JSONValue(encoding: status ?? ScheduledTaskStatus())
+        else { return false }
+        return stored == decided
     }
 
     /// A decided status carried over onto a newer one, or the fields that stop it.
@@ -205,6 +253,14 @@ public final class StatusWriter: Sendable {
     /// written version (or a later one).
     public func overlay(for cached: ScheduledTask) -> ScheduledTaskStatus? {
         let key = Self.key(of: cached)
+        noted.withLock { noted in
+            guard let version = noted[key]?.metadata.resourceVersion else { return }
+            if noted[key]?.metadata.uid != cached.metadata.uid
+                || Self.isVersion(cached.metadata.resourceVersion, atLeast: version)
+            {
+                noted.removeValue(forKey: key)
+            }
+        }
         let (overlay, replaced): (ScheduledTaskStatus?, [Waiter]) = entries.withLock { entries in
             guard let entry = entries[key] else { return (nil, []) }
             guard entry.uid == cached.metadata.uid else {
@@ -227,6 +283,7 @@ public final class StatusWriter: Sendable {
 
     /// Forgets a deleted task; completions waiting for its write are abandoned.
     public func forget(_ key: String) {
+        _ = noted.withLock { $0.removeValue(forKey: key) }
         let waiters = entries.withLock { $0.removeValue(forKey: key)?.waiters ?? [] }
         for waiter in waiters { waiter.completion.abandoned() }
     }
