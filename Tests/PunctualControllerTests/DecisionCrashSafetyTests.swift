@@ -48,6 +48,24 @@ struct DecisionCrashSafetyTests {
                 #expect(plan.status.active?.map(\.name) == [jobName(slot, attempt: 2)])
             }),
         DecisionCase(
+            name: "a retry Job whose status was lost with its retries entry → adopted after the attempt before it",
+            task: retrying.scheduled(through: slot).editingStatus {
+                $0.runs = [
+                    .init(
+                        scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .failed, completionTime: ended,
+                        reason: "BackoffLimitExceeded")
+                ]
+            }, jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
+            events: ["Adopted"], noEvents: ["Created"],
+            check: { plan in
+                #expect(plan.status.retries == nil)
+                #expect(plan.status.active?.map(\.name) == [jobName(slot, attempt: 2)])
+            }),
+        DecisionCase(
+            name: "a retry Job of a slot history no longer holds is not adopted",
+            task: retrying.scheduled(through: slot), jobs: [retryJob], now: ended.plus(seconds: 31),
+            noEvents: ["Adopted"], check: { plan in #expect(plan.status.active == nil) }),
+        DecisionCase(
             name: "crash after creating a manual run, before recording the trigger → adopted, fires once",
             task: task.scheduled(through: slot).triggered("rerun"), jobs: [manual],
             now: Instants.halfPast.plus(seconds: 2),

@@ -55,9 +55,19 @@ extension DecisionState {
             return trigger != previous.lastTrigger
                 && trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation]
         }
-        guard run.attempt == 1 else { return false }
+        guard run.attempt == 1 else { return isUnrecordedRetry(run) }
         if previous.runs?.contains(where: { isGivenUp($0, slotOf: run) }) == true { return true }
         return previous.lastScheduleTime.map { run.slot > $0 } ?? true
+    }
+
+    /// Whether a retry Job is one whose record was lost with its status (the status that moved it
+    /// from `retries` to `active`, and maybe the one that planned it): history still holds the
+    /// attempt before it and nothing of this attempt or a later one. A Job this controller
+    /// deleted (Replace, a starting deadline) has an entry of its own, and one whose history
+    /// scrolled out has no entry before it either; neither is adopted.
+    private func isUnrecordedRetry(_ run: ObservedRun) -> Bool {
+        let runs = (previous.runs ?? []).filter { $0.scheduledTime == run.slot }
+        return runs.contains { $0.attempt == run.attempt - 1 } && !runs.contains { $0.attempt >= run.attempt }
     }
 
     /// Whether `entry` records `run`'s slot as never created: Missed or Skipped, without a Job.
