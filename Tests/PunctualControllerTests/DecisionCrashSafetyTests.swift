@@ -20,6 +20,17 @@ struct DecisionCrashSafetyTests {
     /// A Replace task whose 09:00 run was active when its creator replaced it by the 10:00 slot.
     static let replaced = task.concurrency(.replace).alerting(on: [.failed]).withActiveRun(slot: Instants.previousHour)
     static let previous = Job.fixture(for: task, slot: Instants.previousHour).started(at: Instants.previousHour)
+    /// `task` whose history holds one entry: the 10:00 slot's first attempt, Job named, ended.
+    static func recorded(_ task: ScheduledTask, _ phase: ScheduledTaskStatus.Run.Phase, reason: String) -> ScheduledTask
+    {
+        task.editingStatus {
+            $0.runs = [
+                .init(
+                    scheduledTime: slot, attempt: 1, job: jobName(slot), phase: phase, completionTime: ended,
+                    reason: reason)
+            ]
+        }
+    }
     /// An OnceOnly task whose catch-up window reaches back two hours.
     static let onceOnlyCatchingUp = task.guarantee(.onceOnly).catchUpWindow(7200)
 
@@ -49,13 +60,8 @@ struct DecisionCrashSafetyTests {
             }),
         DecisionCase(
             name: "a retry Job whose status was lost with its retries entry → adopted after the attempt before it",
-            task: retrying.scheduled(through: slot).editingStatus {
-                $0.runs = [
-                    .init(
-                        scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .failed, completionTime: ended,
-                        reason: "BackoffLimitExceeded")
-                ]
-            }, jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
+            task: recorded(retrying.scheduled(through: slot), .failed, reason: "BackoffLimitExceeded"),
+            jobs: [first.started(at: slot).failed(at: ended), retryJob], now: ended.plus(seconds: 31),
             events: ["Adopted"], noEvents: ["Created"],
             check: { plan in
                 #expect(plan.status.retries == nil)
@@ -103,13 +109,8 @@ struct DecisionCrashSafetyTests {
             check: { plan in #expect(plan.status.active?.count == 1) }),
         DecisionCase(
             name: "deadline delete recorded but lost → delete sent again",
-            task: task.scheduled(through: slot).editingStatus {
-                $0.runs = [
-                    .init(
-                        scheduledTime: slot, attempt: 1, job: jobName(slot), phase: .missed, completionTime: ended,
-                        reason: "StartingDeadlineExceeded")
-                ]
-            }, jobs: [first], now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
+            task: recorded(task.scheduled(through: slot), .missed, reason: "StartingDeadlineExceeded"), jobs: [first],
+            now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             noEvents: ["Adopted", "Missed"]),
         DecisionCase(
             name:
