@@ -113,8 +113,7 @@ struct DecisionCrashSafetyTests {
             now: ended.plus(seconds: 60), deletes: [jobName(slot) + ":StartingDeadlineExceeded"],
             noEvents: ["Adopted", "Missed"]),
         DecisionCase(
-            name:
-                "a replaced leader created the slot's Job while this one recorded it Missed → adopted, entry replaced",
+            name: "a replaced leader created the slot's Job while this one recorded it Missed → the record stands",
             task: task.scheduled(through: slot).editingStatus {
                 $0.runs = [
                     .init(
@@ -122,19 +121,7 @@ struct DecisionCrashSafetyTests {
                         reason: "StartingDeadlineExceeded")
                 ]
             }, jobs: [first.started(at: slot.plus(seconds: 20)).succeeded(at: ended)], now: ended.plus(seconds: 1),
-            events: ["Adopted", "Succeeded"], noEvents: ["Created", "Missed"], runs: ["10:00 Succeeded Completed"],
-            lastScheduleTime: slot),
-        DecisionCase(
-            name: "the same for a slot recorded Skipped by Forbid → adopted and followed",
-            task: task.concurrency(.forbid).scheduled(through: slot).editingStatus {
-                $0.runs = [
-                    .init(
-                        scheduledTime: slot, attempt: 1, phase: .skipped, completionTime: slot,
-                        reason: "ConcurrencyForbidden")
-                ]
-            }, jobs: [first.started(at: slot)], now: slot.plus(seconds: 5), events: ["Adopted"],
-            noEvents: ["Created"], runs: ["10:00 Pending PodNotCreated"],
-            check: { plan in #expect(plan.status.active?.map(\.name) == [jobName(slot)]) }),
+            noEvents: ["Adopted", "Created", "Succeeded"], runs: ["10:00 Missed StartingDeadlineExceeded"]),
         DecisionCase(
             name:
                 "OnceOnly: the lost status had skipped 09:00 before 10:00's Job → 09:00 decided again, not passed over",

@@ -45,10 +45,12 @@ extension DecisionState {
 
     /// Whether a Job status does not mention belongs to work status has not caught up with (a
     /// crash between its create and the status write): a slot after lastScheduleTime, a retry
-    /// status still waits for, or a manual run of the trigger value not yet recorded. Also a
-    /// first attempt whose slot status records Missed or Skipped without a Job: a second leader
-    /// (one replaced without knowing it yet) created it while this one gave the slot up; the Job
-    /// ran, so status must say so.
+    /// status still waits for, or a manual run of the trigger value not yet recorded.
+    ///
+    /// A first attempt whose slot status records Missed or Skipped (a leader replaced without
+    /// knowing it created the Job while this one gave the slot up) is not adopted: the record
+    /// stands, because the alert it planned may be released by any later write of the task's
+    /// status, and a status that no longer showed the Missed run would contradict it.
     private func isUnrecorded(_ run: ObservedRun) -> Bool {
         if previous.retries?.contains(where: { $0.job == run.jobName }) == true { return true }
         if let trigger = run.trigger {
@@ -56,7 +58,6 @@ extension DecisionState {
                 && trigger == observation.task.metadata.annotations?[ScheduledTask.triggerAnnotation]
         }
         guard run.attempt == 1 else { return isUnrecordedRetry(run) }
-        if previous.runs?.contains(where: { isGivenUp($0, slotOf: run) }) == true { return true }
         return previous.lastScheduleTime.map { run.slot > $0 } ?? true
     }
 
@@ -68,12 +69,6 @@ extension DecisionState {
     private func isUnrecordedRetry(_ run: ObservedRun) -> Bool {
         let runs = (previous.runs ?? []).filter { $0.scheduledTime == run.slot }
         return runs.contains { $0.attempt == run.attempt - 1 } && !runs.contains { $0.attempt >= run.attempt }
-    }
-
-    /// Whether `entry` records `run`'s slot as never created: Missed or Skipped, without a Job.
-    private func isGivenUp(_ entry: ScheduledTaskStatus.Run, slotOf run: ObservedRun) -> Bool {
-        entry.job == nil && entry.scheduledTime == run.slot && entry.attempt == run.attempt
-            && (entry.phase == .missed || entry.phase == .skipped)
     }
 
     /// Takes over a Job status does not know: the previous decision created it but its status
@@ -97,15 +92,6 @@ extension DecisionState {
             if run.attempt == 1 { adoptedSlots.insert(run.slot) }
         } else {
             advanceLastSchedule(to: run.slot)
-        }
-        if let givenUp = status.runs?.first(where: { isGivenUp($0, slotOf: run) }) {
-            let runs = (status.runs ?? []).filter { !isGivenUp($0, slotOf: run) }
-            status.runs = runs
-            event(
-                .normal, "Adopted",
-                "Job \(run.jobName) for slot \(describe(run.slot)) exists although the slot was recorded "
-                    + "\(givenUp.phase.rawValue): another replica created it")
-            return
         }
         event(.normal, "Adopted", "Job \(run.jobName) for slot \(describe(run.slot)) was created before a restart")
     }

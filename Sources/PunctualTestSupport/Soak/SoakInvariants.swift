@@ -276,8 +276,8 @@ public struct SoakInvariants: Sendable {
             let what =
                 "\(delivery.kind.rawValue) alert for \(delivery.task) slot \(stamp(delivery.slot)) "
                 + "attempt \(delivery.attempt) to \(delivery.receiver)"
+            let by = senders[delivery].map { " (by \($0.joined(separator: ", ")))" } ?? ""
             if count > 1 {
-                let by = senders[delivery].map { " (by \($0.joined(separator: ", ")))" } ?? ""
                 violations.append("\(what) was sent \(count) times\(by)")
             }
             let exact = runs[SoakLedger.RunKey(task: delivery.task, slot: delivery.slot, attempt: delivery.attempt)]
@@ -292,7 +292,7 @@ public struct SoakInvariants: Sendable {
                 }
             default: matches = true
             }
-            if !matches { violations.append("\(what) has no such run in status") }
+            if !matches { violations.append("\(what) has no such run in status\(by)") }
         }
         for (key, history) in runs.sorted(by: { $0.key < $1.key }) {
             let run = history.latest
