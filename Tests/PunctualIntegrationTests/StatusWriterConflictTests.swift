@@ -133,6 +133,40 @@ import Testing
         }
     }
 
+    @Test func aConflictWhoseReadFailsIsRetried() async throws {
+        try await withFixture { fixture async throws in
+            try fixture.otherWriter(.main) { $0.set(path: ["metadata", "annotations", "touched"], to: "1") }
+            fixture.world.server.faults.fail(.init(verb: "get", resource: "scheduledtasks", count: 1, code: 500))
+            fixture.writer.submit(
+                .init(task: fixture.task, status: Self.started(Self.second)),
+                completion: fixture.reports.completion("1"))
+            try await fixture.write(until: "the status is written after the retry") {
+                fixture.world.clock.advance(by: .milliseconds(200))
+                return fixture.reports.completions.withLock { $0 } == ["stored 1"]
+            }
+            #expect(fixture.world.server.faults.pendingFailures.isEmpty, "the read failed once")
+            #expect(try fixture.stored() == Self.started(Self.second))
+            #expect(fixture.reports.conflicts.withLock { $0 }.isEmpty)
+        }
+    }
+
+    @Test func aTaskRecreatedUnderTheWriteAbandonsTheSubmission() async throws {
+        try await withFixture { fixture async throws in
+            fixture.writer.submit(
+                .init(task: fixture.task, status: Self.started(Self.second)),
+                completion: fixture.reports.completion("1"))
+            // Deleted and created again by name: a new uid, and a newer resourceVersion.
+            _ = try fixture.world.store.delete(Self.tasks, namespace: "default", name: "exec")
+            try fixture.world.createTask(minutelyTask("exec"))
+            try await fixture.write(until: "the submission is given up") {
+                !fixture.reports.completions.withLock { $0.isEmpty }
+            }
+            #expect(fixture.reports.completions.withLock { $0 } == ["abandoned 1"])
+            #expect(try fixture.stored()?.runs == nil, "nothing of the old task's status reached the new one")
+            #expect(fixture.reports.conflicts.withLock { $0 }.isEmpty)
+        }
+    }
+
     @Test func aVersionTheAlertLedgerStoredIsTheNextWritesPrecondition() async throws {
         try await withFixture { fixture async throws in
             let conflicts = Mutex(0)

@@ -118,8 +118,9 @@ extension AlertDispatcher {
         do {
             let written = try await tasks.patch(
                 task.metadata.name ?? "", patch: .json(operations), options: WriteOptions(isSafeToRetry: true))
-            if let stored = try? written.decode(as: ScheduledTask.self) {
-                state.withLock { $0.source }?.noteStored(stored)
+            // Decoded only when a controller listens (the dispatcher alone has no status writer).
+            if let source = state.withLock({ $0.source }), let stored = try? written.decode(as: ScheduledTask.self) {
+                source.noteStored(stored)
             }
             return .written(written[path: ["metadata", "resourceVersion"]]?.stringValue)
         } catch let error as KubeError where error.isNotFound {

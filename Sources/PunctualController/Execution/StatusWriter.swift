@@ -254,9 +254,9 @@ public final class StatusWriter: Sendable {
     public func overlay(for cached: ScheduledTask) -> ScheduledTaskStatus? {
         let key = Self.key(of: cached)
         noted.withLock { noted in
-            guard let version = noted[key]?.metadata.resourceVersion else { return }
-            if noted[key]?.metadata.uid != cached.metadata.uid
-                || Self.isVersion(cached.metadata.resourceVersion, atLeast: version)
+            guard let task = noted[key] else { return }
+            if task.metadata.uid != cached.metadata.uid
+                || Self.isVersion(cached.metadata.resourceVersion, atLeast: task.metadata.resourceVersion ?? "")
             {
                 noted.removeValue(forKey: key)
             }
