@@ -24,6 +24,10 @@ struct AlertDeliveryTests {
         let attemptOffsets: [TimeInterval]
         let outcome: Delivery.Outcome?
         let result: String
+        /// How many times ``Delivery/mayAttempt`` says yes; always when nil.
+        var allowedAttempts: Int?
+        /// Backoff waits the delivery goes through; one fewer than the attempts when nil.
+        var waits: Int?
         var testDescription: String { name }
     }
 
@@ -52,6 +56,13 @@ struct AlertDeliveryTests {
         Case(
             name: "metadata destination → refused, nothing sent", script: [],
             url: "http://169.254.169.254/latest", attemptOffsets: [], outcome: nil, result: "refused"),
+        Case(
+            name: "the sender may not send (its lease is not current) → withheld, nothing sent", script: [],
+            attemptOffsets: [], outcome: .withheld, result: "withheld", allowedAttempts: 0),
+        Case(
+            name: "503, then the sender may no longer send → withheld after the backoff, no second attempt",
+            script: [.status(503)], attemptOffsets: [0], outcome: .withheld, result: "withheld", allowedAttempts: 1,
+            waits: 1),
     ]
 
     @Test(arguments: cases)
@@ -64,8 +75,17 @@ struct AlertDeliveryTests {
             logger: Self.quiet, metricsFactory: metrics)
         let url = try #require(URL(string: testCase.url))
         let receiver = Receiver(name: "ops", destination: .webhook(url: url, headers: ["Authorization": "Bearer t"]))
-        async let outcome = delivery.deliver(Delivery(receiver: receiver, content: .alert(.fixture())))
-        for _ in 0..<max(0, testCase.attemptOffsets.count - 1) {
+        let allowed = Mutex(testCase.allowedAttempts ?? .max)
+        let mayAttempt: @Sendable () -> Bool = {
+            allowed.withLock { left in
+                guard left > 0 else { return false }
+                left -= 1
+                return true
+            }
+        }
+        async let outcome = delivery.deliver(
+            Delivery(receiver: receiver, content: .alert(.fixture()), mayAttempt: mayAttempt))
+        for _ in 0..<(testCase.waits ?? max(0, testCase.attemptOffsets.count - 1)) {
             try await waitUntil("the delivery waits for its backoff") { clock.sleeperCount == 1 }
             if let deadline = clock.nextDeadline { clock.advance(to: deadline) }
         }

@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeRuntime
 import KubeSim
+import Logging
 import MetricsTestKit
 import PunctualTestSupport
 import Testing
@@ -247,6 +248,34 @@ import Testing
         #expect(standby.lock.requestCount == afterRecovery)
         #expect(timeline.leading == ["a"])
         for candidate in candidates { candidate.task.cancel() }
+    }
+
+    /// A process short of CPU runs its leader work before its renew loop: the loop has not seen the
+    /// missed deadline, so `isLeader` still holds, but the work must not write any more.
+    @Test func aStarvedLeaderStopsHoldingACurrentLeaseAtTheRenewDeadline() async throws {
+        let starving = StarvableClock(base: clock)
+        var logger = Logger(label: "test.election")
+        logger.logLevel = .critical
+        let elector = LeaderElector(
+            config: try LeaderElectionConfig(lockNamespace: "default", lockName: "punctual-test", identity: "a"),
+            lock: InMemoryLeaseLock(store: store), clock: starving, logger: logger)
+        let task = Task { try await elector.run { await suspendUntilCancelled() } }
+        #expect(await eventually { elector.isLeader })
+        #expect(elector.holdsCurrentLease)
+        let renewal = try #require(lastRenewal)
+
+        starving.starve()
+        clock.advance(to: at(renewal, plus: 9.9))
+        #expect(elector.holdsCurrentLease, "within the renew deadline")
+        clock.advance(to: at(renewal, plus: 10))
+        #expect(elector.isLeader, "the starved renew loop has not noticed yet")
+        #expect(!elector.holdsCurrentLease, "the renew deadline passed")
+        #expect(store.current?.record.renewTime == renewal, "no renewal happened while starved")
+
+        starving.feed()
+        task.cancel()
+        _ = try await task.value
+        #expect(!elector.holdsCurrentLease)
     }
 
     @Test func leaderGaugeFollowsLeadership() async throws {

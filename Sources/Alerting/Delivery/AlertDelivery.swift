@@ -15,7 +15,8 @@ import Synchronization
 ///   answers and refused destinations are not.
 /// - Every outcome is counted in `punctual_alerts_total{receiver_type,kind,result}` with
 ///   result `sent`, `failed` (retries ran out), `rejected` (4xx), `refused` (address guard,
-///   bad URL) or `dropped` (queue full).
+///   bad URL), `dropped` (queue full) or `withheld` (its sender may no longer send it, see
+///   ``Delivery/mayAttempt``).
 ///
 /// Waiting (backoff) happens on the injected clock, so tests run retries in virtual time.
 /// Deliveries still queued when ``run()`` is cancelled are abandoned without an outcome; the
@@ -178,6 +179,7 @@ public final class AlertDelivery: Sendable {
         }
         var attempt = 1
         while true {
+            guard delivery.mayAttempt() else { return finish(delivery, .withheld, result: "withheld") }
             let error: AlertingError
             do {
                 let request = try delivery.request(at: clock.currentDate, firingFor: configuration.firingTTL)

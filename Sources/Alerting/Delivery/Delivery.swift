@@ -19,19 +19,26 @@ public struct Delivery: Sendable {
         case failed(AlertingError)
         /// The receiver's queue was full.
         case dropped
+        /// Not attempted: its sender may no longer send it (``Delivery/mayAttempt`` said no,
+        /// e.g. a leader whose lease is not current). Whoever leads sends it instead.
+        case withheld
     }
 
     public var receiver: Receiver
     public var content: Content
     /// Called once with the outcome (not called when delivery stops because of shutdown).
     public var onOutcome: @Sendable (Outcome) async -> Void
+    /// Asked before each attempt; false ends the delivery with ``Outcome/withheld``.
+    public var mayAttempt: @Sendable () -> Bool
 
     public init(
-        receiver: Receiver, content: Content, onOutcome: @escaping @Sendable (Outcome) async -> Void = { _ in }
+        receiver: Receiver, content: Content, onOutcome: @escaping @Sendable (Outcome) async -> Void = { _ in },
+        mayAttempt: @escaping @Sendable () -> Bool = { true }
     ) {
         self.receiver = receiver
         self.content = content
         self.onOutcome = onOutcome
+        self.mayAttempt = mayAttempt
     }
 
     /// The alert concerned.

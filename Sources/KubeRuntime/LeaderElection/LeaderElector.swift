@@ -30,7 +30,9 @@ public enum LeaderElectionOutcome: Sendable, Equatable {
 /// child renews every `retryPeriod`. If no renewal has succeeded within `renewDeadline` of the
 /// start of the last successful one, or another holder shows up, the work is cancelled at once.
 /// Because `renewDeadline < leaseDuration`, that happens before any standby can consider the
-/// lease expired. There is no fencing: work already sent to the API server is not undone.
+/// lease expired. The leader work asks ``holdsCurrentLease`` before each write, so a leader
+/// whose renew loop is starved stops writing at the deadline anyway. There is no fencing on the
+/// server's side: work already sent to the API server is not undone.
 ///
 /// **Stopping.** Cancelling the task that calls `run` is a graceful stop: the work is cancelled,
 /// then the lease is released (holder "", `leaseDurationSeconds` 1) so a standby takes over
@@ -78,6 +80,23 @@ public final class LeaderElector: Sendable {
     /// Whether this candidate currently leads (set before the leader work starts, cleared the
     /// moment leadership is lost, before the work is cancelled).
     public var isLeader: Bool { state.withLock { $0.isLeader } }
+
+    /// Whether this candidate may act as the leader at this instant: it leads, and its last
+    /// successful renewal started less than `renewDeadline` ago on its clock.
+    ///
+    /// ``isLeader`` is cleared when the renew loop notices a missed deadline. A starved process
+    /// (paused, or short of CPU) may run its other work first, long after the deadline passed,
+    /// when a standby may hold the lease already. Asked right before each write a leader makes,
+    /// this stops the writes at the deadline itself. It narrows the window without closing it: a
+    /// write held up between this check and the API server still lands (the API server has no
+    /// fencing tokens).
+    public var holdsCurrentLease: Bool {
+        let now = clock.now
+        return state.withLock { state in
+            guard state.isLeader, let renewed = state.lastRenewalStart else { return false }
+            return now < renewed.advanced(by: config.renewDeadline)
+        }
+    }
 
     /// The holder this candidate last observed, if any ("" when the lease is free).
     public var observedHolder: String? { state.withLock { $0.observed?.record.holderIdentity } }

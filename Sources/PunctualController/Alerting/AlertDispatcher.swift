@@ -61,6 +61,7 @@ public final class AlertDispatcher: Service, Sendable {
     /// Where the dispatcher finds the tasks (the controller's cache) and whether it leads.
     struct TaskSource: Sendable {
         var tasks: @Sendable () -> [ScheduledTask]
+        /// Whether the controller leads with a current lease (it may write and send now).
         var isLeading: @Sendable () -> Bool
         /// Told every version of a task a ledger write stored (the status writer's precondition).
         var noteStored: @Sendable (ScheduledTask) -> Void = { _ in }
@@ -133,6 +134,10 @@ public final class AlertDispatcher: Service, Sendable {
         self.logger = logger
     }
 
+    /// Whether tracked deliveries may go out now: the followed controller leads with a current
+    /// lease (always, when no controller is followed).
+    var holdsCurrentLease: Bool { state.withLock { $0.source }?.isLeading() ?? true }
+
     /// The sink to hand to ``ScheduledTaskController`` (and so to its ``PlanExecutor``).
     public var sink: PlanExecutor.AlertSink {
         { [self] alert, task in try await dispatch(alert, for: task) }
@@ -142,7 +147,7 @@ public final class AlertDispatcher: Service, Sendable {
     public func follow(_ controller: ScheduledTaskController) {
         let source = TaskSource(
             tasks: { [weak controller] in controller?.cachedTasks ?? [] },
-            isLeading: { [weak controller] in controller?.isLeading ?? false },
+            isLeading: { [weak controller] in controller?.holdsCurrentLease ?? false },
             noteStored: { [weak controller] in controller?.statusWriter.noteStored($0) })
         state.withLock { $0.source = source }
     }
@@ -234,8 +239,13 @@ public final class AlertDispatcher: Service, Sendable {
     /// `pending` and leaves the in-flight set, so the next maintenance pass queues it again. The
     /// receiver itself answered nothing; a burst (many statuses stored at once after an outage)
     /// must delay its alerts, not lose them.
+    ///
+    /// It is attempted only while this replica holds a current lease: a leader whose lease ran out
+    /// without it noticing yet leaves the entry `pending` (outcome `withheld`) for whoever leads,
+    /// rather than sending what the next leader sends too.
     func tracked(_ delivery: Delivery, key: String, task: ScheduledTask) -> Delivery {
         var tracked = delivery
+        tracked.mayAttempt = { [weak self] in self?.holdsCurrentLease ?? false }
         tracked.onOutcome = { [self] outcome in
             switch outcome {
             case .sent:
@@ -245,6 +255,10 @@ public final class AlertDispatcher: Service, Sendable {
             case .dropped:
                 logger.info(
                     "alert queue full; the alert stays pending for the next maintenance pass",
+                    metadata: ["task": "\(StatusWriter.key(of: task))", "alert": "\(key)"])
+            case .withheld:
+                logger.info(
+                    "alert not sent: this replica's lease is not current; it stays pending for the leader",
                     metadata: ["task": "\(StatusWriter.key(of: task))", "alert": "\(key)"])
             }
             _ = self.state.withLock { $0.inFlight.remove(key) }

@@ -21,6 +21,9 @@ extension ScheduledTaskController {
     /// Reconciles one task: read the caches, decide, execute, and say when to come back.
     func reconcile(_ key: String) async -> ReconcileResult {
         guard isLeading else { return .done }
+        // Past the renew deadline without the renew loop having noticed yet (a starved process):
+        // leadership is about to end, or a late renewal restores the lease. Try again after backoff.
+        guard holdsCurrentLease else { return .retry() }
         guard var task = cachedTask(key) else {
             statusWriter.forget(key)
             _ = awaitingStoredStatus.remove(key)

@@ -128,12 +128,14 @@ public final class ScheduledTaskController: Service {
                 // Another writer changed the same status fields: decide again from what it stored.
                 _ = awaitingStoredStatus.remove(key)
                 queue.add(key)
-            })
+            },
+            holdsCurrentLease: { [elector] in elector?.holdsCurrentLease ?? true })
         events = EventRecorder(client: client, clock: clock, instance: identity)
         executor = PlanExecutor(
             client: client, events: events, statusWriter: statusWriter, metrics: ControllerMetrics(factory: factory),
             clock: clock, logger: logger, alertSink: alertSink, recordsEventsInBackground: true,
-            latenessThreshold: configuration.settings.latenessThreshold, foreground: foreground)
+            latenessThreshold: configuration.settings.latenessThreshold, foreground: foreground,
+            holdsCurrentLease: { [elector] in elector?.holdsCurrentLease ?? true })
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let selector = ScheduledTask.taskLabel
         let byTask: [String: ObjectCache<Job>.IndexFunction] = [Self.taskIndex: Self.taskKey]
@@ -163,6 +165,11 @@ public final class ScheduledTaskController: Service {
 
     /// Whether this replica reconciles now.
     public var isLeading: Bool { elector?.isLeader ?? true }
+
+    /// Whether this replica may write as the leader at this instant: leading, with a lease renewed
+    /// within the renew deadline (``LeaderElector/holdsCurrentLease``). Every write a leader makes
+    /// asks it first.
+    public var holdsCurrentLease: Bool { elector?.holdsCurrentLease ?? true }
 
     /// How many tasks wait for the dry run of their Job template (put off behind the decisions
     /// already queued, or retried after a failure); benchmarks wait for zero before a burst.

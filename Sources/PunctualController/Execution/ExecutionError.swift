@@ -86,3 +86,14 @@ extension ExecutionError.Disposition {
         }
     }
 }
+
+/// Why a leader's write was not made: this replica's lease is not current (no renewal succeeded
+/// within the renew deadline), so another replica may lead already. The write is retried with
+/// backoff until the lease is renewed, or leadership ends and whoever leads decides again.
+public struct LeaseNotCurrentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public init() {}
+
+    public var description: String {
+        "not written: this replica's lease is not current (no renewal within the renew deadline)"
+    }
+}

@@ -104,6 +104,7 @@ public final class StatusWriter: Sendable {
     private let onWritten: @Sendable (String) -> Void
     private let onConflict: @Sendable (String) -> Void
     private let gate: ForegroundGate?
+    private let holdsCurrentLease: @Sendable () -> Bool
 
     /// - Parameters:
     ///   - client: where statuses are written.
@@ -112,12 +113,16 @@ public final class StatusWriter: Sendable {
     ///   - onWritten: called with the task key after each successful write (metrics, tests).
     ///   - onConflict: called with the task key when a decided status was dropped because another
     ///     writer changed the same fields: the task must be decided again.
+    ///   - holdsCurrentLease: asked before each write; when it says no, the write waits (backoff)
+    ///     until the lease is renewed or the writer stops with leadership.
     public init(
         client: KubeClient, clock: any WallClock, logger: Logger = Logger(label: "punctual.status"),
         gate: ForegroundGate? = nil, onWritten: @escaping @Sendable (String) -> Void = { _ in },
-        onConflict: @escaping @Sendable (String) -> Void = { _ in }
+        onConflict: @escaping @Sendable (String) -> Void = { _ in },
+        holdsCurrentLease: @escaping @Sendable () -> Bool = { true }
     ) {
         self.client = client
+        self.holdsCurrentLease = holdsCurrentLease
         self.gate = gate
         self.logger = logger
         self.onWritten = onWritten
@@ -383,6 +388,9 @@ public final class StatusWriter: Sendable {
         }
         var patch: JSONValue = ["status": change]
         if let version = entry.baseVersion { patch["metadata"] = ["resourceVersion": .string(version)] }
+        // A leader past its renew deadline may have been replaced: its status would be computed
+        // from an older view than the new leader's.
+        guard holdsCurrentLease() else { return .retry }
         do {
             let tasks = client.resource(ScheduledTask.self, namespace: namespace)
             let written = try await tasks.patch(name, patch: .merge(patch), subresource: "status")

@@ -87,6 +87,8 @@ public struct PlanExecutor: Sendable {
     private let recordsEventsInBackground: Bool
     private let latenessThreshold: TimeInterval
     private let foreground: ForegroundGate?
+    /// Asked before each write to the cluster (``LeaderElector/holdsCurrentLease``).
+    private let holdsCurrentLease: @Sendable () -> Bool
 
     /// - Parameters:
     ///   - recordsEventsInBackground: hand Events to ``EventRecorder/submit(_:about:)`` instead of
@@ -94,13 +96,18 @@ public struct PlanExecutor: Sendable {
     ///   - latenessThreshold: how late a create may be before it is recorded as late
     ///     (``ControllerSettings/latenessThreshold``).
     ///   - foreground: marks Job creates as foreground work, so background writers give way.
+    ///   - holdsCurrentLease: asked before each Job or placeholder create or delete and each
+    ///     alert record; when it says no, the rest of the plan is dropped and retried (a leader
+    ///     whose lease ran out without it noticing yet must not act on its older view).
     public init(
         client: KubeClient, events: EventRecorder, statusWriter: StatusWriter, metrics: ControllerMetrics,
         clock: any WallClock, logger: Logger = Logger(label: "punctual.executor"), alertSink: AlertSink? = nil,
         recordsEventsInBackground: Bool = false,
-        latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold, foreground: ForegroundGate? = nil
+        latenessThreshold: TimeInterval = ControllerSettings().latenessThreshold, foreground: ForegroundGate? = nil,
+        holdsCurrentLease: @escaping @Sendable () -> Bool = { true }
     ) {
         self.foreground = foreground
+        self.holdsCurrentLease = holdsCurrentLease
         self.recordsEventsInBackground = recordsEventsInBackground
         self.latenessThreshold = latenessThreshold
         self.client = client
@@ -137,6 +144,15 @@ public struct PlanExecutor: Sendable {
         // The deliveries of the plan's alerts, until its status is submitted.
         var held: [HeldAlerts] = []
         for action in plan.actions {
+            if let operation = action.leaderWrite, !holdsCurrentLease() {
+                // Stopped between two writes, which is safe at any point of a plan: whoever leads
+                // decides again from the cluster.
+                HeldAlerts(all: held).abandoned()
+                report.failures.append(
+                    ExecutionError(
+                        operation: operation, task: key, disposition: .retryable, underlying: LeaseNotCurrentError()))
+                return report
+            }
             switch action {
             case .createJob(let creation):
                 await create(creation, task: key, namespace: task.metadata.namespace, report: &report)
@@ -384,5 +400,20 @@ extension PlanExecutor.HeldAlerts {
         self.init(
             stored: { for alerts in held { await alerts.stored() } },
             abandoned: { for alerts in held { alerts.abandoned() } })
+    }
+}
+
+extension Action {
+    /// The write to the cluster this action makes as the leader; nil for the status, which the
+    /// status writer guards itself, and for Events, which are best-effort.
+    fileprivate var leaderWrite: ExecutionError.Operation? {
+        switch self {
+        case .createJob: .createJob
+        case .deleteJob: .deleteJob
+        case .alert: .recordAlert
+        case .createPlaceholder: .createPlaceholder
+        case .deletePlaceholder: .deletePlaceholder
+        case .updateStatus, .emitEvent: nil
+        }
     }
 }

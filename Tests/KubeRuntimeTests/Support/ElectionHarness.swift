@@ -119,3 +119,41 @@ final class StartedCandidates: Sendable {
 
     var all: [Candidate] { candidates.withLock { $0 } }
 }
+
+/// A clock over a ``ManualClock`` that can starve its sleepers: while starved, a sleep that
+/// ends stays suspended until ``feed()`` (or cancellation), as the tasks of a process short of CPU
+/// do, while `now` keeps moving with the base clock.
+final class StarvableClock: WallClock, Sendable {
+    let base: ManualClock
+    /// Starved sleepers wait on this clock for the instant of their famine's end.
+    private let hunger = ManualClock(start: Date(timeIntervalSince1970: 0))
+    private let famine = Mutex<(isStarved: Bool, number: Int64)>((false, 0))
+
+    init(base: ManualClock) { self.base = base }
+
+    var now: WallInstant { base.now }
+    var minimumResolution: Swift.Duration { base.minimumResolution }
+
+    func sleep(until deadline: WallInstant, tolerance: Swift.Duration?) async throws {
+        try await base.sleep(until: deadline, tolerance: tolerance)
+        let (isStarved, number) = famine.withLock { $0 }
+        guard isStarved else { return }
+        try await hunger.sleep(until: end(of: number), tolerance: nil)
+    }
+
+    /// From now on, sleeps that end do not resume.
+    func starve() { famine.withLock { $0 = (true, $0.number + 1) } }
+
+    /// Resumes the starved sleepers, and lets later sleeps end normally.
+    func feed() {
+        let number = famine.withLock { famine in
+            famine.isStarved = false
+            return famine.number
+        }
+        hunger.advance(to: end(of: number))
+    }
+
+    private func end(of famine: Int64) -> WallInstant {
+        WallInstant(Date(timeIntervalSince1970: TimeInterval(famine)))
+    }
+}
