@@ -59,6 +59,46 @@ import Testing
         }
     }
 
+    /// The checker tells a second send inside the at-least-once window by when the alert was first
+    /// stored finished: the ledger notes that instant once, from the task's alert ledger.
+    @Test func ledgerNotesWhenAnAlertWasFirstStoredFinished() async throws {
+        let clock = ManualClock(start: Self.slot)
+        let server = APIServer(clock: clock)
+        try PunctualDefinitions.install(into: server.store)
+        let ledger = SoakLedger(store: server.store)
+        let tasks = GroupResource(group: "punctual.dev", resource: "scheduledtasks")
+        let alert = Alert(
+            namespace: "default", task: "exec", kind: .failed, scheduledTime: Self.slot, attempt: 1, job: "exec-1",
+            reason: nil, message: "failed", consecutiveFailures: 1, severity: .warning, firedAt: Self.slot)
+        let key = AlertLedger.key(alert, receiver: "ops")
+        var alerts = AlertLedger()
+        /// Stores `alerts` in the task's annotation; returns the revision written.
+        @discardableResult
+        func store(_ alerts: AlertLedger) throws -> Int64 {
+            let stored = try server.store.modify(tasks, namespace: "default", name: "exec") { object in
+                object.set(
+                    path: ["metadata", "annotations", ScheduledTask.alertsAnnotation],
+                    to: .string(alerts.annotationValue))
+            }
+            return Int64(stored[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? .max
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await ledger.run() }
+            _ = try server.store.create(tasks, namespace: "default", object: minutelyTask("exec"))
+            alerts.recordPending(alert, receiver: "ops")
+            try store(alerts)
+            clock.advance(by: .seconds(5))
+            alerts.finish(key, as: .sent)
+            try store(alerts)
+            try await Self.waitReal { ledger.snapshot.alertsFinished[key] != nil }
+            clock.advance(by: .seconds(5))
+            let last = try store(alerts)
+            try await Self.waitReal { ledger.snapshot.revision >= last }
+            #expect(ledger.snapshot.alertsFinished == [key: Self.slot.addingTimeInterval(5)])
+            group.cancelAll()
+        }
+    }
+
     /// Polls `condition` every few milliseconds of real time, for at most five seconds.
     static func waitReal(_ condition: @Sendable () -> Bool) async throws {
         let deadline = ContinuousClock.now.advanced(by: .seconds(5))
@@ -86,6 +126,14 @@ import Testing
         /// Failed alerts of the slot's first attempt recorded `pending` in the OnceOnly task's ledger.
         var pendingFailedAlerts = false
         var alertsPendingAtEnd = 0
+        /// Who sent each delivery and when.
+        var senders: [CountingAlertTransport.Delivery: [CountingAlertTransport.Sending]] = [:]
+        /// When replicas were seen ended.
+        var endings: [String: Date] = [:]
+        /// When alert-ledger entries were first stored finished.
+        var finished: [String: Date] = [:]
+        /// Alerts sent again inside the at-least-once window.
+        var resentInWindow = 0
 
         var testDescription: String { name }
     }
@@ -122,6 +170,26 @@ import Testing
     }
 
     static let onceOnlyJob = JobNaming.name(task: "onceonly-allow-001", slot: slot)
+
+    /// A replica's send `seconds` after the slot.
+    static func sent(by identity: String, at seconds: Double) -> CountingAlertTransport.Sending {
+        CountingAlertTransport.Sending(identity: identity, at: slot.addingTimeInterval(seconds))
+    }
+
+    /// The OnceOnly slot's first attempt failed and was retried; its Failed alert went to `ops` twice
+    /// (at 60 s by replica-1, at 150 s by replica-2) and to `team` once.
+    static func failedAlertSentTwice(
+        endings: [String: Date], finished: [String: Date] = [:], expected: [String], resent: Int, name: String
+    ) -> Case {
+        Case(
+            name: name, jobs: failedThenRetried.jobs, runs: failedThenRetried.runs,
+            deliveries: [delivery(.failed, onceOnly): 2, delivery(.failed, onceOnly, receiver: "team"): 1],
+            expected: expected,
+            senders: [delivery(.failed, onceOnly): [sent(by: "replica-1", at: 60), sent(by: "replica-2", at: 150)]],
+            endings: endings, finished: finished, resentInWindow: resent)
+    }
+
+    static let failedAlertKey = "\(onceOnly)/\(KubeTime.format(slot))/1/Failed@ops"
 
     /// Attempt 1 failed 50 s after the slot; attempt 2 succeeded.
     static let failedThenRetried = (
@@ -213,6 +281,24 @@ import Testing
             jobs: [job(onceOnly, uid: "a", complete: true, finishedAt: slot.addingTimeInterval(50))],
             runs: [run(.running, job: onceOnlyJob)], deliveries: [:],
             expected: ["completed but status shows it Running"], checkedAt: slot.addingTimeInterval(170)),
+        failedAlertSentTwice(
+            endings: ["replica-1": slot.addingTimeInterval(62)], expected: [], resent: 1,
+            name: "an alert sent again after its sender ended before storing sent → counted, not a violation"),
+        failedAlertSentTwice(
+            endings: ["replica-1": slot.addingTimeInterval(62)],
+            finished: [failedAlertKey: slot.addingTimeInterval(200)],
+            expected: [], resent: 1, name: "… and stored sent by the second sender afterwards → the same"),
+        failedAlertSentTwice(
+            endings: [:], expected: ["was sent 2 times (by replica-1 at 2026-01-01T00:02:00Z, replica-2 at"],
+            resent: 0, name: "an alert sent again while its first sender still ran → a violation"),
+        failedAlertSentTwice(
+            endings: ["replica-1": slot.addingTimeInterval(160)], expected: ["was sent 2 times"], resent: 0,
+            name: "an alert sent again before its first sender ended → a violation"),
+        failedAlertSentTwice(
+            endings: ["replica-1": slot.addingTimeInterval(62)],
+            finished: [failedAlertKey: slot.addingTimeInterval(61)],
+            expected: ["was sent 2 times"], resent: 0,
+            name: "an alert sent again although the ledger showed it sent → a violation"),
     ]
 
     @Test(arguments: cases) func checkerFindsEachViolation(_ testCase: Case) throws {
@@ -251,9 +337,13 @@ import Testing
         var ledger = SoakLedger.Snapshot(
             jobs: Dictionary(uniqueKeysWithValues: testCase.jobs.map { ($0.uid, $0) }), runs: runs)
         ledger.scheduleMoves[Self.onceOnly] = testCase.moves
+        ledger.alertsFinished = testCase.finished
         let verdict = SoakInvariants(
-            ledger: ledger, tasks: tasks, deliveries: testCase.deliveries,
-            faultsEnded: Self.slot.addingTimeInterval(30), checkedAt: testCase.checkedAt)
+            ledger: ledger, tasks: tasks, deliveries: testCase.deliveries, senders: testCase.senders,
+            senderEndings: testCase.endings, faultsEnded: Self.slot.addingTimeInterval(30),
+            checkedAt: testCase.checkedAt)
+        #expect(verdict.counts.alertsResentInWindow == testCase.resentInWindow)
+        #expect(verdict.resentInWindow.count == testCase.resentInWindow)
         #expect(verdict.counts.unconcludedAtEnd == testCase.unconcluded)
         #expect(verdict.counts.alertsPendingAtEnd == testCase.alertsPendingAtEnd)
         if testCase.expected.isEmpty {

@@ -35,6 +35,19 @@ public final class CountingAlertTransport: AlertTransport {
         }
     }
 
+    /// One request of a delivery: which replica sent it, and when on the soak's clock.
+    public struct Sending: Sendable, Hashable, CustomStringConvertible {
+        /// The replica's identity and the instant, e.g. `replica-3 at 2026-01-01T00:02:00Z`.
+        public let description: String
+        public let identity: String
+        public let at: Date
+
+        public init(identity: String, at: Date) {
+            (self.identity, self.at) = (identity, at)
+            description = "\(identity) at \(KubeTime.format(at))"
+        }
+    }
+
     /// The parts of a webhook payload the count needs.
     private struct Payload: Decodable {
         struct Task: Decodable {
@@ -56,7 +69,7 @@ public final class CountingAlertTransport: AlertTransport {
     private struct State {
         var counts: [Delivery: Int] = [:]
         /// Who sent each delivery and when (``sender(_:clock:)``): the clue to a doubled alert.
-        var senders: [Delivery: [String]] = [:]
+        var senders: [Delivery: [Sending]] = [:]
         var unreadable: [String] = []
     }
 
@@ -78,7 +91,7 @@ public final class CountingAlertTransport: AlertTransport {
     // MARK: - AlertTransport
 
     public func send(_ request: OutgoingRequest, timeout: Duration) async throws(AlertingError) -> TransportResponse {
-        receive(request, sender: nil)
+        receive(request, sending: nil)
     }
 
     /// The same receivers as seen from one replica: each delivery is also noted with `identity`
@@ -93,11 +106,11 @@ public final class CountingAlertTransport: AlertTransport {
         let clock: any WallClock
 
         func send(_ request: OutgoingRequest, timeout: Duration) async throws(AlertingError) -> TransportResponse {
-            receivers.receive(request, sender: "\(identity) at \(KubeTime.format(clock.currentDate))")
+            receivers.receive(request, sending: Sending(identity: identity, at: clock.currentDate))
         }
     }
 
-    private func receive(_ request: OutgoingRequest, sender: String?) -> TransportResponse {
+    private func receive(_ request: OutgoingRequest, sending: Sending?) -> TransportResponse {
         let receiver = request.url.host?.split(separator: ".").first.map(String.init) ?? "?"
         guard let payload = try? JSONDecoder().decode(Payload.self, from: request.body),
             let kind = PlannedAlert.Kind(rawValue: payload.kind),
@@ -112,7 +125,7 @@ public final class CountingAlertTransport: AlertTransport {
             attempt: payload.run.attempt, receiver: receiver)
         state.withLock { state in
             state.counts[delivery, default: 0] += 1
-            if let sender { state.senders[delivery, default: []].append(sender) }
+            if let sending { state.senders[delivery, default: []].append(sending) }
         }
         return TransportResponse(status: 200)
     }
@@ -123,7 +136,7 @@ public final class CountingAlertTransport: AlertTransport {
     public var deliveries: [Delivery: Int] { state.withLock { $0.counts } }
 
     /// Who sent each delivery and when, for those sent through a ``sender(_:clock:)``.
-    public var senders: [Delivery: [String]] { state.withLock { $0.senders } }
+    public var senders: [Delivery: [Sending]] { state.withLock { $0.senders } }
 
     /// Request bodies that were not webhook payloads (answered 400); empty unless the payload changed.
     public var unreadable: [String] { state.withLock { $0.unreadable } }

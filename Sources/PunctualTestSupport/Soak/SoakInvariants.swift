@@ -14,7 +14,13 @@ import PunctualController
 ///   Failed or DeadlineExceeded has no Job that completed, no run changed its verdict, and every
 ///   Job that finished shows up in status with the matching result.
 /// - Alerts: every Failed or DeadlineExceeded run produced exactly one alert per receiver; no
-///   alert went out twice to a receiver, and none went out for a run status does not show.
+///   alert went out twice to a receiver, and none went out for a run status does not show. The one
+///   exception is the documented at-least-once window: a replica that delivered an alert and ended
+///   (killed, or exited after losing its lease to an outage) before its `sent` record could be
+///   stored leaves it `pending`, and the next leader sends it again. Such a second send is counted
+///   in ``Counts/alertsResentInWindow`` and listed in ``resentInWindow`` when the record proves it:
+///   each earlier sender had ended before the next send, and the ledger did not show the alert
+///   `sent` or `failed` before it. Any other second send is a violation.
 public struct SoakInvariants: Sendable {
     /// What was checked, for the report.
     public struct Counts: Sendable, Codable {
@@ -32,9 +38,14 @@ public struct SoakInvariants: Sendable {
         /// Alerts still `pending` in their ledger for runs that finished within
         /// ``SoakInvariants/concludingGrace`` of the end: on their way, not lost (not violations).
         public var alertsPendingAtEnd = 0
+        /// Alerts sent again because their sender ended before storing `sent` (not violations;
+        /// see ``resentInWindow``).
+        public var alertsResentInWindow = 0
     }
 
     public var violations: [String] = []
+    /// Each alert sent again inside the at-least-once window, with its senders.
+    public var resentInWindow: [String] = []
     public var counts = Counts()
 
     /// Checks everything.
@@ -44,14 +55,15 @@ public struct SoakInvariants: Sendable {
     ///   - tasks: the tasks at the end.
     ///   - deliveries: the alerts counted per receiver.
     ///   - senders: who sent each delivery and when, named in the message of a doubled alert.
+    ///   - senderEndings: when each replica was seen ended, by identity.
     ///   - faultsEnded: slots due up to this instant must be settled; later ones are left alone.
     ///   - checkedAt: the end of the drain. A Job that finished less than ``concludingGrace``
     ///     before it may not be concluded in status yet: it is counted in
     ///     ``Counts/unconcludedAtEnd``, not reported as a violation.
     public init(
         ledger: SoakLedger.Snapshot, tasks: [ScheduledTask], deliveries: [CountingAlertTransport.Delivery: Int],
-        senders: [CountingAlertTransport.Delivery: [String]] = [:], faultsEnded: Date,
-        checkedAt: Date = .distantFuture
+        senders: [CountingAlertTransport.Delivery: [CountingAlertTransport.Sending]] = [:],
+        senderEndings: [String: Date] = [:], faultsEnded: Date, checkedAt: Date = .distantFuture
     ) {
         if let gap = ledger.gap { violations.append("the ledger lost events: \(gap)") }
         let byKey = Dictionary(
@@ -68,7 +80,9 @@ public struct SoakInvariants: Sendable {
         checkOnceOnly(
             jobs, tasks: byKey, runs: ledger.runs, moves: ledger.scheduleMoves, faultsEnded: faultsEnded)
         checkStatus(jobs, runs: ledger.runs, faultsEnded: faultsEnded, checkedAt: checkedAt)
-        checkAlerts(deliveries, senders: senders, runs: ledger.runs, tasks: byKey, checkedAt: checkedAt)
+        checkAlerts(
+            deliveries, senders: senders, resent: ResentCheck(endings: senderEndings, finished: ledger.alertsFinished),
+            runs: ledger.runs, tasks: byKey, checkedAt: checkedAt)
     }
 
     // MARK: - No slot has two Jobs
@@ -268,16 +282,43 @@ public struct SoakInvariants: Sendable {
 
     // MARK: - One alert per receiver per event
 
+    /// What tells a second send inside the at-least-once window from a doubled alert.
+    struct ResentCheck {
+        /// When each replica was seen ended.
+        var endings: [String: Date]
+        /// When each alert-ledger entry was first stored finished.
+        var finished: [String: Date]
+
+        /// Whether every send after the first came from another replica, after the one before it
+        /// had ended, while the ledger did not show the alert finished yet.
+        func isWindow(_ sendings: [CountingAlertTransport.Sending], count: Int, ledgerKey: String) -> Bool {
+            guard sendings.count == count, count > 1 else { return false }
+            let ordered = sendings.sorted { $0.at < $1.at }
+            let finishedAt = finished[ledgerKey]
+            return zip(ordered, ordered.dropFirst()).allSatisfy { earlier, later in
+                guard earlier.identity != later.identity, let ended = endings[earlier.identity] else { return false }
+                return ended <= later.at && (finishedAt.map { $0 >= later.at } ?? true)
+            }
+        }
+    }
+
     private mutating func checkAlerts(
-        _ deliveries: [CountingAlertTransport.Delivery: Int], senders: [CountingAlertTransport.Delivery: [String]],
+        _ deliveries: [CountingAlertTransport.Delivery: Int],
+        senders: [CountingAlertTransport.Delivery: [CountingAlertTransport.Sending]], resent: ResentCheck,
         runs: [SoakLedger.RunKey: SoakLedger.RunHistory], tasks: [String: ScheduledTask], checkedAt: Date
     ) {
         for (delivery, count) in deliveries.sorted(by: { $0.key < $1.key }) {
             let what =
                 "\(delivery.kind.rawValue) alert for \(delivery.task) slot \(stamp(delivery.slot)) "
                 + "attempt \(delivery.attempt) to \(delivery.receiver)"
-            let by = senders[delivery].map { " (by \($0.joined(separator: ", ")))" } ?? ""
-            if count > 1 {
+            let by = senders[delivery].map { " (by \($0.map(\.description).joined(separator: ", ")))" } ?? ""
+            let ledgerKey = Self.ledgerKey(
+                SoakLedger.RunKey(task: delivery.task, slot: delivery.slot, attempt: delivery.attempt),
+                kind: delivery.kind, receiver: delivery.receiver)
+            if count > 1, resent.isWindow(senders[delivery] ?? [], count: count, ledgerKey: ledgerKey) {
+                counts.alertsResentInWindow += 1
+                resentInWindow.append("\(what) was sent \(count) times\(by)")
+            } else if count > 1 {
                 violations.append("\(what) was sent \(count) times\(by)")
             }
             let exact = runs[SoakLedger.RunKey(task: delivery.task, slot: delivery.slot, attempt: delivery.attempt)]
@@ -323,12 +364,17 @@ public struct SoakInvariants: Sendable {
 
     private func stamp(_ date: Date) -> String { KubeTime.format(date) }
 
+    /// The key of one alert in a task's alert ledger (``AlertLedger/key(_:receiver:)``).
+    static func ledgerKey(_ key: SoakLedger.RunKey, kind: PlannedAlert.Kind, receiver: String) -> String {
+        "\(key.task)/\(KubeTime.format(key.slot))/\(key.attempt)/\(kind.rawValue)@\(receiver)"
+    }
+
     /// What the task's alert ledger says of one alert at the end: the clue to where it was lost
     /// (never recorded or overwritten, still pending, or finished unsent and why).
     static func ledgerState(
         of task: ScheduledTask, key: SoakLedger.RunKey, kind: PlannedAlert.Kind, receiver: String
     ) -> String {
-        let ledgerKey = "\(key.task)/\(KubeTime.format(key.slot))/\(key.attempt)/\(kind.rawValue)@\(receiver)"
+        let ledgerKey = Self.ledgerKey(key, kind: kind, receiver: receiver)
         let entries = AlertLedger(annotations: task.metadata.annotations).entries
         guard let entry = entries.first(where: { $0.key == ledgerKey }) else {
             return "no entry: never recorded, overwritten, or beyond the \(AlertLedger.finishedEntriesKept) kept"

@@ -109,6 +109,9 @@ public final class SoakLedger: Sendable {
         public var orphanPods = 0
         /// Every change of each task's `lastScheduleTime`, in store order.
         public var scheduleMoves: [String: [ScheduleMove]] = [:]
+        /// When each alert-ledger entry (keyed as in the `punctual.dev/alerts` annotation) was first
+        /// stored `sent` or `failed`, on the store's clock.
+        public var alertsFinished: [String: Date] = [:]
 
         public init(jobs: [String: JobRecord] = [:], runs: [RunKey: RunHistory] = [:]) {
             self.jobs = jobs
@@ -250,6 +253,15 @@ public final class SoakLedger: Sendable {
                 moves + [
                     ScheduleMove(revision: event.resourceVersion, from: before, to: last, runSlots: slots.suffix(10))
                 ]
+        }
+        let finished = AlertLedger(annotations: task.metadata.annotations).entries.filter { $0.state != .pending }
+        if !finished.isEmpty {
+            let now = store.clock.currentDate
+            state.withLock { state in
+                for entry in finished where state.snapshot.alertsFinished[entry.key] == nil {
+                    state.snapshot.alertsFinished[entry.key] = now
+                }
+            }
         }
         guard let runs = task.status?.runs, !runs.isEmpty else { return }
         state.withLock { state in

@@ -18,6 +18,8 @@ public struct SoakReport: Sendable, Codable {
     /// moved on; many of them mean the machine could not keep up with virtual time).
     public var unsettledSteps: Int
     public var checked: SoakInvariants.Counts
+    /// Alerts sent again inside the at-least-once window (``SoakInvariants/resentInWindow``).
+    public var resentInWindow: [String] = []
     public var violations: [String]
     public var realSeconds: Double
 
@@ -42,6 +44,12 @@ public struct SoakReport: Sendable, Codable {
                 + "\(checked.alertDeliveries) alert deliveries; "
                 + "\(checked.unconcludedAtEnd) Jobs finished in the last minute not in status yet, "
                 + "\(checked.alertsPendingAtEnd) alerts of runs finished in the last minute still pending")
+        if !resentInWindow.isEmpty {
+            lines.append(
+                "alerts sent again because their sender ended before it could store `sent` "
+                    + "(the at-least-once window; receivers deduplicate by id): \(resentInWindow.count)")
+            for resent in resentInWindow { lines.append("  - \(resent)") }
+        }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations.prefix(50) { lines.append("  - \(violation)") }
         if violations.count > 50 { lines.append("  ... and \(violations.count - 50) more") }

@@ -23,6 +23,8 @@ final class SoakWorld {
     var replicas: [SoakReplica] = []
     var replicaStarts = 0
     var lostLeaseExits = 0
+    /// When each replica was seen ended (at most one step after it ended), by identity.
+    var endings: [String: Date] = [:]
     var faults: [SoakFault: Int] = [:]
     var touches = 0
     /// Steps after which the store was still being written at ``settleLimit``.
@@ -86,13 +88,13 @@ final class SoakWorld {
             .map { try $0.decode(as: ScheduledTask.self) }
         let invariants = SoakInvariants(
             ledger: ledger.snapshot, tasks: tasks, deliveries: alerts.deliveries, senders: alerts.senders,
-            faultsEnded: faultsEnded, checkedAt: clock.currentDate)
+            senderEndings: endings, faultsEnded: faultsEnded, checkedAt: clock.currentDate)
         return SoakReport(
             seed: configuration.seed, minutes: configuration.minutes, drainMinutes: configuration.drainMinutes,
             taskCount: configuration.taskCount,
             faults: Dictionary(uniqueKeysWithValues: SoakFault.allCases.map { ($0.rawValue, faults[$0] ?? 0) }),
             replicaStarts: replicaStarts, lostLeaseExits: lostLeaseExits, unsettledSteps: settleLimitHits,
-            checked: invariants.counts,
+            checked: invariants.counts, resentInWindow: invariants.resentInWindow,
             violations: invariants.violations
                 + alerts.unreadable.map { "a receiver got a request that is not a webhook payload: \($0)" },
             realSeconds: 0)
@@ -125,6 +127,7 @@ final class SoakWorld {
         for replica in replicas {
             guard let how = replica.ended else { continue }
             if how == .exited { lostLeaseExits += 1 }
+            endings[replica.identity] = clock.currentDate
             progress("soak: \(KubeTime.format(clock.currentDate)) \(replica.identity) ended (\(how))")
         }
         replicas.removeAll { $0.ended != nil }
