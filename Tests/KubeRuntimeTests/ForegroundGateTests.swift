@@ -19,10 +19,10 @@ import Testing
         private let outcome = Outcome()
         private let task: Task<Void, Never>
 
-        init(_ gate: ForegroundGate, clock: ManualClock) {
+        init(_ gate: ForegroundGate, clock: ManualClock, queuedAt: WallInstant? = nil) {
             let outcome = outcome
             task = Task {
-                await gate.waitForBackgroundTurn()
+                await gate.waitForBackgroundTurn(queuedAt: queuedAt)
                 let now = clock.now
                 outcome.proceededAt.withLock { $0 = now }
             }
@@ -75,6 +75,25 @@ import Testing
         #expect(!waiter.hasProceeded)
         clock.advance(by: .milliseconds(1))
         #expect(await waiter.proceeded() == start.advanced(by: .seconds(2)))
+        #expect(gate.isBusy)
+        gate.leave()
+    }
+
+    /// Work queued behind other background work waits the bound once, counted from when it was
+    /// queued, not again from when its writer takes it up.
+    @Test func theBoundCountsFromWhenTheWorkWasQueued() async {
+        let gate = ForegroundGate(clock: clock, bound: .seconds(2))
+        let queued = gate.now
+        gate.enter()
+        clock.advance(by: .milliseconds(1_500))
+        let waiter = Waiter(gate, clock: clock, queuedAt: queued)
+        #expect(await waitingOnClock())
+        #expect(!waiter.hasProceeded)
+        clock.advance(by: .milliseconds(500))
+        #expect(await waiter.proceeded() == queued.advanced(by: .seconds(2)))
+        // Queued longer ago than the bound: no wait at all.
+        clock.advance(by: .seconds(1))
+        #expect(await Waiter(gate, clock: clock, queuedAt: queued).proceeded() == clock.now)
         #expect(gate.isBusy)
         gate.leave()
     }

@@ -95,6 +95,30 @@ import Testing
         }
     }
 
+    /// A new leader decides every task at once: the statuses queued behind the first one are not
+    /// held back by the bound once each, which with one writer would take one bound per task.
+    @Test func statusesQueuedTogetherWaitTheBoundOnceWhileCreatesGoOn() async throws {
+        try await withFixture { fixture async throws in
+            let others = ["exec-b", "exec-c"]
+            for name in others { try fixture.world.createTask(minutelyTask(name)) }
+            fixture.gate.enter()
+            fixture.writer.submit(.init(task: fixture.current, status: fixture.burst.pending))
+            for name in others {
+                fixture.writer.submit(.init(task: try fixture.world.task(name), status: fixture.burst.pending))
+            }
+            try await fixture.writerWaits()
+            fixture.gateClock.advance(by: Self.bound)
+            try await fixture.world.eventually("every status is written after one bound") {
+                fixture.patches.value.withLock { $0 } == 3
+            }
+            #expect(fixture.gate.isBusy)
+            for name in others {
+                #expect(try fixture.world.task(name).status?.lastScheduleTime == Self.slot)
+            }
+            fixture.gate.leave()
+        }
+    }
+
     @Test func aStatusIsWrittenAfterTheBoundWhileCreatesGoOn() async throws {
         try await withFixture { fixture async throws in
             fixture.gate.enter()

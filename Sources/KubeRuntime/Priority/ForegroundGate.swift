@@ -9,10 +9,12 @@ import Synchronization
 /// an Event) served during a burst of foreground ones (Job creates whose slot is due) delays them.
 /// The foreground marks its requests with ``withForeground(_:)`` (or ``enter()``/``leave()``),
 /// from before it asks for the budget until the answer; background writers call
-/// ``waitForBackgroundTurn()`` before each request. A background writer proceeds when no
+/// ``waitForBackgroundTurn(queuedAt:)`` before each request. A background writer proceeds when no
 /// foreground work has been in progress for ``linger`` (zero by default; a positive linger bridges
-/// short gaps between one foreground operation and the next of the same burst), or after waiting
-/// ``bound`` in any case, so that background work is delayed, never starved.
+/// short gaps between one foreground operation and the next of the same burst), or once ``bound``
+/// has passed since its work was queued, so that background work is delayed, never starved. The
+/// bound counts from when the work was queued, not from when a writer took it up: a status queued
+/// behind a hundred others while foreground work goes on waits the bound once, not a hundred times.
 ///
 /// Waiting is what lets background writers coalesce: a status writer that reads what to write
 /// only after its turn comes writes the newest status of a task once, not every intermediate one.
@@ -86,13 +88,18 @@ public final class ForegroundGate: Sendable {
     /// Whether foreground work is in progress now.
     public var isBusy: Bool { state.withLock { $0.active > 0 } }
 
+    /// The gate's current instant: what a background writer notes as the time its work was queued.
+    public var now: WallInstant { clock.now }
+
     // MARK: - Background
 
     /// Returns when a background request may be sent: once no foreground work has been in
-    /// progress for ``linger``, or after ``bound`` at the latest, or when the calling task is
-    /// cancelled.
-    public func waitForBackgroundTurn() async {
-        let deadline = clock.now.advanced(by: bound)
+    /// progress for ``linger``, or ``bound`` after `queuedAt` at the latest, or when the calling
+    /// task is cancelled.
+    ///
+    /// - Parameter queuedAt: when the work became pending, on the gate's clock (``now``); now when nil.
+    public func waitForBackgroundTurn(queuedAt: WallInstant? = nil) async {
+        let deadline = (queuedAt ?? clock.now).advanced(by: bound)
         while !Task.isCancelled {
             switch turn(deadline: deadline) {
             case .proceed:

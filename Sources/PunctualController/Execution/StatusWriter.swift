@@ -29,7 +29,11 @@ import Synchronization
 /// Given a ``ForegroundGate``, each write first waits for its background turn (while Job creates
 /// are in progress, bounded) and only then reads what to write, so the statuses a burst of
 /// decisions produces for one task (the new run `Pending`, then its Job seen without Pods) are
-/// folded into one patch.
+/// folded into one patch. The bound counts from when the status became pending, so a status
+/// queued behind many others is not held back by the bound once per write before it: a new leader,
+/// which decides every task at once, would otherwise write about one status per second per writer
+/// for as long as reconciles go on, and a short leadership would end with most of its records
+/// unwritten.
 ///
 /// A submission may carry a ``Completion``: it is told once a patch that includes the submission
 /// succeeded (each submission gets the task's next generation number; a patch reports the highest
@@ -84,6 +88,9 @@ public final class StatusWriter: Sendable {
         var uid: String?
         /// Whether `desired` has been written (then the entry only waits for the cache).
         var isWritten = false
+        /// When, on the gate's clock, `desired` became pending after the last write: the gate's bound
+        /// counts from here, however many writes were queued before it.
+        var queuedAt: WallInstant?
         /// The resourceVersion the server answered to the last write.
         var writtenVersion: String?
         /// The number of the newest submission (`desired`); counts up per task while the entry lives.
@@ -153,6 +160,7 @@ public final class StatusWriter: Sendable {
                 case .conflict(let fields): return ([], fields)
                 }
                 entry.desired = decided
+                if entry.isWritten || entry.queuedAt == nil { entry.queuedAt = gate?.now }
                 entry.isWritten = false
                 entry.generation += 1
             } else {
@@ -161,7 +169,7 @@ public final class StatusWriter: Sendable {
                 entry = Entry(
                     confirmed: submission.task.status,
                     baseVersion: baseVersion(of: submission.task, key: key),
-                    desired: submission.status, uid: submission.task.metadata.uid)
+                    desired: submission.status, uid: submission.task.metadata.uid, queuedAt: gate?.now)
             }
             if let completion { entry.waiters.append(Waiter(generation: entry.generation, completion: completion)) }
             entries[key] = entry
@@ -340,8 +348,8 @@ public final class StatusWriter: Sendable {
     /// Writes the newest status of one task (called by one worker at a time per key).
     func flush(_ key: String) async -> ReconcileResult {
         // Waiting first lets every status decided meanwhile fold into this one write.
-        if let gate, entries.withLock({ $0[key].map { !$0.isWritten } ?? false }) {
-            await gate.waitForBackgroundTurn()
+        if let gate, let pending = entries.withLock({ $0[key] }), !pending.isWritten {
+            await gate.waitForBackgroundTurn(queuedAt: pending.queuedAt)
             // Stopped while waiting (leadership lost or shutdown): a new leader decides and writes again.
             if Task.isCancelled {
                 abandonWaiters(of: key)
