@@ -79,21 +79,28 @@ import Testing
         gate.leave()
     }
 
-    /// Work queued behind other background work waits the bound once, counted from when it was
-    /// queued, not again from when its writer takes it up.
-    @Test func theBoundCountsFromWhenTheWorkWasQueued() async {
-        let gate = ForegroundGate(clock: clock, bound: .seconds(2))
+    /// Work queued behind other background work is held back at most the maximum delay in total,
+    /// counted from when it was queued, not a bound again for each writer's wait before it.
+    @Test func theMaximumDelayCountsFromWhenTheWorkWasQueued() async {
+        let gate = ForegroundGate(clock: clock, bound: .seconds(2), maximumDelay: .seconds(5))
         let queued = gate.now
         gate.enter()
-        clock.advance(by: .milliseconds(1_500))
+        // Taken up 4 s after it was queued: the maximum delay ends before the bound does.
+        clock.advance(by: .seconds(4))
         let waiter = Waiter(gate, clock: clock, queuedAt: queued)
         #expect(await waitingOnClock())
         #expect(!waiter.hasProceeded)
-        clock.advance(by: .milliseconds(500))
-        #expect(await waiter.proceeded() == queued.advanced(by: .seconds(2)))
-        // Queued longer ago than the bound: no wait at all.
+        clock.advance(by: .seconds(1))
+        #expect(await waiter.proceeded() == queued.advanced(by: .seconds(5)))
+        // Queued longer ago than the maximum delay: no wait at all.
         clock.advance(by: .seconds(1))
         #expect(await Waiter(gate, clock: clock, queuedAt: queued).proceeded() == clock.now)
+        // Queued just now: the bound applies.
+        let fresh = Waiter(gate, clock: clock, queuedAt: gate.now)
+        let start = clock.now
+        #expect(await waitingOnClock())
+        clock.advance(by: .seconds(2))
+        #expect(await fresh.proceeded() == start.advanced(by: .seconds(2)))
         #expect(gate.isBusy)
         gate.leave()
     }

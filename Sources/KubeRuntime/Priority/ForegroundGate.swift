@@ -11,16 +11,20 @@ import Synchronization
 /// from before it asks for the budget until the answer; background writers call
 /// ``waitForBackgroundTurn(queuedAt:)`` before each request. A background writer proceeds when no
 /// foreground work has been in progress for ``linger`` (zero by default; a positive linger bridges
-/// short gaps between one foreground operation and the next of the same burst), or once ``bound``
-/// has passed since its work was queued, so that background work is delayed, never starved. The
-/// bound counts from when the work was queued, not from when a writer took it up: a status queued
-/// behind a hundred others while foreground work goes on waits the bound once, not a hundred times.
+/// short gaps between one foreground operation and the next of the same burst), or after waiting
+/// ``bound``, or once ``maximumDelay`` has passed since its work was queued, so that background
+/// work is delayed, never starved. The per-wait bound alone lets one writer through every `bound`
+/// while foreground work goes on, so work queued behind a hundred others would wait a hundred
+/// bounds; the delay since queueing caps that, and a burst of foreground work shorter than it still
+/// goes first.
 ///
 /// Waiting is what lets background writers coalesce: a status writer that reads what to write
 /// only after its turn comes writes the newest status of a task once, not every intermediate one.
 public final class ForegroundGate: Sendable {
     /// The longest one background request waits for its turn.
     public let bound: Duration
+    /// The longest background work is held back in total, from when it was queued.
+    public let maximumDelay: Duration
     /// How long the gate must have been idle before background requests proceed.
     public let linger: Duration
 
@@ -50,9 +54,15 @@ public final class ForegroundGate: Sendable {
     ///   - clock: the clock the bound and the linger are measured on.
     ///   - bound: the longest a background request waits (it then proceeds anyway).
     ///   - linger: how long no foreground work must have been in progress.
-    public init(clock: any WallClock, bound: Duration = .seconds(2), linger: Duration = .zero) {
+    ///   - maximumDelay: the longest background work is held back since it was queued (15 s: longer
+    ///     than the creates of 10,000 due tasks take here, far shorter than a leadership).
+    public init(
+        clock: any WallClock, bound: Duration = .seconds(2), linger: Duration = .zero,
+        maximumDelay: Duration = .seconds(15)
+    ) {
         self.clock = clock
         self.bound = max(.zero, bound)
+        self.maximumDelay = max(.zero, maximumDelay)
         self.linger = max(.zero, linger)
     }
 
@@ -94,12 +104,13 @@ public final class ForegroundGate: Sendable {
     // MARK: - Background
 
     /// Returns when a background request may be sent: once no foreground work has been in
-    /// progress for ``linger``, or ``bound`` after `queuedAt` at the latest, or when the calling
-    /// task is cancelled.
+    /// progress for ``linger``, after ``bound`` at the latest, at once if its work was queued
+    /// ``maximumDelay`` ago, or when the calling task is cancelled.
     ///
     /// - Parameter queuedAt: when the work became pending, on the gate's clock (``now``); now when nil.
     public func waitForBackgroundTurn(queuedAt: WallInstant? = nil) async {
-        let deadline = (queuedAt ?? clock.now).advanced(by: bound)
+        let now = clock.now
+        let deadline = min(now.advanced(by: bound), (queuedAt ?? now).advanced(by: maximumDelay))
         while !Task.isCancelled {
             switch turn(deadline: deadline) {
             case .proceed:

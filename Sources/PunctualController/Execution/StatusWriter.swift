@@ -29,11 +29,10 @@ import Synchronization
 /// Given a ``ForegroundGate``, each write first waits for its background turn (while Job creates
 /// are in progress, bounded) and only then reads what to write, so the statuses a burst of
 /// decisions produces for one task (the new run `Pending`, then its Job seen without Pods) are
-/// folded into one patch. The bound counts from when the status became pending, so a status
-/// queued behind many others is not held back by the bound once per write before it: a new leader,
-/// which decides every task at once, would otherwise write about one status per second per writer
-/// for as long as reconciles go on, and a short leadership would end with most of its records
-/// unwritten.
+/// folded into one patch. A status is held back at most the gate's ``ForegroundGate/maximumDelay``
+/// in total from when it became pending, however many are queued before it: a new leader, which
+/// decides every task at once, would otherwise write about one status per bound per writer for as
+/// long as reconciles go on, and a short leadership would end with most of its records unwritten.
 ///
 /// A submission may carry a ``Completion``: it is told once a patch that includes the submission
 /// succeeded (each submission gets the task's next generation number; a patch reports the highest
@@ -88,8 +87,8 @@ public final class StatusWriter: Sendable {
         var uid: String?
         /// Whether `desired` has been written (then the entry only waits for the cache).
         var isWritten = false
-        /// When, on the gate's clock, `desired` became pending after the last write: the gate's bound
-        /// counts from here, however many writes were queued before it.
+        /// When, on the gate's clock, `desired` became pending after the last write: the gate's
+        /// maximum delay counts from here, however many writes were queued before it.
         var queuedAt: WallInstant?
         /// The resourceVersion the server answered to the last write.
         var writtenVersion: String?
