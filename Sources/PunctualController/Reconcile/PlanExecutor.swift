@@ -30,6 +30,10 @@ import Logging
 ///   conditional ones (Replace) also its observed resourceVersion, so a Job that finished since
 ///   the decision survives too (409 is *done*; the Job's change brings the next decision).
 ///
+/// Before each Job or placeholder create or delete and each alert record, the executor asks whether
+/// this replica still holds a current lease (``LeaderElector/holdsCurrentLease``); when it does not,
+/// the rest of the plan is dropped and retried, as after a failed create (`LeaseNotCurrentError`).
+///
 /// Given a ``ForegroundGate``, every Job create is foreground work from before it asks for the
 /// budget until the server answers: the status writer and the Event delivery wait meanwhile.
 ///
